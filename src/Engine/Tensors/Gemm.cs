@@ -1,0 +1,210 @@
+using System.Runtime.InteropServices;
+
+namespace ActorGrad.Engine.Tensors;
+
+/// <summary>
+/// C = op(A) * op(B) for row-major float32 matrices, op = identity or transpose.
+/// Blocked and packed in the BLIS manner: B is packed into KC x NR panels, A into MR x KC panels,
+/// and a register-tiled micro-kernel (MR rows x two vectors) runs fused multiply-adds over them.
+/// Transposition is absorbed by the packing, so every combination runs the same kernel.
+/// </summary>
+internal static unsafe class Gemm
+{
+    private const int MR = 6;
+    private const int KC = 256;
+    private const int MC = 96;
+    private const int NC = 512;
+    /// <summary>Below this many multiply-adds a second thread costs more than it brings.</summary>
+    private const long ParallelWork = 1L << 21;
+
+    /// <summary>How many threads large products use (tests and benchmarks may set 1).</summary>
+    public static int MaxThreads { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>C[m x n] = op(A)[m x k] * op(B)[k x n]; C is overwritten.</summary>
+    public static void Multiply(int m, int n, int k, ReadOnlySpan<float> a, bool transA, ReadOnlySpan<float> b, bool transB, Span<float> c)
+    {
+        if (m == 0 || n == 0) return;
+        c[..(m * n)].Clear();
+        if (k == 0) return;
+        fixed (float* pa = a)
+        fixed (float* pb = b)
+        fixed (float* pc = c)
+        {
+            var job = new Job(m, n, k, pa, transA, pb, transB, pc);
+            if (Simd512.IsSupported) Run<Simd512, System.Runtime.Intrinsics.Vector512<float>>(job);
+            else if (Simd256.IsSupported) Run<Simd256, System.Runtime.Intrinsics.Vector256<float>>(job);
+            else Naive(job);
+        }
+    }
+
+    private readonly struct Job(int m, int n, int k, float* a, bool transA, float* b, bool transB, float* c)
+    {
+        public readonly int M = m, N = n, K = k;
+        public readonly float* A = a, B = b, C = c;
+        public readonly bool TransA = transA, TransB = transB;
+        public float AAt(int i, int p) => TransA ? A[(long)p * M + i] : A[(long)i * K + p];
+        public float BAt(int p, int j) => TransB ? B[(long)j * K + p] : B[(long)p * N + j];
+    }
+
+    private static void Run<TS, TV>(Job job) where TS : ISimdWidth<TV> where TV : struct
+    {
+        var nr = 2 * TS.Width;
+        var threads = (long)job.M * job.N * job.K >= ParallelWork ? Math.Max(1, MaxThreads) : 1;
+        if (threads == 1)
+        {
+            Block<TS, TV>(job, 0, job.M, 0, job.N);
+            return;
+        }
+        // Split the wider side so each thread packs only its share; boundaries on tile multiples.
+        if (job.N >= job.M || job.M < MR * threads)
+        {
+            var step = (job.N / nr + threads - 1) / threads * nr;
+            Parallel.For(0, (int)threads, t =>
+            {
+                var j0 = (int)Math.Min(job.N, t * step);
+                var j1 = (int)Math.Min(job.N, j0 + step);
+                if (j1 > j0) Block<TS, TV>(job, 0, job.M, j0, t == threads - 1 ? job.N : j1);
+            });
+        }
+        else
+        {
+            var step = (job.M / MR + threads - 1) / threads * MR;
+            Parallel.For(0, (int)threads, t =>
+            {
+                var i0 = (int)Math.Min(job.M, t * step);
+                var i1 = (int)Math.Min(job.M, i0 + step);
+                if (i1 > i0) Block<TS, TV>(job, i0, t == threads - 1 ? job.M : i1, 0, job.N);
+            });
+        }
+    }
+
+    [ThreadStatic] private static float* _packA;
+    [ThreadStatic] private static float* _packB;
+
+    private static void Block<TS, TV>(Job job, int i0, int i1, int j0, int j1) where TS : ISimdWidth<TV> where TV : struct
+    {
+        var nr = 2 * TS.Width;
+        // Pack buffers live for the thread's lifetime: allocated once, 64-byte aligned.
+        if (_packA == null) _packA = (float*)NativeMemory.AlignedAlloc((nuint)(MC * KC * sizeof(float)), 64);
+        if (_packB == null) _packB = (float*)NativeMemory.AlignedAlloc((nuint)((NC + 32) * KC * sizeof(float)), 64);
+        var packA = _packA;
+        var packB = _packB;
+        for (var jc = j0; jc < j1; jc += NC)
+        {
+            var nc = Math.Min(NC, j1 - jc);
+            for (var pc = 0; pc < job.K; pc += KC)
+            {
+                var kc = Math.Min(KC, job.K - pc);
+                PackB(job, pc, kc, jc, nc, nr, packB);
+                for (var ic = i0; ic < i1; ic += MC)
+                {
+                    var mc = Math.Min(MC, i1 - ic);
+                    PackA(job, ic, mc, pc, kc, packA);
+                    for (var jr = 0; jr < nc; jr += nr)
+                    for (var ir = 0; ir < mc; ir += MR)
+                    {
+                        Kernel<TS, TV>(kc, packA + ir * kc, packB + jr * kc,
+                            job.C + (long)(ic + ir) * job.N + jc + jr, job.N,
+                            Math.Min(MR, mc - ir), Math.Min(nr, nc - jr));
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>A's rows ic..ic+mc, depth pc..pc+kc, as MR-row panels, k-major, zero-padded.</summary>
+    private static void PackA(Job job, int ic, int mc, int pc, int kc, float* dst)
+    {
+        for (var ir = 0; ir < mc; ir += MR)
+        {
+            var rows = Math.Min(MR, mc - ir);
+            for (var p = 0; p < kc; p++)
+            {
+                var r = 0;
+                for (; r < rows; r++) dst[r] = job.AAt(ic + ir + r, pc + p);
+                for (; r < MR; r++) dst[r] = 0f;
+                dst += MR;
+            }
+        }
+    }
+
+    /// <summary>B's depth pc..pc+kc, columns jc..jc+nc, as NR-column panels, k-major, zero-padded.</summary>
+    private static void PackB(Job job, int pc, int kc, int jc, int nc, int nr, float* dst)
+    {
+        for (var jr = 0; jr < nc; jr += nr)
+        {
+            var cols = Math.Min(nr, nc - jr);
+            for (var p = 0; p < kc; p++)
+            {
+                var j = 0;
+                if (!job.TransB && cols == nr)
+                {
+                    new ReadOnlySpan<float>(job.B + (long)(pc + p) * job.N + jc + jr, nr).CopyTo(new Span<float>(dst, nr));
+                    j = nr;
+                }
+                for (; j < cols; j++) dst[j] = job.BAt(pc + p, jc + jr + j);
+                for (; j < nr; j++) dst[j] = 0f;
+                dst += nr;
+            }
+        }
+    }
+
+    /// <summary>C[mr x nr] += Apanel * Bpanel, with MR x 2 vector accumulators held in registers.</summary>
+    private static void Kernel<TS, TV>(int kc, float* a, float* b, float* c, int ldc, int mr, int nr) where TS : ISimdWidth<TV> where TV : struct
+    {
+        var w = TS.Width;
+        TV c00 = TS.Zero, c01 = TS.Zero, c10 = TS.Zero, c11 = TS.Zero, c20 = TS.Zero, c21 = TS.Zero;
+        TV c30 = TS.Zero, c31 = TS.Zero, c40 = TS.Zero, c41 = TS.Zero, c50 = TS.Zero, c51 = TS.Zero;
+        for (var p = 0; p < kc; p++)
+        {
+            var b0 = TS.Load(b);
+            var b1 = TS.Load(b + w);
+            var a0 = TS.Broadcast(a[0]); c00 = TS.MultiplyAdd(a0, b0, c00); c01 = TS.MultiplyAdd(a0, b1, c01);
+            var a1 = TS.Broadcast(a[1]); c10 = TS.MultiplyAdd(a1, b0, c10); c11 = TS.MultiplyAdd(a1, b1, c11);
+            var a2 = TS.Broadcast(a[2]); c20 = TS.MultiplyAdd(a2, b0, c20); c21 = TS.MultiplyAdd(a2, b1, c21);
+            var a3 = TS.Broadcast(a[3]); c30 = TS.MultiplyAdd(a3, b0, c30); c31 = TS.MultiplyAdd(a3, b1, c31);
+            var a4 = TS.Broadcast(a[4]); c40 = TS.MultiplyAdd(a4, b0, c40); c41 = TS.MultiplyAdd(a4, b1, c41);
+            var a5 = TS.Broadcast(a[5]); c50 = TS.MultiplyAdd(a5, b0, c50); c51 = TS.MultiplyAdd(a5, b1, c51);
+            a += MR;
+            b += 2 * w;
+        }
+        if (mr == MR && nr == 2 * w)
+        {
+            AddRow<TS, TV>(c, w, c00, c01);
+            AddRow<TS, TV>(c + ldc, w, c10, c11);
+            AddRow<TS, TV>(c + 2 * ldc, w, c20, c21);
+            AddRow<TS, TV>(c + 3 * ldc, w, c30, c31);
+            AddRow<TS, TV>(c + 4 * ldc, w, c40, c41);
+            AddRow<TS, TV>(c + 5 * ldc, w, c50, c51);
+            return;
+        }
+        // An edge tile: spill to a scratch tile and add only the valid part.
+        var tile = stackalloc float[MR * 32];
+        var stride = 2 * w;
+        TS.Store(c00, tile); TS.Store(c01, tile + w);
+        TS.Store(c10, tile + stride); TS.Store(c11, tile + stride + w);
+        TS.Store(c20, tile + 2 * stride); TS.Store(c21, tile + 2 * stride + w);
+        TS.Store(c30, tile + 3 * stride); TS.Store(c31, tile + 3 * stride + w);
+        TS.Store(c40, tile + 4 * stride); TS.Store(c41, tile + 4 * stride + w);
+        TS.Store(c50, tile + 5 * stride); TS.Store(c51, tile + 5 * stride + w);
+        for (var i = 0; i < mr; i++)
+        for (var j = 0; j < nr; j++)
+            c[i * ldc + j] += tile[i * stride + j];
+    }
+
+    private static void AddRow<TS, TV>(float* c, int w, TV v0, TV v1) where TS : ISimdWidth<TV> where TV : struct
+    {
+        TS.Store(TS.Add(TS.Load(c), v0), c);
+        TS.Store(TS.Add(TS.Load(c + w), v1), c + w);
+    }
+
+    private static void Naive(Job job)
+    {
+        for (var i = 0; i < job.M; i++)
+        for (var p = 0; p < job.K; p++)
+        {
+            var aip = job.AAt(i, p);
+            for (var j = 0; j < job.N; j++) job.C[(long)i * job.N + j] += aip * job.BAt(p, j);
+        }
+    }
+}
