@@ -1,0 +1,390 @@
+namespace ActorGrad.Engine.Actors;
+
+/// <summary>
+/// The runtime side of one actor: its instance, mailbox, children, watchers and supervision.
+/// Everything here runs inside the actor's mailbox (one thread at a time), except what is marked.
+/// </summary>
+internal sealed class ActorCell : IActorContext
+{
+    private enum State { Created, Running, Terminating, Terminated }
+
+    [ThreadStatic] internal static ActorCell? Current;
+    [ThreadStatic] internal static ActorCell? Constructing;
+
+    private readonly Lock _childrenLock = new();
+    private Dictionary<string, LocalActorRef>? _children;
+    private Dictionary<InternalActorRef, RestartStatistics>? _restarts;
+    private HashSet<InternalActorRef>? _watching;
+    private HashSet<InternalActorRef>? _watchedBy;
+    private ActorBase? _actor;
+    private volatile State _state = State.Created;
+    private long _nextChildName;
+    private bool _failureSuspended;
+    private bool _asyncSuspended;
+    private object? _currentMessage;
+    private object? _failedMessage;
+    private TaskCompletionSource? _terminated;
+
+    public ActorCell(ActorSystem system, Props props, InternalActorRef? parent, ActorPath path)
+    {
+        System = system;
+        Props = props;
+        Parent = parent;
+        Mailbox = new Mailbox(props.Dispatcher) { Cell = this };
+        Self = new LocalActorRef(this, path);
+    }
+
+    public ActorSystem System { get; }
+    public Props Props { get; }
+    public InternalActorRef? Parent { get; }
+    public Mailbox Mailbox { get; }
+    public LocalActorRef Self { get; }
+    public IActorRef? CurrentSender { get; private set; }
+    public bool IsTerminated => _state == State.Terminated;
+
+    IActorRef IActorContext.Self => Self;
+    IActorRef? IActorContext.Parent => Parent;
+    public IActorRef Sender => CurrentSender ?? System.DeadLetters;
+
+    public IReadOnlyCollection<IActorRef> Children
+    {
+        get { lock (_childrenLock) return _children is null ? [] : _children.Values.ToArray(); }
+    }
+
+    /// <summary>Completes when this actor has stopped (created on first request; most actors never need it).</summary>
+    public Task WhenTerminated
+    {
+        get
+        {
+            lock (_childrenLock)
+            {
+                _terminated ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                if (_state == State.Terminated) _terminated.TrySetResult();
+                return _terminated.Task;
+            }
+        }
+    }
+
+    public void Start() => Mailbox.PostSystem(new Create());
+
+    // ---- children (callable from any thread: the system spawns top-level actors from user threads) ----
+
+    public IActorRef ActorOf(Props props, string? name = null) => SpawnChild(props, name);
+
+    /// <summary>False for the guardians, which LiveActorCount leaves out.</summary>
+    private bool Counted { get; init; } = true;
+
+    public LocalActorRef SpawnChild(Props props, string? name, bool counted = true)
+    {
+        ArgumentNullException.ThrowIfNull(props);
+        if (name is not null) ValidateName(name);
+        ActorCell child;
+        lock (_childrenLock)
+        {
+            if (_state >= State.Terminating)
+                throw new InvalidOperationException($"Cannot create a child of {Self.Path}: it is stopping or stopped.");
+            name ??= "$" + Base36(++_nextChildName);
+            _children ??= new Dictionary<string, LocalActorRef>();
+            if (_children.ContainsKey(name))
+                throw new InvalidOperationException($"An actor named '{name}' already exists under {Self.Path}.");
+            child = new ActorCell(System, props, Self, Self.Path.Child(name, System.NextUid())) { Counted = counted };
+            _children[name] = child.Self;
+        }
+        if (counted) System.OnActorCreated();
+        child.Start();
+        return child.Self;
+    }
+
+    public LocalActorRef? GetChild(string name)
+    {
+        lock (_childrenLock) return _children is not null && _children.TryGetValue(name, out var c) ? c : null;
+    }
+
+    private static void ValidateName(string name)
+    {
+        if (name.Length == 0 || name.StartsWith('$') || name.Contains('/') || name.Contains('#') || name.Any(char.IsWhiteSpace))
+            throw new ArgumentException($"'{name}' is not a valid actor name: it must be non-empty and not start with '$' nor contain '/', '#' or spaces.");
+    }
+
+    private static string Base36(long n)
+    {
+        const string digits = "0123456789abcdefghijklmnopqrstuvwxyz";
+        Span<char> buffer = stackalloc char[16];
+        var i = buffer.Length;
+        do { buffer[--i] = digits[(int)(n % 36)]; n /= 36; } while (n > 0);
+        return new string(buffer[i..]);
+    }
+
+    public void Stop(IActorRef actor)
+    {
+        if (actor is InternalActorRef r) r.SendSystemMessage(new Terminate());
+    }
+
+    public IActorRef Watch(IActorRef actor)
+    {
+        if (actor is not InternalActorRef target || target.Equals(Self)) return actor;
+        if ((_watching ??= []).Add(target)) target.SendSystemMessage(new Watch(target, Self));
+        return actor;
+    }
+
+    public IActorRef Unwatch(IActorRef actor)
+    {
+        if (actor is InternalActorRef target && _watching is not null && _watching.Remove(target))
+            target.SendSystemMessage(new Unwatch(target, Self));
+        return actor;
+    }
+
+    // ---- user messages ----
+
+    public void Invoke(in Envelope envelope)
+    {
+        var previous = Current;
+        Current = this;
+        CurrentSender = envelope.Sender;
+        _currentMessage = envelope.Message;
+        try
+        {
+            switch (envelope.Message)
+            {
+                case PoisonPill:
+                    Stop(Self);
+                    break;
+                case Kill:
+                    throw new ActorKilledException($"{Self.Path} was killed.");
+                default:
+                    _actor!.InvokeReceive(envelope.Message);
+                    break;
+            }
+        }
+        catch (Exception e)
+        {
+            HandleFailure(e);
+        }
+        finally
+        {
+            Current = previous;
+            CurrentSender = null;
+            _currentMessage = null;
+        }
+    }
+
+    /// <summary>Suspends the mailbox until an async handler's task completes (Akka's ReceiveAsync).</summary>
+    public void RunAsyncHandler(Task task)
+    {
+        if (task.IsCompletedSuccessfully) return;
+        if (task.IsFaulted) throw task.Exception!.GetBaseException();
+        _asyncSuspended = true;
+        Mailbox.Suspend();
+        var self = Self;
+        task.ContinueWith(
+            t => self.SendSystemMessage(new AsyncHandlerDone(t.IsFaulted ? t.Exception!.GetBaseException() : t.IsCanceled ? new TaskCanceledException(t) : null)),
+            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    // ---- system messages ----
+
+    public void SystemInvoke(SystemMessage message)
+    {
+        var previous = Current;
+        Current = this;
+        try
+        {
+            switch (message)
+            {
+                case Create: CreateActor(); break;
+                case Terminate: BeginTerminate(); break;
+                case Watch w: AddWatcher(w.Watcher); break;
+                case Unwatch u: _watchedBy?.Remove(u.Watcher); break;
+                case DeathWatchNotification d: OnDeathWatchNotification(d); break;
+                case Failed f: OnChildFailed(f); break;
+                case Resume: ClearFailure(); break;
+                case Recreate r: Restart(r.Cause); break;
+                case AsyncHandlerDone done: OnAsyncHandlerDone(done); break;
+            }
+        }
+        catch (Exception e)
+        {
+            System.Log.Error(e, Self.Path.ToString(), $"Failure while handling system message {message.GetType().Name}");
+            HandleFailure(e);
+        }
+        finally
+        {
+            Current = previous;
+        }
+    }
+
+    private ActorBase NewInstance()
+    {
+        var previous = Constructing;
+        Constructing = this;
+        try { return Props.Factory(); }
+        finally { Constructing = previous; }
+    }
+
+    private void CreateActor()
+    {
+        if (_state != State.Created) return;
+        _state = State.Running;
+        try
+        {
+            _actor = NewInstance();
+            _actor.InvokePreStart();
+        }
+        catch (Exception e)
+        {
+            HandleFailure(new ActorInitializationException(Self.Path, e));
+        }
+    }
+
+    private void AddWatcher(InternalActorRef watcher)
+    {
+        if (_state == State.Terminated) watcher.SendSystemMessage(new DeathWatchNotification(Self, true, false));
+        else (_watchedBy ??= []).Add(watcher);
+    }
+
+    private void OnDeathWatchNotification(DeathWatchNotification d)
+    {
+        if (d.Actor is InternalActorRef dead)
+        {
+            var wasChild = false;
+            lock (_childrenLock)
+            {
+                if (_children is not null && _children.TryGetValue(dead.Path.Name, out var c) && c.Equals(dead))
+                {
+                    _children.Remove(dead.Path.Name);
+                    wasChild = true;
+                }
+            }
+            if (wasChild) _restarts?.Remove(dead);
+            if (_watching is not null && _watching.Remove(dead) && _state == State.Running && _actor is not null)
+                Invoke(new Envelope(new Terminated(dead, d.ExistenceConfirmed, d.AddressTerminated), dead));
+        }
+        if (_state == State.Terminating && Children.Count == 0) FinishTerminate();
+    }
+
+    // ---- failure and supervision ----
+
+    private void HandleFailure(Exception cause)
+    {
+        if (_state >= State.Terminating)
+        {
+            System.Log.Error(cause, Self.Path.ToString(), "Failure while stopping; ignored");
+            return;
+        }
+        if (!_failureSuspended)
+        {
+            _failureSuspended = true;
+            _failedMessage = _currentMessage;
+            Mailbox.Suspend();
+        }
+        System.Log.Error(cause, Self.Path.ToString(), $"Actor failed: {cause.Message}");
+        if (Parent is null) BeginTerminate();
+        else Parent.SendSystemMessage(new Failed(Self, cause));
+    }
+
+    private void OnChildFailed(Failed failed)
+    {
+        if (GetChild(failed.Child.Path.Name) is not { } child || !child.Equals(failed.Child)) return; // stale
+        var strategy = Props.SupervisorStrategy ?? _actor?.ChildStrategy ?? SupervisorStrategy.Default;
+        var directive = strategy.Decider(failed.Cause);
+        if (directive == Directive.Restart)
+        {
+            var stats = (_restarts ??= new()).TryGetValue(child, out var s) ? s : _restarts[child] = new RestartStatistics();
+            if (!stats.RequestRestart(strategy, DateTime.UtcNow)) directive = Directive.Stop;
+        }
+        if (directive == Directive.Escalate)
+        {
+            HandleFailure(failed.Cause);
+            return;
+        }
+        var targets = strategy.AppliesToAllChildren ? Children.Cast<InternalActorRef>().ToArray() : [child];
+        foreach (var target in targets)
+        {
+            var isFailed = target.Equals(child);
+            switch (directive)
+            {
+                case Directive.Resume: if (isFailed) target.SendSystemMessage(new Resume()); break;
+                case Directive.Restart: target.SendSystemMessage(new Recreate(failed.Cause)); break;
+                case Directive.Stop: target.SendSystemMessage(new Terminate()); break;
+            }
+        }
+    }
+
+    private void ClearFailure()
+    {
+        if (!_failureSuspended) return;
+        _failureSuspended = false;
+        _failedMessage = null;
+        Mailbox.ResumeProcessing();
+    }
+
+    private void Restart(Exception cause)
+    {
+        if (_state != State.Running) return;
+        try { _actor?.InvokePreRestart(cause, _failedMessage); }
+        catch (Exception e) { System.Log.Error(e, Self.Path.ToString(), "PreRestart threw"); }
+        try
+        {
+            _actor = NewInstance();
+            _actor.InvokePostRestart(cause);
+        }
+        catch (Exception e)
+        {
+            ClearFailure();
+            HandleFailure(new ActorInitializationException(Self.Path, e));
+            return;
+        }
+        ClearFailure();
+        if (!_failureSuspended && _asyncSuspended)
+        {
+            // A restart abandons an async handler in flight.
+            _asyncSuspended = false;
+            Mailbox.ResumeProcessing();
+        }
+    }
+
+    private void OnAsyncHandlerDone(AsyncHandlerDone done)
+    {
+        if (!_asyncSuspended) return;
+        _asyncSuspended = false;
+        Mailbox.ResumeProcessing();
+        if (done.Failure is not null) HandleFailure(done.Failure);
+    }
+
+    // ---- stopping ----
+
+    private void BeginTerminate()
+    {
+        if (_state >= State.Terminating) return;
+        lock (_childrenLock) _state = State.Terminating;
+        Mailbox.Suspend();
+        if (_watching is not null)
+        {
+            foreach (var w in _watching) w.SendSystemMessage(new Unwatch(w, Self));
+            _watching.Clear();
+        }
+        var children = Children;
+        if (children.Count == 0) FinishTerminate();
+        else foreach (var c in children) ((InternalActorRef)c).SendSystemMessage(new Terminate());
+    }
+
+    private void FinishTerminate()
+    {
+        if (_state == State.Terminated) return;
+        try { _actor?.InvokePostStop(); }
+        catch (Exception e) { System.Log.Error(e, Self.Path.ToString(), "PostStop threw"); }
+        _actor = null;
+        lock (_childrenLock) _state = State.Terminated;
+        Mailbox.Close();
+        var notification = new DeathWatchNotification(Self, true, false);
+        if (_watchedBy is not null)
+        {
+            foreach (var w in _watchedBy)
+                if (!w.Equals(Parent)) w.SendSystemMessage(notification);
+            _watchedBy = null;
+        }
+        Parent?.SendSystemMessage(notification);
+        if (Counted && Parent is not null) System.OnActorStopped();
+        lock (_childrenLock) _terminated?.TrySetResult();
+    }
+}
