@@ -1,0 +1,79 @@
+using ActorGrad.Engine.Tensors;
+using ActorGrad.Protocol.Nodes;
+
+namespace ActorGrad.Nodes.Graph;
+
+/// <summary>
+/// Starts one backward pass: counts, once, how many VJPs each node on the root's path will receive
+/// (only edges from reachable consumers count; detached values have no edge), opens the pass at
+/// each of those nodes, seeds the root, and waits for every reachable leaf to report.
+/// </summary>
+internal static class BackwardPass
+{
+    public static Task Run(Session session, Var root, Tensor? head, bool retainGraph, bool implicitSum)
+    {
+        session.ThrowIfDisposed();
+        session.DrainReleased();
+        var rootNode = root.Node ?? throw new InvalidOperationException(
+            "element 0 of tensors does not require grad and does not have a grad_fn: nothing recorded leads to this value (call RequiresGrad() on a leaf first).");
+        var seed = Seed(root, head, implicitSum);
+
+        var counts = new Dictionary<GraphNode, int> { [rootNode] = 1 };
+        var order = new List<GraphNode> { rootNode };
+        var stack = new Stack<GraphNode>();
+        stack.Push(rootNode);
+        while (stack.TryPop(out var node))
+        {
+            if (!node.IsLeaf && node.Slot.Freed)
+            {
+                seed.Dispose();
+                throw OpNodeActor.GraphFreedError();
+            }
+            foreach (var input in node.Inputs)
+            {
+                if (input is null) continue;
+                if (counts.TryGetValue(input, out var c)) counts[input] = c + 1;
+                else
+                {
+                    counts[input] = 1;
+                    order.Add(input);
+                    stack.Push(input);
+                }
+            }
+        }
+
+        var passId = session.NextPassId();
+        var tracker = new PassTracker(passId, order.Count(n => n.IsLeaf));
+        foreach (var node in order) node.Actor.Tell(new PreparePass(passId, counts[node], retainGraph), tracker);
+        rootNode.Actor.Tell(new Gradient(passId, seed), tracker);
+        return Completion(tracker, order, passId, session.Options.Timeout);
+    }
+
+    private static Tensor Seed(Var root, Tensor? head, bool implicitSum)
+    {
+        if (head is not null)
+        {
+            if (!head.ShapeEquals(root.Shape))
+                throw new ArgumentException($"Backward: the gradient's shape {Shapes.Format(head.Shape)} does not match the output's shape {Shapes.Format(root.Shape)}.");
+            return head.Clone();
+        }
+        if (root.Length == 1 || implicitSum) return Tensor.Ones(root.Shape);
+        throw new InvalidOperationException(
+            $"grad can be implicitly created only for scalar outputs (this output has shape {Shapes.Format(root.Shape)}): pass a gradient, or implicitSum: true for the gradient of its sum.");
+    }
+
+    private static async Task Completion(PassTracker tracker, List<GraphNode> nodes, long passId, TimeSpan timeout)
+    {
+        try
+        {
+            await tracker.Completion.WaitAsync(timeout).ConfigureAwait(false);
+        }
+        catch
+        {
+            // Nodes still holding buffers for this pass drop them.
+            foreach (var node in nodes)
+                if (!node.Slot.NodeStopped) node.Actor.Tell(new AbortPass(passId));
+            throw;
+        }
+    }
+}

@@ -1,0 +1,169 @@
+using ActorGrad.Engine.Actors;
+using ActorGrad.Engine.Tensors;
+using ActorGrad.Protocol.Nodes;
+
+namespace ActorGrad.Nodes.Graph;
+
+/// <summary>
+/// What every graph node does alike, leaf or op: serve its value to consumers and to readers,
+/// buffer each backward pass's incoming VJPs until the counted number has arrived, keep a
+/// retained gradient, and stop once neither its handle nor any consumer needs it.
+/// </summary>
+internal abstract class GraphActor : ActorBase
+{
+    private readonly List<(IActorRef Consumer, int Slot)> _pendingConsumers = [];
+    private List<IActorRef>? _valueWaiters;
+    private Dictionary<long, PassBuffer>? _passes;
+    private int _consumers;
+    private bool _handleReleased;
+
+    protected GraphActor(ValueSlot slot) => Slot = slot;
+
+    protected ValueSlot Slot { get; }
+    protected Tensor? Value { get; private set; }
+    protected Exception? Failure { get; private set; }
+    /// <summary>The gradient kept on this node: a leaf's .grad, or a non-leaf's after RetainGrad.</summary>
+    protected Tensor? Grad { get; set; }
+    /// <summary>Whether this node may stop once no consumer is left (a freed op node may, a leaf may not).</summary>
+    protected virtual bool DoneWhenUnused => false;
+
+    protected sealed override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case Subscribe s: OnSubscribe(s.Slot); break;
+            case Unsubscribe: _consumers--; StopIfUnneeded(); break;
+            case ValueRequest: OnValueRequest(); break;
+            case PreparePass p: OnPreparePass(p); break;
+            case Gradient g: OnGradient(g); break;
+            case AbortPass a: DropPass(a.PassId); break;
+            case GradRequest: Sender.Tell(new GradReply(Grad?.Clone()), Self); break;
+            case ZeroGrad: Grad?.Span.Clear(); break;
+            case HandleReleased: _handleReleased = true; StopIfUnneeded(); break;
+            default: OnNodeMessage(message); break;
+        }
+    }
+
+    /// <summary>Messages particular to a kind of node.</summary>
+    protected virtual void OnNodeMessage(object message) => Unhandled(message);
+
+    /// <summary>Does this node's part of a completed pass with the summed gradient (which it now owns).</summary>
+    protected abstract void OnPassComplete(long passId, Tensor gradient, PassBuffer pass);
+
+    /// <summary>May a pass start here? Null if yes, else the reason it fails.</summary>
+    protected virtual Exception? CanBackward() => Failure;
+
+    // ---- value ----
+
+    protected void SetValue(Tensor value)
+    {
+        Value = value;
+        Slot.Publish(value);
+        foreach (var (consumer, slot) in _pendingConsumers) consumer.Tell(new Forward(slot, value), Self);
+        _pendingConsumers.Clear();
+        if (_valueWaiters is null) return;
+        foreach (var w in _valueWaiters) w.Tell(new ValueReply(value), Self);
+        _valueWaiters = null;
+    }
+
+    protected void SetFailure(Exception cause)
+    {
+        Failure = cause;
+        Slot.PublishFailure(cause);
+        foreach (var (consumer, slot) in _pendingConsumers) consumer.Tell(new ForwardFailed(slot, cause), Self);
+        _pendingConsumers.Clear();
+        if (_valueWaiters is null) return;
+        foreach (var w in _valueWaiters) w.Tell(new Status.Failure(cause), Self);
+        _valueWaiters = null;
+    }
+
+    private void OnSubscribe(int slot)
+    {
+        _consumers++;
+        if (Value is not null) Sender.Tell(new Forward(slot, Value), Self);
+        else if (Failure is not null) Sender.Tell(new ForwardFailed(slot, Failure), Self);
+        else _pendingConsumers.Add((Sender, slot));
+    }
+
+    private void OnValueRequest()
+    {
+        if (Value is not null) Sender.Tell(new ValueReply(Value), Self);
+        else if (Failure is not null) Sender.Tell(new Status.Failure(Failure), Self);
+        else (_valueWaiters ??= []).Add(Sender);
+    }
+
+    // ---- backward ----
+
+    private void OnPreparePass(PreparePass p)
+    {
+        if (CanBackward() is { } reason)
+        {
+            Sender.Tell(new PassFailed(p.PassId, reason), Self);
+            return;
+        }
+        (_passes ??= new())[p.PassId] = new PassBuffer(p.ExpectedGradients, Sender, p.RetainGraph);
+    }
+
+    private void OnGradient(Gradient g)
+    {
+        var gradient = Tensor.From(g.Value);
+        if (_passes is null || !_passes.TryGetValue(g.PassId, out var pass))
+        {
+            // Not prepared (an aborted pass, or a message from a test): nothing to add it to.
+            gradient.Dispose();
+            Context.System.Log.Warning(Self.Path.ToString(), $"Gradient for unknown pass {g.PassId} dropped.");
+            return;
+        }
+        pass.Add(gradient);
+        if (!pass.IsComplete) return;
+        _passes.Remove(g.PassId);
+        OnPassComplete(g.PassId, pass.TakeSum(), pass);
+        StopIfUnneeded();
+    }
+
+    private void DropPass(long passId)
+    {
+        if (_passes is not null && _passes.Remove(passId, out var pass)) pass.Discard();
+        StopIfUnneeded();
+    }
+
+    /// <summary>Adds (or, for write mode, sets) <paramref name="gradient"/> into the kept gradient; takes ownership.</summary>
+    protected void AccumulateGrad(Tensor gradient, GradReq mode)
+    {
+        switch (mode)
+        {
+            case GradReq.Null:
+                gradient.Dispose();
+                break;
+            case GradReq.Write:
+                Grad?.Dispose();
+                Grad = gradient;
+                break;
+            default:
+                if (Grad is null) Grad = gradient;
+                else
+                {
+                    TensorOps.AddInPlace(Grad, gradient);
+                    gradient.Dispose();
+                }
+                break;
+        }
+    }
+
+    // ---- lifetime ----
+
+    protected void StopIfUnneeded()
+    {
+        if (_consumers > 0 || (_passes?.Count ?? 0) > 0) return;
+        if (_handleReleased || DoneWhenUnused) Context.Stop(Self);
+    }
+
+    protected override void PostStop()
+    {
+        if (_passes is not null)
+            foreach (var pass in _passes.Values) pass.Discard();
+        Grad?.Dispose();
+        // The handle still reads the value if it lives; otherwise the storage goes back to the pool.
+        if (!Slot.HandOverOnStop()) Value?.Dispose();
+    }
+}

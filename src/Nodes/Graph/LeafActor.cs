@@ -1,0 +1,42 @@
+using ActorGrad.Engine.Tensors;
+using ActorGrad.Protocol.Nodes;
+
+namespace ActorGrad.Nodes.Graph;
+
+/// <summary>
+/// A leaf that requires a gradient (a parameter): it holds its value, serves it to consumers, and
+/// takes each pass's gradient by its mode (add, write or ignore), then reports to the pass.
+/// </summary>
+internal sealed class LeafActor : GraphActor
+{
+    private readonly GradReq _mode;
+
+    public LeafActor(Tensor value, GradReq mode, bool zeroGrad, ValueSlot slot) : base(slot)
+    {
+        _mode = mode;
+        SetValue(value);
+        // MXNet's attach_grad starts the gradient at zeros; PyTorch's starts it at None.
+        if (zeroGrad) Grad = Tensor.Zeros(value.Shape);
+    }
+
+    protected override void OnNodeMessage(object message)
+    {
+        switch (message)
+        {
+            case SgdStep step:
+                if (Grad is not null) TensorOps.AddScaledInPlace(Value!, Grad, -step.LearningRate);
+                break;
+            case RetainGrad:
+                break; // a leaf keeps its gradient anyway
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+
+    protected override void OnPassComplete(long passId, Tensor gradient, PassBuffer pass)
+    {
+        AccumulateGrad(gradient, _mode);
+        pass.Tracker.Tell(new LeafReported(passId), Self);
+    }
+}

@@ -1,0 +1,132 @@
+using ActorGrad.Engine.Tensors;
+using ActorGrad.Nodes.Ops;
+using ActorGrad.Protocol.Nodes;
+
+namespace ActorGrad.Nodes.Graph;
+
+/// <summary>
+/// The actor of one recorded op. Forward: waits for a value on every input slot, runs the op's
+/// kernel, keeps what its VJP needs and sends its value on. Backward: when a pass's counted VJPs
+/// have all arrived, applies the op's VJP rules and sends one gradient to each differentiable
+/// input; a pass that does not retain the graph then frees what was kept.
+/// </summary>
+internal sealed class OpNodeActor : GraphActor
+{
+    private readonly OpDefinition _op;
+    private readonly OpAttributes _attributes;
+    private readonly NodeInput[] _inputs;
+    private Tensor[]? _inputValues;
+    private int _missing;
+    private bool _freed;
+    private bool _retainGrad;
+
+    public OpNodeActor(OpDefinition op, OpAttributes attributes, NodeInput[] inputs, ValueSlot slot) : base(slot)
+    {
+        _op = op;
+        _attributes = attributes;
+        _inputs = inputs;
+    }
+
+    protected override bool DoneWhenUnused => _freed;
+
+    protected override void PreStart()
+    {
+        _inputValues = new Tensor[_inputs.Length];
+        for (var i = 0; i < _inputs.Length; i++)
+        {
+            if (_inputs[i].KnownValue is { } known) _inputValues[i] = known;
+            else
+            {
+                _missing++;
+                _inputs[i].Source!.Tell(new Subscribe(i), Self);
+            }
+        }
+        if (_missing == 0) Compute();
+    }
+
+    protected override void PostStop()
+    {
+        foreach (var input in _inputs) input.Source?.Tell(new Unsubscribe(), Self);
+        base.PostStop();
+    }
+
+    protected override void OnNodeMessage(object message)
+    {
+        switch (message)
+        {
+            case Forward f:
+                _inputValues![f.Slot] = Tensor.From(f.Value);
+                if (--_missing == 0) Compute();
+                break;
+            case ForwardFailed f:
+                if (Failure is null) SetFailure(f.Cause);
+                break;
+            case RetainGrad:
+                _retainGrad = true;
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+
+    private void Compute()
+    {
+        try
+        {
+            SetValue(_op.Forward(_inputValues!, _attributes));
+        }
+        catch (Exception e)
+        {
+            SetFailure(e);
+        }
+    }
+
+    protected override Exception? CanBackward() => Failure ?? (_freed ? GraphFreedError() : null);
+
+    internal static InvalidOperationException GraphFreedError() => new(
+        "Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). " +
+        "Saved intermediate values of the graph are freed when you call Backward(). Specify retainGraph: true if you need to backward " +
+        "through the graph a second time or if you need to access saved tensors after calling Backward().");
+
+    protected override void OnPassComplete(long passId, Tensor gradient, PassBuffer pass)
+    {
+        try
+        {
+            if (_retainGrad) AccumulateGrad(gradient.Clone(), GradReq.Add);
+            SendInputGradients(passId, gradient);
+        }
+        catch (Exception e)
+        {
+            pass.Tracker.Tell(new PassFailed(passId, e), Self);
+        }
+        finally
+        {
+            gradient.Dispose();
+        }
+        if (!pass.RetainGraph)
+        {
+            // What the VJP needed is not kept past a non-retained pass; the value stays for readers.
+            _inputValues = null;
+            _freed = true;
+            Slot.MarkFreed();
+        }
+    }
+
+    private void SendInputGradients(long passId, Tensor gradient)
+    {
+        using var algebra = new TensorAlgebra();
+        var args = new VjpArgs<Tensor>(gradient, _inputValues!, Value!, _attributes);
+        for (var i = 0; i < _inputs.Length; i++)
+        {
+            if (!_inputs[i].Differentiable) continue;
+            var vjp = _op.Gradient.Vjp(algebra, i, args);
+            var shape = _inputValues![i].Shape;
+            // Broadcasting is undone here, once, for every op.
+            if (!vjp.ShapeEquals(shape)) vjp = algebra.SumTo(vjp, shape);
+            // The receiver owns what it gets: a rule's own temporary goes as it is, anything else as a copy.
+            var owned = algebra.Owns(vjp) ? algebra.Keep(vjp) : vjp.Clone();
+            _inputs[i].Source!.Tell(new Gradient(passId, owned), Self);
+        }
+    }
+}

@@ -1,0 +1,33 @@
+using ActorGrad.Engine.Tensors;
+
+namespace ActorGrad.Nodes.Graph;
+
+/// <summary>
+/// What a node shares with its user-side handle: its value once computed (published once, then
+/// read without a message), whether a non-retained pass freed its saved tensors, and who owns the
+/// value's storage. The node owns it while it lives; when it stops it either returns the storage
+/// to the pool (the handle is gone) or leaves the value to the handle (the handle still reads it).
+/// </summary>
+internal sealed class ValueSlot
+{
+    private const int NodeOwns = 0, HandleGone = 1, HandleOwns = 2;
+    private Tensor? _value;
+    private int _ownership;
+    private volatile bool _freed;
+    private volatile Exception? _failure;
+
+    public Tensor? Value => Volatile.Read(ref _value);
+    public Exception? Failure => _failure;
+    public bool Freed => _freed;
+    public bool NodeStopped => Volatile.Read(ref _ownership) == HandleOwns;
+
+    public void Publish(Tensor value) => Volatile.Write(ref _value, value);
+    public void PublishFailure(Exception cause) => _failure = cause;
+    public void MarkFreed() => _freed = true;
+
+    /// <summary>The node is stopping: true when the handle still lives and keeps the value.</summary>
+    public bool HandOverOnStop() => Interlocked.CompareExchange(ref _ownership, HandleOwns, NodeOwns) == NodeOwns;
+
+    /// <summary>The handle is gone: true when the node still lives and must be told.</summary>
+    public bool ReleaseHandle() => Interlocked.CompareExchange(ref _ownership, HandleGone, NodeOwns) == NodeOwns;
+}

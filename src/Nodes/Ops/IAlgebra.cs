@@ -1,0 +1,35 @@
+namespace ActorGrad.Nodes.Ops;
+
+/// <summary>
+/// The operations VJP rules are written in. The rules are generic over the value type, so the same
+/// table runs on raw tensors now (<see cref="TensorAlgebra"/>) and can run on recorded Vars later,
+/// which is what gradients of gradients need.
+/// </summary>
+public interface IAlgebra<T>
+{
+    int[] Shape(T x);
+    T Add(T a, T b);
+    T Sub(T a, T b);
+    T Mul(T a, T b);
+    T Div(T a, T b);
+    T Neg(T x);
+    T Scale(T x, float factor);
+    T AddScalar(T x, float value);
+    T Pow(T a, T b);
+    T Exp(T x);
+    T Log(T x);
+    T Sin(T x);
+    T Cos(T x);
+    /// <summary>sign(x), a constant: no gradient flows through it.</summary>
+    T Sign(T x);
+    /// <summary>1 where x &gt; 0 else 0, a constant.</summary>
+    T Step(T x);
+    /// <summary>1 where a == b else 0, a constant.</summary>
+    T Equal(T a, T b);
+    T Sum(T x, int[]? axes, bool keepDims);
+    T SumTo(T x, int[] shape);
+    T BroadcastTo(T x, int[] shape);
+    T Reshape(T x, int[] shape);
+    T Permute(T x, int[] axes);
+    T MatMul(T a, T b, bool transA, bool transB);
+}

@@ -1,0 +1,193 @@
+using ActorGrad.Engine.Tensors;
+
+namespace ActorGrad.Nodes.Ops;
+
+/// <summary>
+/// Every primitive op, each with its shape rule, its forward kernel and its VJP rules side by side
+/// (as PyTorch's derivatives.yaml). Rules return gradients in the broadcast shape; the engine sums
+/// them back to each input's shape in one place. Composite ops live in <see cref="Composites"/> and
+/// carry no gradient code.
+/// </summary>
+public static class OpTable
+{
+    private static int[] Same(int[][] s, OpAttributes _) => s[0];
+    private static Func<int[][], OpAttributes, int[]> Broadcast(string name) => (s, _) => Shapes.Broadcast(s[0], s[1], name);
+
+    private static OpDefinition Binary(string name, Func<Tensor, Tensor, Tensor> kernel, IVjpRule rule) =>
+        new(name, 2, Broadcast(name), (x, _) => kernel(x[0], x[1]), rule);
+
+    private static OpDefinition Unary(string name, Func<Tensor, Tensor> kernel, IVjpRule rule) =>
+        new(name, 1, Same, (x, _) => kernel(x[0]), rule);
+
+    // d(a+b) = g, g
+    public static readonly OpDefinition Add = Binary("add", TensorOps.Add, new AddRule());
+    private sealed class AddRule : IVjpRule { public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => a.Grad; }
+
+    // d(a-b) = g, -g
+    public static readonly OpDefinition Sub = Binary("sub", TensorOps.Sub, new SubRule());
+    private sealed class SubRule : IVjpRule { public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => i == 0 ? a.Grad : m.Neg(a.Grad); }
+
+    // d(a*b) = g*b, g*a
+    public static readonly OpDefinition Mul = Binary("mul", TensorOps.Mul, new MulRule());
+    private sealed class MulRule : IVjpRule { public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => m.Mul(a.Grad, a.Inputs[1 - i]); }
+
+    // d(a/b) = g/b, -g*(a/b)/b
+    public static readonly OpDefinition Div = Binary("div", TensorOps.Div, new DivRule());
+    private sealed class DivRule : IVjpRule
+    {
+        public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) =>
+            i == 0 ? m.Div(a.Grad, a.Inputs[1]) : m.Neg(m.Div(m.Mul(a.Grad, a.Result), a.Inputs[1]));
+    }
+
+    // d(a^b) = g*b*a^(b-1), g*a^b*log(a)
+    public static readonly OpDefinition Pow = Binary("pow", TensorOps.Pow, new PowRule());
+    private sealed class PowRule : IVjpRule
+    {
+        public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => i == 0
+            ? m.Mul(a.Grad, m.Mul(a.Inputs[1], m.Pow(a.Inputs[0], m.AddScalar(a.Inputs[1], -1f))))
+            : m.Mul(a.Grad, m.Mul(a.Result, m.Log(a.Inputs[0])));
+    }
+
+    // d(-x) = -g
+    public static readonly OpDefinition Neg = Unary("neg", TensorOps.Neg, new NegRule());
+    private sealed class NegRule : IVjpRule { public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => m.Neg(a.Grad); }
+
+    // d(exp x) = g*exp(x)
+    public static readonly OpDefinition Exp = Unary("exp", TensorOps.Exp, new ExpRule());
+    private sealed class ExpRule : IVjpRule { public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => m.Mul(a.Grad, a.Result); }
+
+    // d(log x) = g/x
+    public static readonly OpDefinition Log = Unary("log", TensorOps.Log, new LogRule());
+    private sealed class LogRule : IVjpRule { public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => m.Div(a.Grad, a.Inputs[0]); }
+
+    // d(sin x) = g*cos(x)
+    public static readonly OpDefinition Sin = Unary("sin", TensorOps.Sin, new SinRule());
+    private sealed class SinRule : IVjpRule { public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => m.Mul(a.Grad, m.Cos(a.Inputs[0])); }
+
+    // d(cos x) = -g*sin(x)
+    public static readonly OpDefinition Cos = Unary("cos", TensorOps.Cos, new CosRule());
+    private sealed class CosRule : IVjpRule { public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => m.Neg(m.Mul(a.Grad, m.Sin(a.Inputs[0]))); }
+
+    // d(tanh x) = g*(1 - tanh(x)^2) = g - g*y*y
+    public static readonly OpDefinition Tanh = Unary("tanh", TensorOps.Tanh, new TanhRule());
+    private sealed class TanhRule : IVjpRule { public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => m.Sub(a.Grad, m.Mul(m.Mul(a.Grad, a.Result), a.Result)); }
+
+    // d(sqrt x) = g/(2*sqrt(x))
+    public static readonly OpDefinition Sqrt = Unary("sqrt", TensorOps.Sqrt, new SqrtRule());
+    private sealed class SqrtRule : IVjpRule { public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => m.Scale(m.Div(a.Grad, a.Result), 0.5f); }
+
+    // d|x| = g*sign(x)
+    public static readonly OpDefinition Abs = Unary("abs", TensorOps.Abs, new AbsRule());
+    private sealed class AbsRule : IVjpRule { public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => m.Mul(a.Grad, m.Sign(a.Inputs[0])); }
+
+    // d relu(x) = g*[x > 0]
+    public static readonly OpDefinition Relu = Unary("relu", TensorOps.Relu, new ReluRule());
+    private sealed class ReluRule : IVjpRule { public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => m.Mul(a.Grad, m.Step(a.Inputs[0])); }
+
+    // d sum(x, axes) = g repeated over the summed axes
+    public static readonly OpDefinition Sum = new("sum", 1, ReducedShape("sum"),
+        (x, at) => TensorOps.Sum(x[0], at.Axes, at.KeepDims), new SumRule());
+    private sealed class SumRule : IVjpRule
+    {
+        public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a)
+        {
+            var shape = m.Shape(a.Inputs[0]);
+            return m.BroadcastTo(m.Reshape(a.Grad, KeptShape(shape, a.Attributes)), shape);
+        }
+    }
+
+    // d max(x, axes) = g to the arg-max (shared evenly between ties, as torch.amax)
+    public static readonly OpDefinition Max = new("max", 1, ReducedShape("max"),
+        (x, at) => TensorOps.Max(x[0], at.Axes, at.KeepDims), new ExtremumRule());
+    public static readonly OpDefinition Min = new("min", 1, ReducedShape("min"),
+        (x, at) => TensorOps.Min(x[0], at.Axes, at.KeepDims), new ExtremumRule());
+    private sealed class ExtremumRule : IVjpRule
+    {
+        public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a)
+        {
+            var shape = m.Shape(a.Inputs[0]);
+            var kept = KeptShape(shape, a.Attributes);
+            var mask = m.Equal(a.Inputs[0], m.BroadcastTo(m.Reshape(a.Result, kept), shape));
+            var ties = m.Sum(mask, a.Attributes.Axes, keepDims: true);
+            return m.Mul(mask, m.Div(m.Reshape(a.Grad, kept), ties));
+        }
+    }
+
+    // d(A@B) = G@Bᵀ, Aᵀ@G; vectors are seen as a row (left) or a column (right)
+    public static readonly OpDefinition MatMul = new("matmul", 2, (s, _) => MatMulShape(s[0], s[1]),
+        (x, _) => TensorOps.MatMul(x[0], x[1]), new MatMulRule());
+    private sealed class MatMulRule : IVjpRule
+    {
+        public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a)
+        {
+            int[] sa = m.Shape(a.Inputs[0]), sb = m.Shape(a.Inputs[1]);
+            var left = sa.Length == 1 ? m.Reshape(a.Inputs[0], [1, sa[0]]) : a.Inputs[0];
+            var right = sb.Length == 1 ? m.Reshape(a.Inputs[1], [sb[0], 1]) : a.Inputs[1];
+            var g = m.Reshape(a.Grad, MatMulShape(m.Shape(left), m.Shape(right)));
+            var vjp = i == 0 ? m.MatMul(g, right, false, true) : m.MatMul(left, g, true, false);
+            var target = i == 0 ? sa : sb;
+            // A vector operand's gradient comes back as a row or a column: flatten it to the vector.
+            return target.Length == 1 ? m.Reshape(vjp, target) : vjp;
+        }
+    }
+
+    // d reshape(x) = reshape(g, x.shape)
+    public static readonly OpDefinition Reshape = new("reshape", 1,
+        (s, at) => TensorOps.ResolveReshape(s[0], Shapes.ElementCount(s[0]), at.Shape!),
+        (x, at) => TensorOps.Reshape(x[0], at.Shape!), new ReshapeRule());
+    private sealed class ReshapeRule : IVjpRule { public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => m.Reshape(a.Grad, m.Shape(a.Inputs[0])); }
+
+    // d permute(x, p) = permute(g, p⁻¹)
+    public static readonly OpDefinition Permute = new("permute", 1, PermutedShape,
+        (x, at) => TensorOps.Permute(x[0], at.Axes!), new PermuteRule());
+    private sealed class PermuteRule : IVjpRule
+    {
+        public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a)
+        {
+            var p = a.Attributes.Axes!;
+            var inverse = new int[p.Length];
+            for (var k = 0; k < p.Length; k++) inverse[p[k]] = k;
+            return m.Permute(a.Grad, inverse);
+        }
+    }
+
+    /// <summary>Every primitive, for tests and tooling that walk the table.</summary>
+    public static IReadOnlyList<OpDefinition> All { get; } =
+        [Add, Sub, Mul, Div, Pow, Neg, Exp, Log, Sin, Cos, Tanh, Sqrt, Abs, Relu, Sum, Max, Min, MatMul, Reshape, Permute];
+
+    // ---- shape rules ----
+
+    private static Func<int[][], OpAttributes, int[]> ReducedShape(string name) =>
+        (s, at) => Shapes.Reduced(s[0], Shapes.NormalizeAxes(at.Axes, s[0].Length, name), at.KeepDims);
+
+    /// <summary>The reduced shape with the reduced axes kept as size 1: how a reduction's gradient lines up with its input.</summary>
+    private static int[] KeptShape(int[] input, OpAttributes at) =>
+        Shapes.Reduced(input, Shapes.NormalizeAxes(at.Axes, input.Length, "reduce"), keepDims: true);
+
+    private static int[] PermutedShape(int[][] s, OpAttributes at)
+    {
+        var p = at.Axes!;
+        if (p.Length != s[0].Length || p.Distinct().Count() != p.Length || p.Any(k => k < 0 || k >= p.Length))
+            throw new ArgumentException($"permute: axes [{string.Join(", ", p)}] are not a permutation for shape {Shapes.Format(s[0])}.");
+        return p.Select(k => s[0][k]).ToArray();
+    }
+
+    /// <summary>torch.matmul's result shape, or the error naming both shapes.</summary>
+    public static int[] MatMulShape(int[] a, int[] b)
+    {
+        ArgumentException Error() => new($"matmul: shapes {Shapes.Format(a)} and {Shapes.Format(b)} cannot be multiplied.");
+        if (a.Length is 0 or > 3 || b.Length is 0 or > 3) throw Error();
+        if (a.Length == 1 && b.Length == 1) return a[0] == b[0] ? [] : throw Error();
+        var ka = a[^1];
+        var kb = b.Length == 1 ? b[0] : b[^2];
+        if (ka != kb) throw Error();
+        var batchA = a.Length == 3 ? a[0] : 1;
+        var batchB = b.Length == 3 ? b[0] : 1;
+        if (batchA != batchB && batchA != 1 && batchB != 1) throw Error();
+        var shape = new List<int>();
+        if (a.Length == 3 || b.Length == 3) shape.Add(Math.Max(batchA, batchB));
+        if (a.Length >= 2) shape.Add(a[^2]);
+        if (b.Length >= 2) shape.Add(b[^1]);
+        return shape.ToArray();
+    }
+}

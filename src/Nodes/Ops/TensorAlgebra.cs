@@ -1,0 +1,57 @@
+using ActorGrad.Engine.Tensors;
+
+namespace ActorGrad.Nodes.Ops;
+
+/// <summary>
+/// The algebra on raw tensors. It remembers every tensor it makes, so a node applies a VJP rule and
+/// then disposes the rule's temporaries (returning their storage to the pool), keeping only the result.
+/// </summary>
+internal sealed class TensorAlgebra : IAlgebra<Tensor>, IDisposable
+{
+    private readonly List<Tensor> _made = [];
+
+    private Tensor Made(Tensor t)
+    {
+        _made.Add(t);
+        return t;
+    }
+
+    /// <summary>Takes <paramref name="t"/> out of the temporaries, so Dispose leaves it alone.</summary>
+    public Tensor Keep(Tensor t)
+    {
+        _made.Remove(t);
+        return t;
+    }
+
+    /// <summary>True when this algebra made <paramref name="t"/> (and would dispose it).</summary>
+    public bool Owns(Tensor t) => _made.Contains(t);
+
+    public void Dispose()
+    {
+        foreach (var t in _made) t.Dispose();
+        _made.Clear();
+    }
+
+    public int[] Shape(Tensor x) => x.Shape;
+    public Tensor Add(Tensor a, Tensor b) => Made(TensorOps.Add(a, b));
+    public Tensor Sub(Tensor a, Tensor b) => Made(TensorOps.Sub(a, b));
+    public Tensor Mul(Tensor a, Tensor b) => Made(TensorOps.Mul(a, b));
+    public Tensor Div(Tensor a, Tensor b) => Made(TensorOps.Div(a, b));
+    public Tensor Neg(Tensor x) => Made(TensorOps.Neg(x));
+    public Tensor Scale(Tensor x, float factor) => Made(TensorOps.Mul(x, factor));
+    public Tensor AddScalar(Tensor x, float value) => Made(TensorOps.Add(x, value));
+    public Tensor Pow(Tensor a, Tensor b) => Made(TensorOps.Pow(a, b));
+    public Tensor Exp(Tensor x) => Made(TensorOps.Exp(x));
+    public Tensor Log(Tensor x) => Made(TensorOps.Log(x));
+    public Tensor Sin(Tensor x) => Made(TensorOps.Sin(x));
+    public Tensor Cos(Tensor x) => Made(TensorOps.Cos(x));
+    public Tensor Sign(Tensor x) => Made(TensorOps.Sign(x));
+    public Tensor Step(Tensor x) => Made(TensorOps.Step(x));
+    public Tensor Equal(Tensor a, Tensor b) => Made(TensorOps.Equal(a, b));
+    public Tensor Sum(Tensor x, int[]? axes, bool keepDims) => Made(TensorOps.Sum(x, axes, keepDims));
+    public Tensor SumTo(Tensor x, int[] shape) => Made(TensorOps.SumTo(x, shape));
+    public Tensor BroadcastTo(Tensor x, int[] shape) => Made(TensorOps.BroadcastTo(x, shape));
+    public Tensor Reshape(Tensor x, int[] shape) => Made(TensorOps.Reshape(x, shape));
+    public Tensor Permute(Tensor x, int[] axes) => Made(TensorOps.Permute(x, axes));
+    public Tensor MatMul(Tensor a, Tensor b, bool transA, bool transB) => Made(TensorOps.MatMul(a, b, transA, transB));
+}

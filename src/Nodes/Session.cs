@@ -1,0 +1,164 @@
+using System.Collections.Concurrent;
+using ActorGrad.Engine.Actors;
+using ActorGrad.Engine.Tensors;
+using ActorGrad.Nodes.Graph;
+using ActorGrad.Nodes.Ops;
+using ActorGrad.Protocol.Nodes;
+
+namespace ActorGrad.Nodes;
+
+/// <summary>
+/// The in-process mode: an actor system whose node actors run on the calling thread, plus the
+/// recorder's state (grad mode, training flag, pass ids). Ops on Vars of one session are recorded
+/// from one thread at a time, as in a PyTorch script.
+/// </summary>
+public sealed partial class Session : IDisposable, IAsyncDisposable
+{
+    private static int _sessions;
+    private readonly ConcurrentQueue<GraphNode> _released = new();
+    private long _passIds;
+    private bool _gradEnabled = true;
+    private bool _training;
+    private bool _recording;
+    private int _disposed;
+
+    public Session(SessionOptions? options = null)
+    {
+        Options = options ?? new SessionOptions();
+        System = ActorSystem.Create($"actorgrad-{Interlocked.Increment(ref _sessions)}",
+            new ActorSystemSettings { ConsoleLogLevel = Options.LogToConsole ? LogLevel.Warning : null });
+        Random = new Random(Options.Seed);
+    }
+
+    public SessionOptions Options { get; }
+    public ActorSystem System { get; }
+    public Random Random { get; }
+    public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
+
+    /// <summary>Whether ops on Vars that require gradients are recorded (off inside <see cref="NoGrad"/>).</summary>
+    public bool IsGradEnabled => _gradEnabled;
+    /// <summary>MXNet's autograd.is_training(): true inside Record() by default, false outside; dropout obeys it.</summary>
+    public bool IsTraining => _training;
+    /// <summary>True inside a <see cref="Record"/> scope.</summary>
+    public bool IsRecording => _recording;
+    /// <summary>Live node actors (recorded ops and leaves).</summary>
+    public long LiveNodeCount => System.LiveActorCount;
+
+    public IDisposable NoGrad() => SetGrad(false);
+    public IDisposable EnableGrad() => SetGrad(true);
+
+    private IDisposable SetGrad(bool enabled)
+    {
+        var previous = _gradEnabled;
+        _gradEnabled = enabled;
+        return new FlagScope(() => _gradEnabled = previous);
+    }
+
+    /// <summary>MXNet's autograd.record(): records ops and, by default, switches to training mode.</summary>
+    public IDisposable Record(bool trainMode = true)
+    {
+        var (grad, training, recording) = (_gradEnabled, _training, _recording);
+        (_gradEnabled, _training, _recording) = (true, trainMode, true);
+        return new FlagScope(() => (_gradEnabled, _training, _recording) = (grad, training, recording));
+    }
+
+    public IDisposable TrainMode() => SetTraining(true);
+    public IDisposable PredictMode() => SetTraining(false);
+
+    private IDisposable SetTraining(bool training)
+    {
+        var previous = _training;
+        _training = training;
+        return new FlagScope(() => _training = previous);
+    }
+
+    // ---- recording ----
+
+    /// <summary>Records <paramref name="op"/> on <paramref name="inputs"/>: a node actor when a gradient may flow, else an eager constant.</summary>
+    internal Var Apply(OpDefinition op, OpAttributes attributes, params Var[] inputs)
+    {
+        ThrowIfDisposed();
+        DrainReleased();
+        var shapes = new int[inputs.Length][];
+        var record = false;
+        for (var i = 0; i < inputs.Length; i++)
+        {
+            var v = inputs[i] ?? throw new ArgumentNullException(nameof(inputs), $"{op.Name}: input {i} is null.");
+            if (!ReferenceEquals(v.Session, this))
+                throw new ArgumentException($"{op.Name}: input {i} belongs to another session; Vars of different sessions cannot be combined.");
+            shapes[i] = v.Shape;
+            record |= v.Node is not null;
+        }
+        var shape = op.ShapeRule(shapes, attributes);
+        if (!record || !_gradEnabled)
+        {
+            var values = new Tensor[inputs.Length];
+            for (var i = 0; i < inputs.Length; i++) values[i] = inputs[i].ReadValue();
+            return Var.Constant(this, op.Forward(values, attributes));
+        }
+
+        var nodeInputs = new NodeInput[inputs.Length];
+        var edges = new GraphNode?[inputs.Length];
+        for (var i = 0; i < inputs.Length; i++)
+        {
+            var v = inputs[i];
+            if (v.Node is { } node)
+            {
+                edges[i] = node;
+                // A node that already stopped (freed by a pass) serves its value from its slot;
+                // the edge stays, so a backward through it fails with the freed-graph error.
+                nodeInputs[i] = node.Slot.NodeStopped ? NodeInput.FromValue(node.Slot.Value!) : NodeInput.FromActor(node.Actor, differentiable: true);
+            }
+            else nodeInputs[i] = NodeInput.FromValue(v.ReadValue());
+        }
+        var slot = new ValueSlot();
+        var actor = System.ActorOf(Props.Create(() => new OpNodeActor(op, attributes, nodeInputs, slot)).WithDispatcher(Dispatchers.CallingThread));
+        return new Var(this, shape, new GraphNode(actor, edges, isLeaf: false, slot, op.Name));
+    }
+
+    /// <summary>A leaf actor holding <paramref name="value"/> (which it now owns).</summary>
+    internal GraphNode SpawnLeaf(Tensor value, GradReq mode, bool zeroGrad)
+    {
+        ThrowIfDisposed();
+        var slot = new ValueSlot();
+        var actor = System.ActorOf(Props.Create(() => new LeafActor(value, mode, zeroGrad, slot)).WithDispatcher(Dispatchers.CallingThread));
+        return new GraphNode(actor, [], isLeaf: true, slot, "leaf");
+    }
+
+    internal long NextPassId() => Interlocked.Increment(ref _passIds);
+
+    // ---- lifetime ----
+
+    /// <summary>Called from a Var's finalizer: queue the node's release for the recording thread.</summary>
+    internal void ReleaseHandle(GraphNode node)
+    {
+        if (!IsDisposed && node.Slot.ReleaseHandle()) _released.Enqueue(node);
+    }
+
+    /// <summary>Tells the nodes whose handles were collected that they may stop.</summary>
+    internal void DrainReleased()
+    {
+        while (_released.TryDequeue(out var node)) node.Actor.Tell(new HandleReleased());
+    }
+
+    /// <summary>Collects unreachable Vars now and stops their node actors (long loops call this to bound memory at a point of their choosing).</summary>
+    public void Collect()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        DrainReleased();
+    }
+
+    internal void ThrowIfDisposed()
+    {
+        if (IsDisposed) throw new ObjectDisposedException(nameof(Session), "This Var's session has been disposed; its node actors are stopped.");
+    }
+
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        await System.DisposeAsync().ConfigureAwait(false);
+    }
+}

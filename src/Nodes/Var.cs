@@ -1,0 +1,184 @@
+using ActorGrad.Engine.Actors;
+using ActorGrad.Engine.Tensors;
+using ActorGrad.Nodes.Graph;
+using ActorGrad.Protocol.Nodes;
+
+namespace ActorGrad.Nodes;
+
+/// <summary>
+/// A handle to a value in a session: a constant, a leaf actor, or the node actor of a recorded op.
+/// Recording returns at once with the shape known; the value is read from the node when asked.
+/// </summary>
+public sealed partial class Var
+{
+    private Tensor? _constant;
+
+    internal Var(Session session, int[] shape, GraphNode node)
+    {
+        Session = session;
+        Shape = shape;
+        Node = node;
+    }
+
+    private Var(Session session, Tensor constant)
+    {
+        Session = session;
+        Shape = constant.Shape;
+        _constant = constant;
+        GC.SuppressFinalize(this);
+    }
+
+    internal static Var Constant(Session session, Tensor value) => new(session, value);
+
+    /// <summary>A collected handle lets its node stop once no consumer needs it.</summary>
+    ~Var()
+    {
+        if (Node is { } node) Session.ReleaseHandle(node);
+    }
+
+    public Session Session { get; }
+    public int[] Shape { get; }
+    public int Rank => Shape.Length;
+    public int Length => Shapes.ElementCount(Shape);
+    internal GraphNode? Node { get; private set; }
+
+    /// <summary>PyTorch's requires_grad: true for leaves that take gradients and for recorded ops.</summary>
+    public bool RequiresGradient => Node is not null;
+    /// <summary>True for constants and leaves; false for the result of a recorded op.</summary>
+    public bool IsLeaf => Node is null || Node.IsLeaf;
+
+    // ---- leaves and gradients ----
+
+    /// <summary>PyTorch's requires_grad_(): this leaf now takes gradients (accumulating, Grad starts null).</summary>
+    public Var RequiresGrad(bool requiresGrad = true)
+    {
+        Session.ThrowIfDisposed();
+        if (Node is { IsLeaf: false })
+            throw new InvalidOperationException("You can only change the gradient flag of leaf variables; to use a computed value without its graph, call Detach().");
+        if (requiresGrad && Node is null) BecomeLeaf(GradReq.Add, zeroGrad: false);
+        else if (!requiresGrad && Node is { } leaf)
+        {
+            _constant = ReadValue().Clone();
+            Node = null;
+            Session.ReleaseHandle(leaf);
+            GC.SuppressFinalize(this);
+        }
+        return this;
+    }
+
+    /// <summary>
+    /// MXNet's attach_grad(): a leaf with a zeroed gradient taken by <paramref name="mode"/> (write by
+    /// default). On a computed value it detaches it first: no gradient flows past it to its inputs.
+    /// </summary>
+    public Var AttachGrad(GradReq mode = GradReq.Write)
+    {
+        Session.ThrowIfDisposed();
+        BecomeLeaf(mode, zeroGrad: true);
+        return this;
+    }
+
+    private void BecomeLeaf(GradReq mode, bool zeroGrad)
+    {
+        var value = ReadValue().Clone();
+        var previous = Node;
+        Node = Session.SpawnLeaf(value, mode, zeroGrad);
+        _constant = null;
+        if (previous is not null) Session.ReleaseHandle(previous);
+        else GC.ReRegisterForFinalize(this);
+    }
+
+    /// <summary>The gradient (a copy): null until a backward pass reaches this leaf, or for a non-leaf that did not RetainGrad().</summary>
+    public Tensor? Grad
+    {
+        get
+        {
+            if (Node is null) return null;
+            var reply = Node.Actor.Ask<GradReply>(new GradRequest(), Session.Options.Timeout).GetAwaiter().GetResult();
+            return reply.Grad is null ? null : Tensor.From(reply.Grad);
+        }
+    }
+
+    /// <summary>PyTorch's x.grad.zero_().</summary>
+    public void ZeroGrad()
+    {
+        Session.ThrowIfDisposed();
+        Node?.Actor.Tell(new ZeroGrad());
+    }
+
+    /// <summary>PyTorch's retain_grad(): this non-leaf keeps its gradient on later passes.</summary>
+    public void RetainGrad()
+    {
+        Session.ThrowIfDisposed();
+        if (Node is null) throw new InvalidOperationException("Can't RetainGrad() on a Var that does not require a gradient.");
+        Node.Actor.Tell(new RetainGrad());
+    }
+
+    /// <summary>One gradient-descent step on this leaf: value -= learningRate * grad.</summary>
+    public void Step(float learningRate)
+    {
+        Session.ThrowIfDisposed();
+        if (Node is not { IsLeaf: true }) throw new InvalidOperationException("Step() updates a leaf parameter; this Var is not one.");
+        Node.Actor.Tell(new SgdStep(learningRate));
+    }
+
+    /// <summary>The same value with no graph behind it: no gradient flows through the result.</summary>
+    public Var Detach()
+    {
+        Session.ThrowIfDisposed();
+        return Constant(Session, ReadValue().Clone());
+    }
+
+    // ---- backward ----
+
+    /// <summary>
+    /// Backpropagates from this value: a scalar seeds 1; otherwise pass <paramref name="gradient"/>
+    /// (a vector-Jacobian product), or <paramref name="implicitSum"/> for the gradient of the sum (MXNet, TF).
+    /// </summary>
+    public void Backward(Tensor? gradient = null, bool retainGraph = false, bool implicitSum = false) =>
+        BackwardAsync(gradient, retainGraph, implicitSum).GetAwaiter().GetResult();
+
+    /// <summary>Backpropagates with a head gradient held in another Var (MXNet's u.backward(v.grad)).</summary>
+    public void Backward(Var gradient, bool retainGraph = false) => Backward(gradient.ReadValue(), retainGraph);
+
+    public Task BackwardAsync(Tensor? gradient = null, bool retainGraph = false, bool implicitSum = false) =>
+        BackwardPass.Run(Session, this, gradient, retainGraph, implicitSum);
+
+    // ---- values ----
+
+    /// <summary>The value, without copying; callers inside the library must not dispose or keep it.</summary>
+    internal Tensor ReadValue()
+    {
+        Session.ThrowIfDisposed();
+        if (_constant is not null) return _constant;
+        var slot = Node!.Slot;
+        if (slot.Value is { } ready) return ready;
+        if (slot.Failure is { } failure) throw new InvalidOperationException($"Computing this value ({Node.OpName}) failed: {failure.Message}", failure);
+        var reply = Node.Actor.Ask<ValueReply>(new ValueRequest(), Session.Options.Timeout).GetAwaiter().GetResult();
+        return Tensor.From(reply.Value);
+    }
+
+    /// <summary>A copy of the value, waiting for it if it is still being computed.</summary>
+    public async Task<Tensor> ValueAsync()
+    {
+        Session.ThrowIfDisposed();
+        if (_constant is not null) return _constant.Clone();
+        if (Node!.Slot.Value is { } ready) return ready.Clone();
+        var reply = await Node.Actor.Ask<ValueReply>(new ValueRequest(), Session.Options.Timeout).ConfigureAwait(false);
+        return Tensor.From(reply.Value).Clone();
+    }
+
+    /// <summary>A copy of the value (the caller owns it).</summary>
+    public Tensor Value() => ReadValue().Clone();
+
+    public float[] ToArray() => ReadValue().ToArray();
+
+    /// <summary>The value of a one-element Var, e.g. for an <c>if</c> or a <c>while</c>.</summary>
+    public float Item() => ReadValue().Item();
+
+    public override string ToString()
+    {
+        var text = ReadValue().ToString();
+        var suffix = Node is null ? "" : Node.IsLeaf ? ", requires_grad=True" : $", grad_fn=<{Node.OpName}>";
+        return text[..^1] + suffix + ")";
+    }
+}
