@@ -1,0 +1,210 @@
+using ActorGrad.Engine.Actors;
+using ActorGrad.Engine.Tensors;
+using ActorGrad.Nodes.Graph;
+using ActorGrad.Nodes.Ops;
+using ActorGrad.Protocol.Nodes;
+using ActorGrad.TestKit;
+
+namespace ActorGrad.Nodes.Tests;
+
+/// <summary>
+/// The messages of small graphs, observed with probes standing in for inputs, consumers and the
+/// pass tracker: what the engine's correctness rests on, checked one message at a time.
+/// </summary>
+public sealed class MessageFlowTests : TestKit.TestKit
+{
+    public MessageFlowTests() : base(new ActorSystemSettings { ConsoleLogLevel = null }) { }
+
+    private IActorRef Node(OpDefinition op, params NodeInput[] inputs) =>
+        Sys.ActorOf(Props.Create(() => new OpNodeActor(op, OpAttributes.None, inputs, new ValueSlot())));
+
+    private static Tensor T(params float[] values) => Tensor.FromArray(values);
+
+    /// <summary>Answers the node's Subscribe for <paramref name="slot"/> with <paramref name="value"/>.</summary>
+    private static async Task Feed(TestProbe input, int slot, Tensor value)
+    {
+        await input.ExpectMsgAsync(new Subscribe(slot));
+        input.Reply(new Forward(slot, value));
+    }
+
+    [Fact]
+    public async Task ForwardSubscribesToEachInputAndSendsItsValueToConsumers()
+    {
+        var a = CreateTestProbe();
+        var b = CreateTestProbe();
+        var node = Node(OpTable.Mul, NodeInput.FromActor(a.Ref, true), NodeInput.FromActor(b.Ref, true));
+        await Feed(a, 0, T(1, 2, 3));
+        await Feed(b, 1, T(4, 5, 6));
+
+        var consumer = CreateTestProbe();
+        consumer.Send(node, new Subscribe(3));
+        var forward = await consumer.ExpectMsgAsync<Forward>();
+        Assert.Equal(3, forward.Slot);
+        Assert.Equal([4f, 10f, 18f], Tensor.From(forward.Value).ToArray());
+        await a.ExpectNoMsgAsync();
+    }
+
+    [Fact]
+    public async Task ConsumerThatSubscribesBeforeTheValueGetsItWhenComputed()
+    {
+        var a = CreateTestProbe();
+        var node = Node(OpTable.Exp, NodeInput.FromActor(a.Ref, true));
+        var consumer = CreateTestProbe();
+        consumer.Send(node, new Subscribe(0));
+        await consumer.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(50));
+        await Feed(a, 0, T(0));
+        Assert.Equal(new float[] { 1f }, Tensor.From((await consumer.ExpectMsgAsync<Forward>()).Value).ToArray());
+    }
+
+    [Fact]
+    public async Task BackwardSendsExactlyOneVjpPerCountedEdge()
+    {
+        var x = CreateTestProbe();
+        // x * x: the same input on two slots, so two edges back to x.
+        var node = Node(OpTable.Mul, NodeInput.FromActor(x.Ref, true), NodeInput.FromActor(x.Ref, true));
+        await Feed(x, 0, T(1, 2, 3));
+        await Feed(x, 1, T(1, 2, 3));
+
+        var tracker = CreateTestProbe();
+        tracker.Send(node, new PreparePass(7, 1, false));
+        tracker.Send(node, new Gradient(7, T(1, 1, 1)));
+        var first = await x.ExpectMsgAsync<Gradient>(g => g.PassId == 7);
+        var second = await x.ExpectMsgAsync<Gradient>(g => g.PassId == 7);
+        Assert.Equal([1f, 2f, 3f], Tensor.From(first.Value).ToArray());
+        Assert.Equal([1f, 2f, 3f], Tensor.From(second.Value).ToArray());
+        // Freed and unused, the node stops: one Unsubscribe per subscribed slot, and nothing else.
+        await x.ExpectMsgAsync<Unsubscribe>();
+        await x.ExpectMsgAsync<Unsubscribe>();
+        await x.ExpectNoMsgAsync();
+        await tracker.ExpectNoMsgAsync(); // an op node does not report; only leaves do
+    }
+
+    [Fact]
+    public async Task NoBackwardMessageGoesThroughANonDifferentiableEdge()
+    {
+        var x = CreateTestProbe();
+        var detached = CreateTestProbe();
+        var node = Node(OpTable.Mul, NodeInput.FromActor(detached.Ref, differentiable: false), NodeInput.FromActor(x.Ref, true));
+        await Feed(detached, 0, T(2, 2));
+        await Feed(x, 1, T(3, 4));
+        var tracker = CreateTestProbe();
+        tracker.Send(node, new PreparePass(1, 1, false));
+        tracker.Send(node, new Gradient(1, T(1, 1)));
+        Assert.Equal(new float[] { 2f, 2f }, Tensor.From((await x.ExpectMsgAsync<Gradient>()).Value).ToArray());
+        // The only message the detached input gets after its Forward is the Unsubscribe of a stopping node.
+        await detached.ExpectMsgAsync<Unsubscribe>();
+        await detached.ExpectNoMsgAsync();
+    }
+
+    [Fact]
+    public void DetachedValueReceivesNoGradientThroughTheRealRecorder()
+    {
+        using var s = new Session();
+        var x = s.Arange(4).RequiresGrad();
+        var y = x * x;
+        y.RetainGrad();
+        var z = y.Detach() * x;
+        z.Sum().Backward();
+        Assert.Null(y.Grad); // no VJP reached y: the detached copy has no edge back to it
+        Assert.Equal([0f, 1f, 4f, 9f], x.Grad!.ToArray());
+    }
+
+    [Fact]
+    public async Task TwoPassesOverARetainedGraphAtOnceDoNotMix()
+    {
+        var x = CreateTestProbe();
+        var c = CreateTestProbe();
+        var node = Node(OpTable.Mul, NodeInput.FromActor(x.Ref, true), NodeInput.FromActor(c.Ref, differentiable: false));
+        await Feed(x, 0, T(1, 2));
+        await Feed(c, 1, T(10, 100));
+        var tracker = CreateTestProbe();
+        tracker.Send(node, new PreparePass(1, 2, true)); // pass 1 waits for two VJPs
+        tracker.Send(node, new PreparePass(2, 1, true));
+        tracker.Send(node, new Gradient(1, T(1, 1)));
+        await x.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(50));
+        tracker.Send(node, new Gradient(2, T(3, 3)));
+        var second = await x.ExpectMsgAsync<Gradient>();
+        Assert.Equal(2, second.PassId);
+        Assert.Equal([30f, 300f], Tensor.From(second.Value).ToArray());
+        tracker.Send(node, new Gradient(1, T(1, 1)));
+        var first = await x.ExpectMsgAsync<Gradient>();
+        Assert.Equal(1, first.PassId);
+        Assert.Equal([20f, 200f], Tensor.From(first.Value).ToArray()); // (1+1) * c
+    }
+
+    [Fact]
+    public async Task LeafSumsItsCountedGradientsThenReportsOnce()
+    {
+        var leaf = Sys.ActorOf(Props.Create(() => new LeafActor(T(1, 2), GradReq.Add, false, new ValueSlot())));
+        var tracker = CreateTestProbe();
+        tracker.Send(leaf, new PreparePass(5, 2, false));
+        tracker.Send(leaf, new Gradient(5, T(1, 1)));
+        await tracker.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(50));
+        tracker.Send(leaf, new Gradient(5, T(2, 3)));
+        await tracker.ExpectMsgAsync(new LeafReported(5));
+        await tracker.ExpectNoMsgAsync();
+        tracker.Send(leaf, new GradRequest());
+        var grad = await tracker.ExpectMsgAsync<GradReply>();
+        Assert.Equal([3f, 4f], Tensor.From(grad.Grad!).ToArray());
+    }
+
+    private sealed class FailingRule : IVjpRule
+    {
+        public TV Vjp<TV>(IAlgebra<TV> m, int input, in VjpArgs<TV> a) => throw new InvalidOperationException("vjp exploded");
+    }
+
+    [Fact]
+    public async Task AFailingVjpReportsPassFailedToTheTracker()
+    {
+        var x = CreateTestProbe();
+        var op = OpTable.Exp with { Name = "exploding", Gradient = new FailingRule() };
+        var node = Node(op, NodeInput.FromActor(x.Ref, true));
+        await Feed(x, 0, T(1));
+        var tracker = CreateTestProbe();
+        tracker.Send(node, new PreparePass(9, 1, false));
+        tracker.Send(node, new Gradient(9, T(1)));
+        var failed = await tracker.ExpectMsgAsync<PassFailed>();
+        Assert.Equal(9, failed.PassId);
+        Assert.Equal("vjp exploded", failed.Cause.Message);
+        await x.ExpectMsgAsync<Unsubscribe>(); // no Gradient before it
+        await x.ExpectNoMsgAsync();
+    }
+
+    [Fact]
+    public async Task AFreedNodeRefusesASecondPass()
+    {
+        var x = CreateTestProbe();
+        var node = Node(OpTable.Neg, NodeInput.FromActor(x.Ref, true));
+        await Feed(x, 0, T(1));
+        var consumer = CreateTestProbe();
+        consumer.Send(node, new Subscribe(0)); // keeps the freed node alive
+        await consumer.ExpectMsgAsync<Forward>();
+        var tracker = CreateTestProbe();
+        tracker.Send(node, new PreparePass(1, 1, false));
+        tracker.Send(node, new Gradient(1, T(1)));
+        await x.ExpectMsgAsync<Gradient>();
+        tracker.Send(node, new PreparePass(2, 1, false));
+        var failed = await tracker.ExpectMsgAsync<PassFailed>();
+        Assert.Contains("second time", failed.Cause.Message);
+    }
+
+    [Fact]
+    public async Task AFreedNodeStopsWhenItsLastConsumerLeavesAndUnsubscribesFromItsInputs()
+    {
+        var x = CreateTestProbe();
+        var node = Node(OpTable.Neg, NodeInput.FromActor(x.Ref, true));
+        await Feed(x, 0, T(1));
+        var consumer = CreateTestProbe();
+        consumer.Send(node, new Subscribe(0));
+        await consumer.ExpectMsgAsync<Forward>();
+        consumer.Watch(node);
+        var tracker = CreateTestProbe();
+        tracker.Send(node, new PreparePass(1, 1, false));
+        tracker.Send(node, new Gradient(1, T(1)));
+        await x.ExpectMsgAsync<Gradient>();
+        await consumer.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(50)); // still needed by the consumer
+        consumer.Send(node, new Unsubscribe());
+        await consumer.ExpectTerminatedAsync(node);
+        await x.ExpectMsgAsync<Unsubscribe>();
+    }
+}
