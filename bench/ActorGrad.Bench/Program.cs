@@ -1,8 +1,16 @@
+using ActorGrad.Bench.Peer;
 using BenchmarkDotNet.Running;
 
 namespace ActorGrad.Bench;
 
 public static class Program
 {
-    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    /// <summary>`peer [workload ...]` runs the PyTorch peer workloads, `micro` the quick figures; anything else goes to BenchmarkDotNet.</summary>
+    public static int Main(string[] args)
+    {
+        if (args.Length > 0 && args[0] == "peer") return PeerRunner.Run(args[1..]);
+        if (args.Length > 0 && args[0] == "micro") return Micro.MicroBenchmarks.Run();
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        return 0;
+    }
 }

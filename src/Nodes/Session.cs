@@ -26,7 +26,12 @@ public sealed partial class Session : IDisposable, IAsyncDisposable
     {
         Options = options ?? new SessionOptions();
         System = ActorSystem.Create($"actorgrad-{Interlocked.Increment(ref _sessions)}",
-            new ActorSystemSettings { ConsoleLogLevel = Options.LogToConsole ? LogLevel.Warning : null });
+            new ActorSystemSettings
+            {
+                ConsoleLogLevel = Options.LogToConsole ? LogLevel.Warning : null,
+                // Node actors start and stop on the recording thread; so does their guardian's bookkeeping.
+                GuardianDispatcher = Dispatchers.CallingThread,
+            });
         Random = new Random(Options.Seed);
     }
 

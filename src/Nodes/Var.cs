@@ -172,6 +172,10 @@ public sealed partial class Var
 
     public float[] ToArray() => ReadValue().ToArray();
 
+    /// <summary>One element of the value (PyTorch's x[i, j].item()), without copying the rest.</summary>
+    [System.Runtime.CompilerServices.IndexerName("At")] // Item() is the scalar read, as in PyTorch.
+    public float this[params int[] index] => ReadValue()[index];
+
     /// <summary>The value of a one-element Var, e.g. for an <c>if</c> or a <c>while</c>.</summary>
     public float Item() => ReadValue().Item();
 

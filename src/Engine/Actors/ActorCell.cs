@@ -11,7 +11,6 @@ internal sealed class ActorCell : IActorContext
     [ThreadStatic] internal static ActorCell? Current;
     [ThreadStatic] internal static ActorCell? Constructing;
 
-    private readonly Lock _childrenLock = new();
     private Dictionary<string, LocalActorRef>? _children;
     private Dictionary<InternalActorRef, RestartStatistics>? _restarts;
     private HashSet<InternalActorRef>? _watching;
@@ -48,7 +47,13 @@ internal sealed class ActorCell : IActorContext
 
     public IReadOnlyCollection<IActorRef> Children
     {
-        get { lock (_childrenLock) return _children is null ? [] : _children.Values.ToArray(); }
+        get { lock (this) return _children is null ? [] : _children.Values.ToArray(); }
+    }
+
+    /// <summary>How many children are alive, without copying them (checked on every child's stop).</summary>
+    private int ChildCount
+    {
+        get { lock (this) return _children?.Count ?? 0; }
     }
 
     /// <summary>Completes when this actor has stopped (created on first request; most actors never need it).</summary>
@@ -56,7 +61,7 @@ internal sealed class ActorCell : IActorContext
     {
         get
         {
-            lock (_childrenLock)
+            lock (this)
             {
                 _terminated ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 if (_state == State.Terminated) _terminated.TrySetResult();
@@ -65,7 +70,7 @@ internal sealed class ActorCell : IActorContext
         }
     }
 
-    public void Start() => Mailbox.PostSystem(new Create());
+    public void Start() => Mailbox.PostSystem(Create.Instance);
 
     // ---- children (callable from any thread: the system spawns top-level actors from user threads) ----
 
@@ -79,7 +84,7 @@ internal sealed class ActorCell : IActorContext
         ArgumentNullException.ThrowIfNull(props);
         if (name is not null) ValidateName(name);
         ActorCell child;
-        lock (_childrenLock)
+        lock (this)
         {
             if (_state >= State.Terminating)
                 throw new InvalidOperationException($"Cannot create a child of {Self.Path}: it is stopping or stopped.");
@@ -97,7 +102,7 @@ internal sealed class ActorCell : IActorContext
 
     public LocalActorRef? GetChild(string name)
     {
-        lock (_childrenLock) return _children is not null && _children.TryGetValue(name, out var c) ? c : null;
+        lock (this) return _children is not null && _children.TryGetValue(name, out var c) ? c : null;
     }
 
     private static void ValidateName(string name)
@@ -247,7 +252,7 @@ internal sealed class ActorCell : IActorContext
         if (d.Actor is InternalActorRef dead)
         {
             var wasChild = false;
-            lock (_childrenLock)
+            lock (this)
             {
                 if (_children is not null && _children.TryGetValue(dead.Path.Name, out var c) && c.Equals(dead))
                 {
@@ -259,7 +264,7 @@ internal sealed class ActorCell : IActorContext
             if (_watching is not null && _watching.Remove(dead) && _state == State.Running && _actor is not null)
                 Invoke(new Envelope(new Terminated(dead, d.ExistenceConfirmed, d.AddressTerminated), dead));
         }
-        if (_state == State.Terminating && Children.Count == 0) FinishTerminate();
+        if (_state == State.Terminating && ChildCount == 0) FinishTerminate();
     }
 
     // ---- failure and supervision ----
@@ -356,7 +361,7 @@ internal sealed class ActorCell : IActorContext
     private void BeginTerminate()
     {
         if (_state >= State.Terminating) return;
-        lock (_childrenLock) _state = State.Terminating;
+        lock (this) _state = State.Terminating;
         Mailbox.Suspend();
         if (_watching is not null)
         {
@@ -374,7 +379,7 @@ internal sealed class ActorCell : IActorContext
         try { _actor?.InvokePostStop(); }
         catch (Exception e) { System.Log.Error(e, Self.Path.ToString(), "PostStop threw"); }
         _actor = null;
-        lock (_childrenLock) _state = State.Terminated;
+        lock (this) _state = State.Terminated;
         Mailbox.Close();
         var notification = new DeathWatchNotification(Self, true, false);
         if (_watchedBy is not null)
@@ -385,6 +390,6 @@ internal sealed class ActorCell : IActorContext
         }
         Parent?.SendSystemMessage(notification);
         if (Counted && Parent is not null) System.OnActorStopped();
-        lock (_childrenLock) _terminated?.TrySetResult();
+        lock (this) _terminated?.TrySetResult();
     }
 }

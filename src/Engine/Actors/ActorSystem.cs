@@ -13,6 +13,11 @@ public sealed record ActorSystemSettings
     public int? Port { get; init; }
     /// <summary>The strategy the /user guardian supervises top-level actors with.</summary>
     public SupervisorStrategy GuardianStrategy { get; init; } = SupervisorStrategy.Default;
+    /// <summary>
+    /// Where the /user guardian runs. A system whose top-level actors come and go on one thread (the
+    /// autograd's node actors) sets the calling-thread dispatcher, so a stop does not hop threads.
+    /// </summary>
+    public MessageDispatcher GuardianDispatcher { get; init; } = Dispatchers.Default;
 }
 
 /// <summary>The home of a tree of actors: /user holds the application's, /system the runtime's own.</summary>
@@ -40,7 +45,7 @@ public sealed class ActorSystem : IAsyncDisposable
         DeadLetters = new DeadLetterActorRef(this, rootPath.Child("deadLetters"));
         _root = new ActorCell(this, Props.Create(() => new Guardian(SupervisorStrategy.Default)), null, rootPath.WithUid(NextUid()));
         _root.Start();
-        _user = _root.SpawnChild(Props.Create(() => new Guardian(settings.GuardianStrategy)), "user", counted: false).Cell;
+        _user = _root.SpawnChild(Props.Create(() => new Guardian(settings.GuardianStrategy)).WithDispatcher(settings.GuardianDispatcher), "user", counted: false).Cell;
         _systemGuardian = _root.SpawnChild(Props.Create(() => new Guardian(SupervisorStrategy.Default)), "system", counted: false).Cell;
     }
 

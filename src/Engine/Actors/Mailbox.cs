@@ -1,18 +1,14 @@
-using System.Collections.Concurrent;
-
 namespace ActorGrad.Engine.Actors;
 
 /// <summary>
 /// One actor's queues and its scheduling flag. Runs one message at a time: system messages first
 /// (also between user messages), then up to <c>throughput</c> user messages before yielding.
+/// Only <see cref="Run"/> dequeues, and only one thread runs it at a time (the scheduled flag).
 /// </summary>
 internal sealed class Mailbox : IThreadPoolWorkItem
 {
-    private readonly ConcurrentQueue<Envelope> _user = new();
-    // System messages are rare: a plain queue under a lock, created on first use, keeps spawning cheap.
-    private readonly Lock _systemLock = new();
-    private Queue<SystemMessage>? _system;
-    private volatile int _systemCount;
+    private readonly MpscQueue<Envelope> _user = new();
+    private readonly MpscQueue<SystemMessage> _system = new();
     private int _scheduled;
     private volatile int _suspendCount;
     private volatile bool _closed;
@@ -22,23 +18,16 @@ internal sealed class Mailbox : IThreadPoolWorkItem
     public MessageDispatcher Dispatcher { get; }
     public ActorCell Cell { get; set; } = null!;
     public bool IsClosed => _closed;
-    public bool IsSuspended => _suspendCount > 0;
-    public int UserMessageCount => _user.Count;
 
     public void Post(in Envelope envelope)
     {
         _user.Enqueue(envelope);
-        if (_closed) DrainToDeadLetters();
-        else TrySchedule();
+        TrySchedule();
     }
 
     public void PostSystem(SystemMessage message)
     {
-        lock (_systemLock)
-        {
-            (_system ??= new Queue<SystemMessage>()).Enqueue(message);
-            _systemCount++;
-        }
+        _system.Enqueue(message);
         TrySchedule();
     }
 
@@ -50,19 +39,11 @@ internal sealed class Mailbox : IThreadPoolWorkItem
         TrySchedule();
     }
 
-    /// <summary>No more processing; what is queued, and what arrives later, goes to dead letters.</summary>
-    public void Close()
-    {
-        _closed = true;
-        DrainToDeadLetters();
-    }
+    /// <summary>No more processing: what is queued, and whatever arrives later, goes to dead letters (by Run).</summary>
+    public void Close() => _closed = true;
 
-    private void DrainToDeadLetters()
-    {
-        while (_user.TryDequeue(out var envelope)) Cell.System.DeadLetters.Deliver(envelope.Message, envelope.Sender, Cell.Self);
-    }
-
-    private bool HasWork => _systemCount > 0 || (!_closed && _suspendCount == 0 && !_user.IsEmpty);
+    // After close, user messages are still "work": Run turns them into dead letters.
+    private bool HasWork => !_system.IsEmpty || (!_user.IsEmpty && (_closed || _suspendCount == 0));
 
     public void TrySchedule()
     {
@@ -82,6 +63,7 @@ internal sealed class Mailbox : IThreadPoolWorkItem
                 Cell.Invoke(envelope);
                 ProcessSystemMessages();
             }
+            if (_closed) DrainToDeadLetters();
         }
         finally
         {
@@ -94,15 +76,11 @@ internal sealed class Mailbox : IThreadPoolWorkItem
 
     private void ProcessSystemMessages()
     {
-        while (_systemCount > 0)
-        {
-            SystemMessage message;
-            lock (_systemLock)
-            {
-                message = _system!.Dequeue();
-                _systemCount--;
-            }
-            Cell.SystemInvoke(message);
-        }
+        while (_system.TryDequeue(out var message)) Cell.SystemInvoke(message);
+    }
+
+    private void DrainToDeadLetters()
+    {
+        while (_user.TryDequeue(out var envelope)) Cell.System.DeadLetters.Deliver(envelope.Message, envelope.Sender, Cell.Self);
     }
 }

@@ -6,7 +6,10 @@ namespace ActorGrad.Engine.Actors;
 /// </summary>
 public abstract record SystemMessage;
 
-internal sealed record Create : SystemMessage;
+internal sealed record Create : SystemMessage
+{
+    public static readonly Create Instance = new();
+}
 internal sealed record Terminate : SystemMessage;
 internal sealed record Watch(InternalActorRef Watchee, InternalActorRef Watcher) : SystemMessage;
 internal sealed record Unwatch(InternalActorRef Watchee, InternalActorRef Watcher) : SystemMessage;
