@@ -110,11 +110,12 @@ public sealed partial class Session : IDisposable, IAsyncDisposable
             if (v.Node is { } node)
             {
                 edges[i] = node;
-                // A node that already stopped (freed by a pass) serves its value from its slot;
-                // the edge stays, so a backward through it fails with the freed-graph error.
-                nodeInputs[i] = node.Slot.NodeStopped ? NodeInput.FromValue(node.Slot.Value!) : NodeInput.FromActor(node.Actor, differentiable: true);
+                // A node that already stopped (freed by a pass) gives a copy of its value (the handle's
+                // storage is pooled again when the handle goes); the edge stays, so a backward
+                // through it fails with the freed-graph error.
+                nodeInputs[i] = node.Slot.NodeStopped ? NodeInput.FromValue(node.Slot.Value!.Clone()) : NodeInput.FromActor(node.Actor, differentiable: true);
             }
-            else nodeInputs[i] = NodeInput.FromValue(v.ReadValue());
+            else nodeInputs[i] = NodeInput.FromValue(v.ShareConstant());
         }
         var slot = new ValueSlot();
         var actor = System.ActorOf(Props.Create(() => new OpNodeActor(op, attributes, nodeInputs, slot)).WithDispatcher(Dispatchers.CallingThread));

@@ -25,7 +25,18 @@ public sealed partial class Var
         Session = session;
         Shape = constant.Shape;
         _constant = constant;
-        GC.SuppressFinalize(this);
+        // Only a large constant's storage is worth giving back to the pool when the handle goes.
+        if (constant.Length < PooledConstantLength) GC.SuppressFinalize(this);
+    }
+
+    private const int PooledConstantLength = 4096;
+    private bool _constantShared;
+
+    /// <summary>The constant's value for a node that keeps it: from now on the handle does not pool it.</summary>
+    internal Tensor ShareConstant()
+    {
+        _constantShared = true;
+        return ReadValue();
     }
 
     internal static Var Constant(Session session, Tensor value) => new(session, value);
@@ -34,6 +45,7 @@ public sealed partial class Var
     ~Var()
     {
         if (Node is { } node) Session.ReleaseHandle(node);
+        else if (!_constantShared) _constant?.Dispose();
     }
 
     public Session Session { get; }
@@ -59,9 +71,9 @@ public sealed partial class Var
         else if (!requiresGrad && Node is { } leaf)
         {
             _constant = ReadValue().Clone();
+            _constantShared = false;
             Node = null;
             Session.ReleaseHandle(leaf);
-            GC.SuppressFinalize(this);
         }
         return this;
     }
@@ -82,6 +94,7 @@ public sealed partial class Var
         var value = ReadValue().Clone();
         var previous = Node;
         Node = Session.SpawnLeaf(value, mode, zeroGrad);
+        // The old constant may be held by nodes recorded from it; the GC takes it rather than the pool.
         _constant = null;
         if (previous is not null) Session.ReleaseHandle(previous);
         else GC.ReRegisterForFinalize(this);

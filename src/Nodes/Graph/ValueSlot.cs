@@ -28,6 +28,15 @@ internal sealed class ValueSlot
     /// <summary>The node is stopping: true when the handle still lives and keeps the value.</summary>
     public bool HandOverOnStop() => Interlocked.CompareExchange(ref _ownership, HandleOwns, NodeOwns) == NodeOwns;
 
-    /// <summary>The handle is gone: true when the node still lives and must be told.</summary>
-    public bool ReleaseHandle() => Interlocked.CompareExchange(ref _ownership, HandleGone, NodeOwns) == NodeOwns;
+    /// <summary>
+    /// The handle is gone: true when the node still lives and must be told. When the node had already
+    /// stopped and left its value to the handle, the value's storage goes back to the pool here
+    /// (no consumer holds it: those recorded after the node stopped got a copy).
+    /// </summary>
+    public bool ReleaseHandle()
+    {
+        if (Interlocked.CompareExchange(ref _ownership, HandleGone, NodeOwns) == NodeOwns) return true;
+        if (Interlocked.CompareExchange(ref _ownership, HandleGone, HandleOwns) == HandleOwns) Value?.Dispose();
+        return false;
+    }
 }
