@@ -25,12 +25,22 @@ public sealed partial class Var
         Session = session;
         Shape = constant.Shape;
         _constant = constant;
-        // Only a large constant's storage is worth giving back to the pool when the handle goes.
+        // Only a large constant's storage is worth giving back to the pool when the handle goes; a very
+        // large one also tells the GC, so the handle is collected before fresh memory piles up.
         if (constant.Length < PooledConstantLength) GC.SuppressFinalize(this);
+        else if (constant.Length >= PressureLength) GC.AddMemoryPressure(_pressure = 4L * constant.Length);
     }
 
     private const int PooledConstantLength = 4096;
+    private const int PressureLength = 1 << 16;
     private bool _constantShared;
+    private long _pressure;
+
+    private void RemovePressure()
+    {
+        if (_pressure > 0) GC.RemoveMemoryPressure(_pressure);
+        _pressure = 0;
+    }
 
     /// <summary>The constant's value for a node that keeps it: from now on the handle does not pool it.</summary>
     internal Tensor ShareConstant()
@@ -45,7 +55,11 @@ public sealed partial class Var
     ~Var()
     {
         if (Node is { } node) Session.ReleaseHandle(node);
-        else if (!_constantShared) _constant?.Dispose();
+        else
+        {
+            RemovePressure();
+            if (!_constantShared) _constant?.Dispose();
+        }
     }
 
     public Session Session { get; }
@@ -96,6 +110,7 @@ public sealed partial class Var
         Node = Session.SpawnLeaf(value, mode, zeroGrad);
         // The old constant may be held by nodes recorded from it; the GC takes it rather than the pool.
         _constant = null;
+        RemovePressure();
         if (previous is not null) Session.ReleaseHandle(previous);
         else GC.ReRegisterForFinalize(this);
     }

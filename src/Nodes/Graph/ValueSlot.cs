@@ -26,7 +26,16 @@ internal sealed class ValueSlot
     public void MarkFreed() => _freed = true;
 
     /// <summary>The node is stopping: true when the handle still lives and keeps the value.</summary>
-    public bool HandOverOnStop() => Interlocked.CompareExchange(ref _ownership, HandleOwns, NodeOwns) == NodeOwns;
+    public bool HandOverOnStop()
+    {
+        if (Interlocked.CompareExchange(ref _ownership, HandleOwns, NodeOwns) != NodeOwns) return false;
+        // Large storage now waits for the handle's finalizer to come back to the pool: tell the GC,
+        // so that it collects (and finalizes) soon enough for the pool to be refilled.
+        if (Value is { Length: >= PressureThreshold } v) GC.AddMemoryPressure(4L * v.Length);
+        return true;
+    }
+
+    private const int PressureThreshold = 1 << 16;
 
     /// <summary>
     /// The handle is gone: true when the node still lives and must be told. When the node had already
@@ -36,7 +45,11 @@ internal sealed class ValueSlot
     public bool ReleaseHandle()
     {
         if (Interlocked.CompareExchange(ref _ownership, HandleGone, NodeOwns) == NodeOwns) return true;
-        if (Interlocked.CompareExchange(ref _ownership, HandleGone, HandleOwns) == HandleOwns) Value?.Dispose();
+        if (Interlocked.CompareExchange(ref _ownership, HandleGone, HandleOwns) == HandleOwns && Value is { } value)
+        {
+            if (value.Length >= PressureThreshold) GC.RemoveMemoryPressure(4L * value.Length);
+            value.Dispose();
+        }
         return false;
     }
 }
