@@ -26,7 +26,34 @@ internal static class MicroBenchmarks
             Report($"ping_pong_{name}_us", PingPong(dispatcher));
             Report($"spawn_and_stop_{name}_us", SpawnStop(dispatcher));
         }
+        var (before, after, live) = TrainingMemory(10_000);
+        Report("training_10k_steps_heap_before_mb", before);
+        Report("training_10k_steps_heap_after_mb", after);
+        Report("training_10k_steps_live_actors_after", live);
         return 0;
+    }
+
+    /// <summary>Heap size (after a full collection) before and after 10,000 steps of a small training loop, and the live actors left.</summary>
+    private static (double Before, double After, double Live) TrainingMemory(int steps)
+    {
+        using var s = new Nodes.Session();
+        var w = s.RandomNormal(16, 8).RequiresGrad();
+        var x = s.RandomNormal(32, 16);
+        var target = s.RandomNormal(32, 8);
+        void Step()
+        {
+            var loss = Nodes.Var.Mse(x.MatMul(w).Tanh(), target);
+            loss.Backward();
+            w.Step(0.01f);
+            w.ZeroGrad();
+        }
+        for (var i = 0; i < 100; i++) Step();
+        s.Collect();
+        var before = GC.GetTotalMemory(forceFullCollection: true) / 1e6;
+        for (var i = 0; i < steps; i++) Step();
+        s.Collect();
+        var after = GC.GetTotalMemory(forceFullCollection: true) / 1e6;
+        return (before, after, s.LiveNodeCount);
     }
 
     private static void Report(string name, double value) =>
