@@ -20,6 +20,15 @@ internal static unsafe class Gemm
     /// <summary>How many threads large products use (tests and benchmarks may set 1).</summary>
     public static int MaxThreads { get; set; } = Environment.ProcessorCount;
 
+    /// <summary>The widest kernel the CPU supports; tests lower it to exercise the fallbacks on any machine.</summary>
+    internal enum KernelWidth { Scalar, Vector256, Vector512 }
+
+    internal static KernelWidth Widest { get; } = Simd512.IsSupported ? KernelWidth.Vector512 : Simd256.IsSupported ? KernelWidth.Vector256 : KernelWidth.Scalar;
+
+    /// <summary>The kernel products use: the widest by default, never wider than the CPU has.</summary>
+    internal static KernelWidth Use { get => _use; set => _use = value <= Widest ? value : Widest; }
+    private static KernelWidth _use = Widest;
+
     /// <summary>C[m x n] = op(A)[m x k] * op(B)[k x n]; C is overwritten.</summary>
     public static void Multiply(int m, int n, int k, ReadOnlySpan<float> a, bool transA, ReadOnlySpan<float> b, bool transB, Span<float> c)
     {
@@ -31,9 +40,12 @@ internal static unsafe class Gemm
         fixed (float* pc = c)
         {
             var job = new Job(m, n, k, pa, transA, pb, transB, pc);
-            if (Simd512.IsSupported) Run<Simd512, System.Runtime.Intrinsics.Vector512<float>>(job);
-            else if (Simd256.IsSupported) Run<Simd256, System.Runtime.Intrinsics.Vector256<float>>(job);
-            else Naive(job);
+            switch (Use)
+            {
+                case KernelWidth.Vector512: Run<Simd512, System.Runtime.Intrinsics.Vector512<float>>(job); break;
+                case KernelWidth.Vector256: Run<Simd256, System.Runtime.Intrinsics.Vector256<float>>(job); break;
+                default: Naive(job); break;
+            }
         }
     }
 

@@ -215,6 +215,51 @@ public class ActorRuntimeTests : TestKit.TestKit
         Assert.Equal(0, await b.Ask<int>("state", TimeSpan.FromSeconds(5)));
     }
 
+    private sealed class SlowAsyncActor : ReceiveActor
+    {
+        public SlowAsyncActor(TaskCompletionSource gate, List<string> log)
+        {
+            ReceiveAsync<string>(async m =>
+            {
+                lock (log) log.Add($"start {m}");
+                if (m == "first") await gate.Task;
+                lock (log) log.Add($"end {m}");
+                if (m == "second") Sender.Tell("done");
+            });
+        }
+    }
+
+    [Fact]
+    public async Task AnAsyncHandlerHoldsTheMailboxUntilItsTaskCompletes()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var log = new List<string>();
+        var actor = Sys.ActorOf(Props.Create(() => new SlowAsyncActor(gate, log)));
+        TestActor.Send(actor, "first");
+        TestActor.Send(actor, "second");
+        await TestActor.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100));
+        lock (log) Assert.Equal(["start first"], log); // "second" waits: one message at a time
+        gate.SetResult();
+        await TestActor.ExpectMsgAsync("done");
+        lock (log) Assert.Equal(["start first", "end first", "start second", "end second"], log);
+    }
+
+    [Fact]
+    public async Task AFailingAsyncHandlerIsSupervisedLikeASyncOne()
+    {
+        var restarted = new TaskCompletionSource<LogEvent>();
+        using var _ = Sys.EventStream.Subscribe<LogEvent>(e => { if (e.Level == LogLevel.Error) restarted.TrySetResult(e); });
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var actor = Sys.ActorOf(Props.Create(() => new SlowAsyncActor(gate, [])));
+        actor.Tell("first");
+        gate.SetException(new TimeoutException("async work failed"));
+        var error = await restarted.Task.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.IsType<TimeoutException>(error.Cause);
+        // Restarted, the actor serves the next message.
+        TestActor.Send(actor, "second");
+        await TestActor.ExpectMsgAsync("done");
+    }
+
     [Fact]
     public async Task FailuresArePublishedNotSwallowed()
     {
