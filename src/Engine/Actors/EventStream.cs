@@ -32,8 +32,12 @@ public sealed class EventStream
         {
             if (!type.IsInstanceOfType(@event)) continue;
             try { handler(@event); }
-            catch (Exception e) when (@event is not LogEvent) { Console.Error.WriteLine($"[eventstream] subscriber threw on {@event.GetType().Name}: {e.Message}"); }
-            catch { /* a failing log subscriber must not take logging down with it */ }
+            catch (Exception e)
+            {
+                // A failing subscriber must not stop the others, nor the publisher; say so on stderr
+                // rather than through the log, which may be what failed.
+                Console.Error.WriteLine($"[eventstream] a subscriber threw on {@event.GetType().Name}: {e.Message}");
+            }
         }
     }
 

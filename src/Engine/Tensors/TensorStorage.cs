@@ -24,14 +24,8 @@ internal static class TensorStorage
         {
             if (Free.TryGetValue(length, out var stack) && stack.TryPop(out array)) _pooledBytes -= 4L * length;
         }
-        if (array is null) return GC.AllocateUninitializedArray<float>(length) is var fresh && clear ? Cleared(fresh) : fresh;
+        array ??= GC.AllocateUninitializedArray<float>(length);
         if (clear) Array.Clear(array);
-        return array;
-    }
-
-    private static float[] Cleared(float[] array)
-    {
-        Array.Clear(array);
         return array;
     }
 
