@@ -19,9 +19,6 @@ public sealed partial class Var
         return Sum(normalized, keepDims) / count;
     }
 
-    /// <summary>The Euclidean norm of all elements.</summary>
-    public Var Norm() => (this * this).Sum().Sqrt();
-
     public Var Square() => this * this;
 
     /// <summary>exp(x - max) / sum(exp(x - max)) along <paramref name="axis"/>.</summary>

@@ -113,7 +113,11 @@ public sealed partial class Session : IDisposable, IAsyncDisposable
                 // A node that already stopped (freed by a pass) gives a copy of its value (the handle's
                 // storage is pooled again when the handle goes); the edge stays, so a backward
                 // through it fails with the freed-graph error.
-                nodeInputs[i] = node.Slot.NodeStopped ? NodeInput.FromValue(node.Slot.Value!.Clone()) : NodeInput.FromActor(node.Actor, differentiable: true);
+                // A value already published (the usual case on the calling-thread dispatcher) goes in
+                // with the node, saving the Forward round trip.
+                nodeInputs[i] = node.Slot.NodeStopped ? NodeInput.FromValue(node.Slot.Value!.Clone())
+                    : node.Slot.Value is { } published ? NodeInput.FromPublished(node.Actor, published)
+                    : NodeInput.FromActor(node.Actor, differentiable: true);
             }
             else nodeInputs[i] = NodeInput.FromValue(v.ShareConstant());
         }

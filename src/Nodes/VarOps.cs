@@ -17,9 +17,11 @@ public sealed partial class Var
     public Var Abs() => Unary(OpTable.Abs);
     public Var Relu() => Unary(OpTable.Relu);
     public Var Neg() => Unary(OpTable.Neg);
+    /// <summary>The Euclidean norm of all elements (a scalar).</summary>
+    public Var Norm() => Unary(OpTable.Norm);
 
     public Var Pow(Var exponent) => Session.Apply(OpTable.Pow, OpAttributes.None, this, exponent);
-    public Var Pow(float exponent) => Pow(Session.Scalar(exponent));
+    public Var Pow(float exponent) => Pow(Session.ScalarConstant(exponent));
 
     /// <summary>Sum of all elements (a scalar).</summary>
     public Var Sum() => Session.Apply(OpTable.Sum, OpAttributes.None, this);

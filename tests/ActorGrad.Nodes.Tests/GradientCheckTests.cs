@@ -104,6 +104,7 @@ public sealed class GradientCheckTests : IDisposable
     [Fact] public void Mean() => Check(v => v[0].Mean(), Input(3, 4));
     [Fact] public void MeanAxes() => Check(v => v[0].Mean([1], keepDims: true), Input(3, 4));
     [Fact] public void Norm() => Check(v => v[0].Norm(), Input(5));
+    [Fact] public void NormOfAMatrix() => Check(v => v[0].Norm() * v[1], Input(3, 4), Input(2));
     [Fact] public void Softmax() => Check(v => v[0].Softmax(), Input(3, 4));
     [Fact] public void LogSoftmax() => Check(v => v[0].LogSoftmax(0), Input(3, 4));
     [Fact] public void CrossEntropy() => Check(v => Var.CrossEntropy(v[0], [1, 0, 3]), Input(3, 4));
@@ -111,10 +112,26 @@ public sealed class GradientCheckTests : IDisposable
     [Fact] public void Chain() => Check(v => ((v[0] * 1.01f + 0.1f).Tanh() * v[1]).Exp().Sum(0), Input(3, 4), Input(4));
 
     [Fact]
+    public void TheNormPrimitiveAgreesWithItsDefinition()
+    {
+        // norm is a primitive for speed; it must mean sqrt(sum(x * x)), value and gradient.
+        var values = Input(3, 5);
+        var x = _s.Tensor(values).RequiresGrad();
+        var y = _s.Tensor(values).RequiresGrad();
+        var fused = x.Norm();
+        var composite = (y * y).Sum().Sqrt();
+        Assert.Equal(composite.Item(), fused.Item(), 1e-5f);
+        fused.Backward();
+        composite.Backward();
+        var (gx, gy) = (x.Grad!.ToArray(), y.Grad!.ToArray());
+        for (var i = 0; i < gx.Length; i++) Assert.Equal(gy[i], gx[i], 1e-6f);
+    }
+
+    [Fact]
     public void EveryPrimitiveOfTheTableIsChecked()
     {
         // Keeps this file honest when the table grows: each primitive needs a check above.
-        var checkedOps = new[] { "add", "sub", "mul", "div", "pow", "neg", "exp", "log", "sin", "cos", "tanh", "sqrt", "abs", "relu", "sum", "max", "min", "matmul", "reshape", "permute" };
+        var checkedOps = new[] { "add", "sub", "mul", "div", "pow", "neg", "exp", "log", "sin", "cos", "tanh", "sqrt", "abs", "relu", "norm", "sum", "max", "min", "matmul", "reshape", "permute" };
         Assert.Equal(checkedOps.Order(), OpTable.All.Select(op => op.Name).Order());
     }
 }

@@ -45,6 +45,49 @@ public sealed class MessageFlowTests : TestKit.TestKit
     }
 
     [Fact]
+    public async Task AnInputPublishedAtRecordingIsOnlyRegisteredWithNoForwardRoundTrip()
+    {
+        var a = CreateTestProbe();
+        var b = CreateTestProbe();
+        var node = Node(OpTable.Mul, NodeInput.FromPublished(a.Ref, T(1, 2)), NodeInput.FromActor(b.Ref, true));
+        // The published input gets a registration that asks for no value; the other one a plain Subscribe.
+        await a.ExpectMsgAsync(new Subscribe(0, SendValue: false));
+        await Feed(b, 1, T(3, 4));
+        var reader = CreateTestProbe();
+        reader.Send(node, new ValueRequest());
+        Assert.Equal(new float[] { 3f, 8f }, Tensor.From((await reader.ExpectMsgAsync<ValueReply>()).Value).ToArray());
+
+        // The registration counts as a consumer edge: gradients flow back to it, then it is released.
+        var tracker = CreateTestProbe();
+        tracker.Send(node, new PreparePass(4, 1, false));
+        tracker.Send(node, new Gradient(4, T(1, 1)));
+        Assert.Equal(new float[] { 3f, 4f }, Tensor.From((await a.ExpectMsgAsync<Gradient>(g => g.PassId == 4)).Value).ToArray());
+        Assert.Equal(new float[] { 1f, 2f }, Tensor.From((await b.ExpectMsgAsync<Gradient>(g => g.PassId == 4)).Value).ToArray());
+        await a.ExpectMsgAsync<Unsubscribe>();
+        await a.ExpectNoMsgAsync();
+    }
+
+    [Fact]
+    public async Task AConsumerRegisteredWithoutValueGetsNoForward()
+    {
+        var a = CreateTestProbe();
+        var node = Node(OpTable.Neg, NodeInput.FromActor(a.Ref, true));
+        await Feed(a, 0, T(5));
+        var consumer = CreateTestProbe();
+        consumer.Send(node, new Subscribe(0, SendValue: false));
+        await consumer.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(50));
+        // ...but it keeps the node alive: a freed node with that consumer does not stop until it leaves.
+        consumer.Watch(node);
+        var tracker = CreateTestProbe();
+        tracker.Send(node, new PreparePass(1, 1, false));
+        tracker.Send(node, new Gradient(1, T(1)));
+        await a.ExpectMsgAsync<Gradient>();
+        await consumer.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(50));
+        consumer.Send(node, new Unsubscribe());
+        await consumer.ExpectTerminatedAsync(node);
+    }
+
+    [Fact]
     public async Task ConsumerThatSubscribesBeforeTheValueGetsItWhenComputed()
     {
         var a = CreateTestProbe();

@@ -31,7 +31,7 @@ internal abstract class GraphActor : ActorBase
     {
         switch (message)
         {
-            case Subscribe s: OnSubscribe(s.Slot); break;
+            case Subscribe s: OnSubscribe(s); break;
             case Unsubscribe: _consumers--; StopIfUnneeded(); break;
             case ValueRequest: OnValueRequest(); break;
             case PreparePass p: OnPreparePass(p); break;
@@ -77,9 +77,11 @@ internal abstract class GraphActor : ActorBase
         _valueWaiters = null;
     }
 
-    private void OnSubscribe(int slot)
+    private void OnSubscribe(Subscribe subscribe)
     {
         _consumers++;
+        if (!subscribe.SendValue) return;
+        var slot = subscribe.Slot;
         if (Value is not null) Sender.Tell(new Forward(slot, Value), Self);
         else if (Failure is not null) Sender.Tell(new ForwardFailed(slot, Failure), Self);
         else _pendingConsumers.Add((Sender, slot));

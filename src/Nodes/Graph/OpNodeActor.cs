@@ -34,7 +34,12 @@ internal sealed class OpNodeActor : GraphActor
         _inputValues = new Tensor[_inputs.Length];
         for (var i = 0; i < _inputs.Length; i++)
         {
-            if (_inputs[i].KnownValue is { } known) _inputValues[i] = known;
+            if (_inputs[i].KnownValue is { } known)
+            {
+                _inputValues[i] = known;
+                // A published value: no Forward round trip, only the consumer registration.
+                _inputs[i].Source?.Tell(new Subscribe(i, SendValue: false), Self);
+            }
             else
             {
                 _missing++;

@@ -1,3 +1,4 @@
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using ActorGrad.Engine.Tensors;
 
 namespace ActorGrad.Nodes.Ops;
@@ -84,6 +85,12 @@ public static class OpTable
     public static readonly OpDefinition Relu = Unary("relu", TensorOps.Relu, new ReluRule());
     private sealed class ReluRule : IVjpRule { public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => m.Mul(a.Grad, m.Step(a.Inputs[0])); }
 
+    // d‖x‖ = g * x / ‖x‖. A primitive, not sqrt(sum(x*x)): one node instead of three where loops test a
+    // norm (the seeds' while loop), as PyTorch's linalg_vector_norm has its own derivative.
+    public static readonly OpDefinition Norm = new("norm", 1, (_, _) => [],
+        (x, _) => Tensor.Scalar(TensorPrimitives.Norm((ReadOnlySpan<float>)x[0].Span)), new NormRule());
+    private sealed class NormRule : IVjpRule { public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => m.Mul(m.Div(a.Grad, a.Result), a.Inputs[0]); }
+
     // d sum(x, axes) = g repeated over the summed axes
     public static readonly OpDefinition Sum = new("sum", 1, ReducedShape("sum"),
         (x, at) => TensorOps.Sum(x[0], at.Axes, at.KeepDims), new SumRule());
@@ -153,7 +160,7 @@ public static class OpTable
 
     /// <summary>Every primitive, for tests and tooling that walk the table.</summary>
     public static IReadOnlyList<OpDefinition> All { get; } =
-        [Add, Sub, Mul, Div, Pow, Neg, Exp, Log, Sin, Cos, Tanh, Sqrt, Abs, Relu, Sum, Max, Min, MatMul, Reshape, Permute];
+        [Add, Sub, Mul, Div, Pow, Neg, Exp, Log, Sin, Cos, Tanh, Sqrt, Abs, Relu, Norm, Sum, Max, Min, MatMul, Reshape, Permute];
 
     // ---- shape rules ----
 

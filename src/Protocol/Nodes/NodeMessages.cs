@@ -11,8 +11,12 @@ public abstract record NodeMessage;
 
 // ---- forward ----
 
-/// <summary>The sender consumes this node's value at its input <paramref name="Slot"/>: send it a <see cref="Forward"/>.</summary>
-public sealed record Subscribe(int Slot) : NodeMessage;
+/// <summary>
+/// The sender consumes this node's value at its input <paramref name="Slot"/>: send it a <see cref="Forward"/>.
+/// With <paramref name="SendValue"/> false the sender already has the value (it was published when the
+/// op was recorded) and only registers as a consumer, which keeps this node alive for its gradients.
+/// </summary>
+public sealed record Subscribe(int Slot, bool SendValue = true) : NodeMessage;
 
 /// <summary>The sender no longer consumes this node (it stopped): a node with no consumers and no handle stops.</summary>
 public sealed record Unsubscribe : NodeMessage;
