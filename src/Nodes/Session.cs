@@ -148,7 +148,11 @@ public sealed partial class Session : IDisposable, IAsyncDisposable
     /// <summary>Tells the nodes whose handles were collected that they may stop.</summary>
     internal void DrainReleased()
     {
-        while (_released.TryDequeue(out var node)) node.Actor.Tell(new HandleReleased());
+        while (_released.TryDequeue(out var node))
+        {
+            // A node that stopped meanwhile (freed by a pass, no consumer left) needs no telling.
+            if (!node.Slot.ActorStopped) node.Actor.Tell(new HandleReleased());
+        }
     }
 
     /// <summary>Collects unreachable Vars now and stops their node actors (long loops call this to bound memory at a point of their choosing).</summary>

@@ -20,6 +20,9 @@ internal sealed class ValueSlot
     public Exception? Failure => _failure;
     public bool Freed => _freed;
     public bool NodeStopped => Volatile.Read(ref _ownership) == HandleOwns;
+    /// <summary>True once the node actor has stopped, whoever owns the value (nothing more to tell it).</summary>
+    public bool ActorStopped => _actorStopped;
+    private volatile bool _actorStopped;
 
     public void Publish(Tensor value) => Volatile.Write(ref _value, value);
     public void PublishFailure(Exception cause) => _failure = cause;
@@ -28,6 +31,7 @@ internal sealed class ValueSlot
     /// <summary>The node is stopping: true when the handle still lives and keeps the value.</summary>
     public bool HandOverOnStop()
     {
+        _actorStopped = true;
         if (Interlocked.CompareExchange(ref _ownership, HandleOwns, NodeOwns) != NodeOwns) return false;
         // Large storage now waits for the handle's finalizer to come back to the pool: tell the GC,
         // so that it collects (and finalizes) soon enough for the pool to be refilled.
