@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using ActorGrad.Engine.Actors;
 using ActorGrad.Engine.Tensors;
 using ActorGrad.Nodes.Graph;
@@ -15,7 +14,9 @@ namespace ActorGrad.Nodes;
 public sealed partial class Session : IDisposable, IAsyncDisposable
 {
     private static int _sessions;
-    private readonly ConcurrentQueue<GraphNode> _released = new();
+    // Nodes whose handles were collected, pushed by the finalizer thread and taken all at once by
+    // the recording thread: an intrusive lock-free stack (no allocation, no lock to contend on).
+    private ValueSlot? _released;
     private long _passIds;
     private bool _gradEnabled = true;
     private bool _training;
@@ -123,6 +124,7 @@ public sealed partial class Session : IDisposable, IAsyncDisposable
         }
         var slot = new ValueSlot();
         var actor = System.ActorOf(Props.Create(() => new OpNodeActor(op, attributes, nodeInputs, slot)).WithDispatcher(Dispatchers.CallingThread));
+        if (!slot.ActorStopped) slot.Actor = actor;
         return new Var(this, shape, new GraphNode(actor, edges, isLeaf: false, slot, op.Name));
     }
 
@@ -132,6 +134,7 @@ public sealed partial class Session : IDisposable, IAsyncDisposable
         ThrowIfDisposed();
         var slot = new ValueSlot();
         var actor = System.ActorOf(Props.Create(() => new LeafActor(value, mode, zeroGrad, slot)).WithDispatcher(Dispatchers.CallingThread));
+        slot.Actor = actor;
         return new GraphNode(actor, [], isLeaf: true, slot, "leaf");
     }
 
@@ -139,19 +142,29 @@ public sealed partial class Session : IDisposable, IAsyncDisposable
 
     // ---- lifetime ----
 
-    /// <summary>Called from a Var's finalizer: queue the node's release for the recording thread.</summary>
-    internal void ReleaseHandle(GraphNode node)
+    /// <summary>Called when a Var is collected (its ticket's finalizer) or rebound: queue the node's release for the recording thread.</summary>
+    internal void ReleaseHandle(ValueSlot slot)
     {
-        if (!IsDisposed && node.Slot.ReleaseHandle()) _released.Enqueue(node);
+        if (IsDisposed || !slot.ReleaseHandle()) return;
+        ValueSlot? head;
+        do
+        {
+            head = Volatile.Read(ref _released);
+            slot.NextReleased = head;
+        } while (Interlocked.CompareExchange(ref _released, slot, head) != head);
     }
 
     /// <summary>Tells the nodes whose handles were collected that they may stop.</summary>
     internal void DrainReleased()
     {
-        while (_released.TryDequeue(out var node))
+        if (Volatile.Read(ref _released) is null) return;
+        for (var slot = Interlocked.Exchange(ref _released, null); slot is not null;)
         {
+            var next = slot.NextReleased;
+            slot.NextReleased = null;
             // A node that stopped meanwhile (freed by a pass, no consumer left) needs no telling.
-            if (!node.Slot.ActorStopped) node.Actor.Tell(new HandleReleased());
+            slot.Actor?.Tell(new HandleReleased());
+            slot = next;
         }
     }
 

@@ -12,12 +12,15 @@ namespace ActorGrad.Nodes;
 public sealed partial class Var
 {
     private Tensor? _constant;
+    // Releases what this handle holds when the Var is collected; null for a small constant.
+    private HandleTicket? _ticket;
 
     internal Var(Session session, int[] shape, GraphNode node)
     {
         Session = session;
         Shape = shape;
         Node = node;
+        _ticket = new HandleTicket(session, node.Slot);
     }
 
     private Var(Session session, Tensor constant)
@@ -25,41 +28,19 @@ public sealed partial class Var
         Session = session;
         Shape = constant.Shape;
         _constant = constant;
-        // Only a large constant's storage is worth giving back to the pool when the handle goes; a very
-        // large one also tells the GC, so the handle is collected before fresh memory piles up.
-        if (constant.Length < PooledConstantLength) GC.SuppressFinalize(this);
-        else if (constant.Length >= PressureLength) GC.AddMemoryPressure(_pressure = 4L * constant.Length);
+        // Only a large constant's storage is worth giving back to the pool when the handle goes.
+        if (constant.Length >= PooledConstantLength) _ticket = new HandleTicket(session, constant);
     }
 
     private const int PooledConstantLength = 4096;
-    private const int PressureLength = 1 << 16;
-    private bool _constantShared;
-    private long _pressure;
 
-    private void RemovePressure()
-    {
-        if (_pressure > 0) GC.RemoveMemoryPressure(_pressure);
-        _pressure = 0;
-    }
+    internal static Var Constant(Session session, Tensor value) => new(session, value);
 
     /// <summary>The constant's value for a node that keeps it: from now on the handle does not pool it.</summary>
     internal Tensor ShareConstant()
     {
-        _constantShared = true;
+        _ticket?.MarkShared();
         return ReadValue();
-    }
-
-    internal static Var Constant(Session session, Tensor value) => new(session, value);
-
-    /// <summary>A collected handle lets its node stop once no consumer needs it.</summary>
-    ~Var()
-    {
-        if (Node is { } node) Session.ReleaseHandle(node);
-        else
-        {
-            RemovePressure();
-            if (!_constantShared) _constant?.Dispose();
-        }
     }
 
     public Session Session { get; }
@@ -82,12 +63,13 @@ public sealed partial class Var
         if (Node is { IsLeaf: false })
             throw new InvalidOperationException("You can only change the gradient flag of leaf variables; to use a computed value without its graph, call Detach().");
         if (requiresGrad && Node is null) BecomeLeaf(GradReq.Add, zeroGrad: false);
-        else if (!requiresGrad && Node is { } leaf)
+        else if (!requiresGrad && Node is not null)
         {
-            _constant = ReadValue().Clone();
-            _constantShared = false;
+            var value = ReadValue().Clone();
+            _ticket?.ReleaseNow(disposeConstant: false);
+            _constant = value;
             Node = null;
-            Session.ReleaseHandle(leaf);
+            _ticket = value.Length >= PooledConstantLength ? new HandleTicket(Session, value) : null;
         }
         return this;
     }
@@ -106,13 +88,11 @@ public sealed partial class Var
     private void BecomeLeaf(GradReq mode, bool zeroGrad)
     {
         var value = ReadValue().Clone();
-        var previous = Node;
         Node = Session.SpawnLeaf(value, mode, zeroGrad);
-        // The old constant may be held by nodes recorded from it; the GC takes it rather than the pool.
+        // The old constant may be held by nodes recorded from it: the GC takes it rather than the pool.
+        _ticket?.ReleaseNow(disposeConstant: false);
         _constant = null;
-        RemovePressure();
-        if (previous is not null) Session.ReleaseHandle(previous);
-        else GC.ReRegisterForFinalize(this);
+        _ticket = new HandleTicket(Session, Node.Slot);
     }
 
     /// <summary>The gradient (a copy): null until a backward pass reaches this leaf, or for a non-leaf that did not RetainGrad().</summary>

@@ -20,6 +20,12 @@ internal sealed class ValueSlot
     public Exception? Failure => _failure;
     public bool Freed => _freed;
     public bool NodeStopped => Volatile.Read(ref _ownership) == HandleOwns;
+    /// <summary>The node's actor while it lives (set when spawned, cleared when it stops).</summary>
+    public Engine.Actors.IActorRef? Actor { get; set; }
+
+    /// <summary>The link of the session's stack of slots whose handles were released.</summary>
+    internal ValueSlot? NextReleased;
+
     /// <summary>True once the node actor has stopped, whoever owns the value (nothing more to tell it).</summary>
     public bool ActorStopped => _actorStopped;
     private volatile bool _actorStopped;
@@ -32,6 +38,7 @@ internal sealed class ValueSlot
     public bool HandOverOnStop()
     {
         _actorStopped = true;
+        Actor = null; // a stopped node is told nothing more, and its handle's ticket must not keep it reachable
         if (Interlocked.CompareExchange(ref _ownership, HandleOwns, NodeOwns) != NodeOwns) return false;
         // Large storage now waits for the handle's finalizer to come back to the pool: tell the GC,
         // so that it collects (and finalizes) soon enough for the pool to be refilled.
