@@ -1,0 +1,207 @@
+using System.Collections.Concurrent;
+using ActorGrad.Engine.Actors;
+using ActorGrad.Protocol.Wire;
+using Google.Protobuf;
+using Envelope = ActorGrad.Protocol.Wire.Envelope;
+
+namespace ActorGrad.Engine.Cluster;
+
+/// <summary>
+/// Actor messages between members: envelopes out (user messages, Watch, Unwatch, Terminated) and in
+/// (resolved to local actors, or dead letters for unknown paths). It also keeps the watches local
+/// actors hold on remote ones, so that a member's removal tells every watcher.
+/// </summary>
+internal sealed class Remoting(Cluster cluster, ActorSystem system, MessageSerialization serialization)
+{
+    private const string Source = "cluster.remoting";
+    private const string TempName = "temp";
+    private readonly ConcurrentDictionary<string, InternalActorRef> _temp = new();
+    private readonly Lock _watchLock = new();
+    // Watches local actors hold on remote ones, by the remote member's host:port.
+    private readonly Dictionary<string, HashSet<(InternalActorRef Watchee, InternalActorRef Watcher)>> _watches = new();
+    private long _tempIds;
+
+    public MessageSerialization Serialization { get; } = serialization;
+
+    public void SendUser(RemoteActorRef recipient, object message, IActorRef? sender)
+    {
+        var serialized = Serialization.Serialize(message); // throws MessageNotSerializableException at the Tell
+        var envelope = NewEnvelope(recipient, sender);
+        envelope.User = new UserMessage
+        {
+            SerializerId = serialized.SerializerId,
+            Manifest = serialized.Manifest,
+            Body = ByteString.CopyFrom(serialized.Body),
+        };
+        // The tensor is copied now: the sender may reuse its storage as soon as Tell returns.
+        var tensor = serialized.Tensor is null ? null : new WireTensor(serialized.Tensor.Dimensions.ToArray(), serialized.Tensor.Values.ToArray());
+        var header = new Frame { Envelope = envelope };
+        var bytes = header.CalculateSize() + WireProtocol.PrefixBytes + (tensor is null ? 0 : 4L * tensor.Values.Length + 16);
+        cluster.SendFrame(recipient.Path.Address, new OutboundFrame(header, tensor, bytes, message, sender, recipient));
+    }
+
+    public void SendSystem(RemoteActorRef recipient, SystemMessage message)
+    {
+        var key = HostPort(recipient.Path.Address);
+        switch (message)
+        {
+            case Actors.Watch w:
+                if (cluster.IsAddressTerminated(recipient.Path.Address))
+                {
+                    w.Watcher.SendSystemMessage(new Actors.DeathWatchNotification(w.Watchee, false, true));
+                    return;
+                }
+                lock (_watchLock)
+                {
+                    if (!_watches.TryGetValue(key, out var set)) _watches[key] = set = [];
+                    set.Add((w.Watchee, w.Watcher));
+                }
+                SendControl(recipient, w.Watcher, e => e.Watch = new Protocol.Wire.Watch());
+                break;
+            case Actors.Unwatch u:
+                lock (_watchLock)
+                    if (_watches.TryGetValue(key, out var set)) set.Remove((u.Watchee, u.Watcher));
+                SendControl(recipient, u.Watcher, e => e.Unwatch = new Protocol.Wire.Unwatch());
+                break;
+            case Actors.DeathWatchNotification d:
+                SendControl(recipient, d.Actor, e => e.Terminated = new Protocol.Wire.DeathWatchNotification
+                {
+                    ExistenceConfirmed = d.ExistenceConfirmed,
+                    AddressTerminated = d.AddressTerminated,
+                });
+                break;
+            default:
+                system.Log.Debug(Source, $"{message.GetType().Name} is not sent across members (to {recipient.Path}).");
+                break;
+        }
+    }
+
+    private void SendControl(RemoteActorRef recipient, IActorRef? sender, Action<Envelope> body)
+    {
+        var envelope = NewEnvelope(recipient, sender);
+        body(envelope);
+        var header = new Frame { Envelope = envelope };
+        cluster.SendFrame(recipient.Path.Address, new OutboundFrame(header, null, header.CalculateSize() + WireProtocol.PrefixBytes, null, null, null));
+    }
+
+    private Envelope NewEnvelope(RemoteActorRef recipient, IActorRef? sender) => new()
+    {
+        Recipient = recipient.Path.ToString(),
+        RecipientUid = recipient.Path.Uid,
+        Sender = sender is null ? "" : PathWithUid(ExportSender(sender)),
+        SenderMemberUid = cluster.SelfAddress.Uid,
+    };
+
+    private static string PathWithUid(ActorPath p) => p.Uid == 0 ? p.ToString() : p + "#" + p.Uid;
+
+    /// <summary>The path a remote member can reply to: a local actor's own, or a temporary one for an Ask's promise.</summary>
+    private ActorPath ExportSender(IActorRef sender)
+    {
+        if (sender.Path.Address.Equals(system.Address) || sender is RemoteActorRef) return sender.Path;
+        if (sender is not InternalActorRef promise) return system.DeadLetters.Path;
+        var name = "$" + Interlocked.Increment(ref _tempIds);
+        _temp[name] = promise;
+        return ActorPath.Root(system.Address).Child(TempName).Child(name);
+    }
+
+    /// <summary>An envelope arrived from <paramref name="from"/>.</summary>
+    public void Receive(MemberAddress from, Envelope envelope, WireTensor? tensor)
+    {
+        if (envelope.SenderMemberUid != from.Uid)
+        {
+            system.Log.Debug(Source, $"Dropped an envelope from incarnation {envelope.SenderMemberUid} on the connection of {from}.");
+            return;
+        }
+        if (!ActorPath.TryParse(envelope.Recipient, out var recipientPath, out var error))
+        {
+            system.Log.Warning(Source, $"Dropped an envelope from {from} with a malformed recipient '{envelope.Recipient}': {error}.");
+            return;
+        }
+        if (envelope.RecipientUid != 0) recipientPath = recipientPath.WithUid(envelope.RecipientUid);
+        var sender = envelope.Sender.Length == 0 ? null : ResolveSender(envelope.Sender);
+        var recipient = ResolveLocal(recipientPath);
+        switch (envelope.BodyCase)
+        {
+            case Envelope.BodyOneofCase.User:
+                object message;
+                try
+                {
+                    message = Serialization.Deserialize(envelope.User.SerializerId, envelope.User.Manifest, envelope.User.Body.Span, tensor);
+                }
+                catch (Exception e)
+                {
+                    system.Log.Warning(Source, $"Dropped a message from {from} to {recipientPath}: it cannot be deserialized ({e.Message}).");
+                    return;
+                }
+                recipient.SendUserMessage(message, sender);
+                break;
+            case Envelope.BodyOneofCase.Watch when sender is InternalActorRef watcher:
+                recipient.SendSystemMessage(new Actors.Watch(recipient, watcher));
+                break;
+            case Envelope.BodyOneofCase.Unwatch when sender is InternalActorRef watcher:
+                recipient.SendSystemMessage(new Actors.Unwatch(recipient, watcher));
+                break;
+            case Envelope.BodyOneofCase.Terminated when sender is not null:
+                DeliverTerminated(from, recipient, sender.Path, envelope.Terminated);
+                break;
+            default:
+                system.Log.Warning(Source, $"Dropped an envelope from {from} with body {envelope.BodyCase} and sender '{envelope.Sender}'.");
+                break;
+        }
+    }
+
+    private IActorRef ResolveSender(string text) =>
+        ActorPath.TryParse(text, out var path, out _) ? system.ResolveActorRef(path) : system.DeadLetters;
+
+    private InternalActorRef ResolveLocal(ActorPath path)
+    {
+        var elements = path.Elements;
+        if (elements.Count == 2 && elements[0] == TempName)
+            return _temp.TryRemove(elements[1], out var promise) ? promise : new MissingActorRef(system, path);
+        return system.ResolveLocal(path) ?? new MissingActorRef(system, path);
+    }
+
+    private void DeliverTerminated(MemberAddress from, InternalActorRef watcher, ActorPath watcheePath, Protocol.Wire.DeathWatchNotification d)
+    {
+        // Tell the watcher with the very ref it watched (that one may lack the uid the notice carries).
+        InternalActorRef? watched = null;
+        lock (_watchLock)
+        {
+            if (_watches.TryGetValue(from.HostPort, out var set))
+                foreach (var pair in set)
+                    if (pair.Watcher.Equals(watcher) && SamePathIgnoringUid(pair.Watchee.Path, watcheePath))
+                    {
+                        watched = pair.Watchee;
+                        set.Remove(pair);
+                        break;
+                    }
+        }
+        if (watched is null) return;
+        watcher.SendSystemMessage(new Actors.DeathWatchNotification(watched, d.ExistenceConfirmed, d.AddressTerminated));
+    }
+
+    private static bool SamePathIgnoringUid(ActorPath a, ActorPath b) =>
+        a.Address.Equals(b.Address) && a.ToStringWithoutAddress() == b.ToStringWithoutAddress() && (a.Uid == 0 || b.Uid == 0 || a.Uid == b.Uid);
+
+    /// <summary>A member is gone: every local watcher of its actors gets Terminated (address terminated).</summary>
+    public void AddressTerminated(MemberAddress member)
+    {
+        List<(InternalActorRef Watchee, InternalActorRef Watcher)> pairs;
+        lock (_watchLock)
+        {
+            if (!_watches.Remove(member.HostPort, out var set)) return;
+            pairs = [.. set];
+        }
+        foreach (var (watchee, watcher) in pairs)
+            watcher.SendSystemMessage(new Actors.DeathWatchNotification(watchee, false, true));
+    }
+
+    /// <summary>Forgets reply addresses of Asks that completed without a reply (timed out).</summary>
+    public void SweepTemporaries()
+    {
+        foreach (var (name, r) in _temp)
+            if (r.IsTerminated) _temp.TryRemove(name, out _);
+    }
+
+    public static string HostPort(ActorAddress a) => $"{a.Host}:{a.Port}";
+}
