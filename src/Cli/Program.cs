@@ -12,6 +12,7 @@ public static class Program
     {
         var root = new RootCommand("actorgrad: actor-based automatic differentiation");
         root.Subcommands.Add(DemoCommand.Create());
+        root.Subcommands.Add(NodeCommand.Create());
         return root;
     }
 }

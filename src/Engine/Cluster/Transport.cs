@@ -45,13 +45,25 @@ internal sealed class Transport : IAsyncDisposable
     private long _framesRejected;
 
     /// <summary>Binds the listening socket first, so a member asked for port 0 knows its port before it names itself.</summary>
+    /// <summary>
+    /// A restarted member must bind its port while the old incarnation's connections sit in
+    /// TIME_WAIT: plain SO_REUSEADDR allows that. .NET's ReuseAddress option also sets SO_REUSEPORT on
+    /// Linux, which would let a second process listen on the same port and steal connections.
+    /// </summary>
+    private static void AllowRebindAfterRestart(Socket socket)
+    {
+        const int solSocket = 1, soReuseAddr = 2; // Linux values
+        if (OperatingSystem.IsLinux()) socket.SetRawSocketOption(solSocket, soReuseAddr, BitConverter.GetBytes(1));
+        else if (OperatingSystem.IsWindows()) socket.ExclusiveAddressUse = true;
+    }
+
     public static Socket Bind(string host, int port)
     {
         var ip = IPAddress.TryParse(host, out var parsed) ? parsed : Dns.GetHostAddresses(host).First();
         var socket = new Socket(ip.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
-            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            AllowRebindAfterRestart(socket);
             socket.Bind(new IPEndPoint(ip, port));
             socket.Listen(512);
             return socket;

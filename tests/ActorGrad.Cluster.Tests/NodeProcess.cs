@@ -1,0 +1,151 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text.RegularExpressions;
+
+namespace ActorGrad.Cluster.Tests;
+
+/// <summary>
+/// A real `actorgrad node` process (the built src/Cli), its stdout and stderr captured line by line
+/// so a test can wait for a log line. Disposal kills it if it still runs.
+/// </summary>
+internal sealed partial class NodeProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly List<string> _lines = [];
+    private readonly Lock _gate = new();
+    private readonly SemaphoreSlim _changed = new(0);
+
+    private NodeProcess(Process process) => _process = process;
+
+    public string Name { get; private init; } = "";
+    public int Port { get; private set; }
+    public ulong Uid { get; private set; }
+    public string HostPort => $"127.0.0.1:{Port}";
+    public bool HasExited => _process.HasExited;
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>Fast failure-detection clocks, given through the environment (ACTORGRAD_Node__...), as an operator would.</summary>
+    public static readonly IReadOnlyDictionary<string, string> FastClocks = new Dictionary<string, string>
+    {
+        ["ACTORGRAD_Node__HeartbeatInterval"] = "00:00:00.1",
+        ["ACTORGRAD_Node__GossipInterval"] = "00:00:00.1",
+        ["ACTORGRAD_Node__AcceptableHeartbeatPause"] = "00:00:03",
+        ["ACTORGRAD_Node__DownUnreachableAfter"] = "00:00:01",
+        ["ACTORGRAD_Node__RemoveDownAfter"] = "00:00:00.2",
+    };
+
+    /// <summary>Starts `actorgrad node` with these arguments; with <paramref name="waitUntilListening"/>, returns once it logged its port and uid.</summary>
+    public static async Task<NodeProcess> StartAsync(string name, IEnumerable<string> args, bool waitUntilListening = true)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetTempPath(),
+        };
+        info.ArgumentList.Add(CliAssembly);
+        info.ArgumentList.Add("node");
+        foreach (var a in args) info.ArgumentList.Add(a);
+        foreach (var (k, v) in FastClocks) info.Environment[k] = v;
+        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        var node = new NodeProcess(process) { Name = name };
+        process.OutputDataReceived += (_, e) => node.Add(e.Data);
+        process.ErrorDataReceived += (_, e) => node.Add(e.Data);
+        process.Exited += (_, _) => node._changed.Release();
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        if (waitUntilListening)
+        {
+            var line = await node.WaitForLineAsync(l => ListeningLine().IsMatch(l), "it listens");
+            var m = ListeningLine().Match(line);
+            node.Port = int.Parse(m.Groups[1].Value);
+            node.Uid = ulong.Parse(m.Groups[2].Value);
+        }
+        return node;
+    }
+
+    [GeneratedRegex(@"Listening on 127\.0\.0\.1:(\d+) uid=(\d+)")]
+    private static partial Regex ListeningLine();
+
+    private void Add(string? line)
+    {
+        if (line is null) return;
+        lock (_gate) _lines.Add(line);
+        _changed.Release();
+    }
+
+    public IReadOnlyList<string> Lines { get { lock (_gate) return _lines.ToList(); } }
+
+    /// <summary>The first line (from the start of the output) that matches; fails with the whole output after the bound.</summary>
+    public async Task<string> WaitForLineAsync(Func<string, bool> predicate, string what, TimeSpan? max = null)
+    {
+        var bound = max ?? ClusterTestSettings.Bound;
+        using var cts = new CancellationTokenSource(bound);
+        while (true)
+        {
+            var found = Lines.FirstOrDefault(predicate);
+            if (found is not null) return found;
+            if (_process.HasExited && Lines.FirstOrDefault(predicate) is null)
+            {
+                // Exited: the output is complete once the process object says so.
+                await _process.WaitForExitAsync(CancellationToken.None);
+                if (Lines.FirstOrDefault(predicate) is { } late) return late;
+                throw new InvalidOperationException($"Node {Name} exited (code {_process.ExitCode}) before {what}. Output:\n{string.Join('\n', Lines)}");
+            }
+            try { await _changed.WaitAsync(cts.Token); }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"Node {Name}: no line within {bound.TotalSeconds:0} s showing {what}. Output:\n{string.Join('\n', Lines)}");
+            }
+        }
+    }
+
+    /// <summary>kill -9: the process gets no chance to leave the cluster.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+    }
+
+    /// <summary>SIGTERM, as a service manager stops a node; waits for it to exit.</summary>
+    public async Task TerminateAsync()
+    {
+        if (Kill(_process.Id, Sigterm) != 0) throw new InvalidOperationException($"kill(SIGTERM) failed for node {Name}: errno {Marshal.GetLastPInvokeError()}");
+        using var cts = new CancellationTokenSource(ClusterTestSettings.Bound);
+        await _process.WaitForExitAsync(cts.Token);
+    }
+
+    private const int Sigterm = 15;
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int Kill(int pid, int signal);
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (!_process.HasExited) await KillAsync();
+        }
+        catch (InvalidOperationException) { /* never started or already gone */ }
+        _process.Dispose();
+    }
+
+    public override string ToString() => $"{Name} ({HostPort} uid={Uid})";
+
+    /// <summary>The built `actorgrad` command: src/Cli/bin/{configuration}/net10.0/actorgrad.dll of this checkout.</summary>
+    public static string CliAssembly { get; } = FindCli();
+
+    private static string FindCli()
+    {
+        var testDir = AppContext.BaseDirectory;
+        var root = new DirectoryInfo(testDir);
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "ActorGrad.sln"))) root = root.Parent;
+        if (root is null) throw new InvalidOperationException($"No ActorGrad.sln above {testDir}.");
+        var configuration = testDir.Contains($"{Path.DirectorySeparatorChar}Debug{Path.DirectorySeparatorChar}") ? "Debug" : "Release";
+        var dll = Path.Combine(root.FullName, "src", "Cli", "bin", configuration, "net10.0", "actorgrad.dll");
+        if (!File.Exists(dll)) throw new InvalidOperationException($"The actorgrad command is not built at {dll}; build the solution first.");
+        return dll;
+    }
+}
