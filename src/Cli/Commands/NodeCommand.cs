@@ -24,10 +24,12 @@ internal static class NodeCommand
         var system = new Option<string?>("--system") { Description = "Actor system name (default actorgrad)." };
         var clusterName = new Option<string?>("--cluster-name") { Description = "Cluster name; members of other clusters are refused (default actorgrad)." };
         var roles = new Option<string[]>("--role") { Description = "A role this member offers; repeat for several." };
+        var tlsCert = new Option<string?>("--tls-cert") { Description = "PEM certificate (with --tls-key) or PKCS#12 file: members then talk TLS and must present this certificate." };
+        var tlsKey = new Option<string?>("--tls-key") { Description = "PEM private key of --tls-cert." };
         var config = new Option<string?>("--config") { Description = "An appsettings-style JSON file (default: appsettings.json in the working directory, if present)." };
         var command = new Command("node", "Run one cluster member until SIGTERM or Ctrl-C; logs a line per membership change.")
         {
-            port, host, seeds, secretFile, system, clusterName, roles, config,
+            port, host, seeds, secretFile, system, clusterName, roles, tlsCert, tlsKey, config,
         };
         command.SetAction((result, cancel) =>
         {
@@ -38,6 +40,8 @@ internal static class NodeCommand
             Set(nameof(NodeOptions.SecretFile), result.GetValue(secretFile));
             Set(nameof(NodeOptions.SystemName), result.GetValue(system));
             Set(nameof(NodeOptions.ClusterName), result.GetValue(clusterName));
+            Set(nameof(NodeOptions.TlsCertificateFile), result.GetValue(tlsCert));
+            Set(nameof(NodeOptions.TlsKeyFile), result.GetValue(tlsKey));
             var seedList = result.GetValue(seeds) ?? [];
             for (var i = 0; i < seedList.Length; i++) Set($"{nameof(NodeOptions.Seeds)}:{i}", seedList[i]);
             var roleList = result.GetValue(roles) ?? [];

@@ -428,21 +428,29 @@ internal sealed class Transport : IAsyncDisposable
     {
         var network = new NetworkStream(socket, ownsSocket: false);
         if (_certificate is null) return network;
-        var ssl = new SslStream(network, leaveInnerStreamOpen: false, (_, cert, _, errors) => TlsCertificates.Validate(_certificate, cert, errors));
-        if (outbound)
-            await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
-            {
-                TargetHost = "actorgrad",
-                ClientCertificates = [_certificate],
-                RemoteCertificateValidationCallback = (_, cert, _, errors) => TlsCertificates.Validate(_certificate, cert, errors),
-            }, ct).ConfigureAwait(false);
-        else
-            await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
-            {
-                ServerCertificate = _certificate,
-                ClientCertificateRequired = true,
-                RemoteCertificateValidationCallback = (_, cert, _, errors) => TlsCertificates.Validate(_certificate, cert, errors),
-            }, ct).ConfigureAwait(false);
+        var ssl = new SslStream(network, leaveInnerStreamOpen: false);
+        try
+        {
+            if (outbound)
+                await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+                {
+                    TargetHost = "actorgrad",
+                    ClientCertificates = [_certificate],
+                    RemoteCertificateValidationCallback = (_, cert, _, errors) => TlsCertificates.Validate(_certificate, cert, errors),
+                }, ct).ConfigureAwait(false);
+            else
+                await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+                {
+                    ServerCertificate = _certificate,
+                    ClientCertificateRequired = true,
+                    RemoteCertificateValidationCallback = (_, cert, _, errors) => TlsCertificates.Validate(_certificate, cert, errors),
+                }, ct).ConfigureAwait(false);
+        }
+        catch
+        {
+            await ssl.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
         return ssl;
     }
 
