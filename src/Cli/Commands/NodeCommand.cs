@@ -51,6 +51,13 @@ internal static class NodeCommand
         return command;
     }
 
+    /// <summary>The node's configuration sources, lowest precedence first: JSON file, ACTORGRAD_ environment, command line.</summary>
+    internal static IConfigurationBuilder AddSources(IConfigurationBuilder configuration, string? configFile, IReadOnlyDictionary<string, string?> overrides) =>
+        configuration
+            .AddJsonFile(configFile is null ? Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json") : Path.GetFullPath(configFile), optional: configFile is null)
+            .AddEnvironmentVariables("ACTORGRAD_")
+            .AddInMemoryCollection(overrides);
+
     internal static async Task<int> RunAsync(IReadOnlyDictionary<string, string?> overrides, string? configFile, CancellationToken cancel)
     {
         if (configFile is not null && !File.Exists(configFile))
@@ -59,10 +66,7 @@ internal static class NodeCommand
             return 2;
         }
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = Directory.GetCurrentDirectory() });
-        builder.Configuration
-            .AddJsonFile(configFile is null ? "appsettings.json" : Path.GetFullPath(configFile), optional: configFile is null)
-            .AddEnvironmentVariables("ACTORGRAD_")
-            .AddInMemoryCollection(overrides);
+        AddSources(builder.Configuration, configFile, overrides);
         builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
         builder.Logging.AddSimpleConsole(o =>
         {
