@@ -146,4 +146,25 @@ public sealed class InProcessClusterTests : IAsyncLifetime
         await watcher.ExpectTerminatedAsync(echo, Bound);
         await WaitUntil(() => _b.Members.All(m => m.Address != c.SelfAddress), "the other member removed it too");
     }
+
+    [Fact]
+    public async Task A_removed_member_leaves_no_watchers_behind_on_the_others_actors()
+    {
+        var local = _a.System.ActorOf(Props.Create(() => new EchoActor()), "watched");
+        var c = await ClusterMember.StartAsync(Fast("gamma", _a.SelfAddress.HostPort), Quiet);
+        await c.WhenUp.WaitAsync(Bound);
+        var watcher = new TestProbe(c.System);
+        var remote = c.ActorAt(_a.SelfAddress, "/user/watched");
+        watcher.Watch(remote);
+        Assert.Equal("x", await remote.Ask<string>("x", Bound));
+        await WaitUntil(() => _a.Remoting.RemoteWatcherCount == 1, "a knows c watches its actor");
+
+        await c.DisposeAsync();
+        await WaitUntil(() => _a.Remoting.RemoteWatcherCount == 0, "a forgets c's watch once c is removed");
+        // Stopping the actor now sends nothing towards the removed member.
+        var own = new TestProbe(_a.System);
+        own.Watch(local);
+        local.Tell("stop");
+        await own.ExpectTerminatedAsync(local, Bound);
+    }
 }

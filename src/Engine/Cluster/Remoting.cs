@@ -19,6 +19,8 @@ internal sealed class Remoting(Cluster cluster, ActorSystem system, MessageSeria
     private readonly Lock _watchLock = new();
     // Watches local actors hold on remote ones, by the remote member's host:port.
     private readonly Dictionary<string, HashSet<(InternalActorRef Watchee, InternalActorRef Watcher)>> _watches = new();
+    // Watches remote actors hold on local ones, by the remote member's host:port: dropped when that member goes.
+    private readonly Dictionary<string, HashSet<(InternalActorRef Watchee, InternalActorRef Watcher)>> _watchedBy = new();
     private long _tempIds;
 
     public MessageSerialization Serialization { get; } = serialization;
@@ -64,6 +66,8 @@ internal sealed class Remoting(Cluster cluster, ActorSystem system, MessageSeria
                 SendControl(recipient, u.Watcher, e => e.Unwatch = new Protocol.Wire.Unwatch());
                 break;
             case Actors.DeathWatchNotification d:
+                lock (_watchLock)
+                    if (_watchedBy.TryGetValue(key, out var watched)) watched.RemoveWhere(p => p.Watcher.Equals(recipient) && p.Watchee.Equals(d.Actor));
                 SendControl(recipient, d.Actor, e => e.Terminated = new Protocol.Wire.DeathWatchNotification
                 {
                     ExistenceConfirmed = d.ExistenceConfirmed,
@@ -136,9 +140,17 @@ internal sealed class Remoting(Cluster cluster, ActorSystem system, MessageSeria
                 recipient.SendUserMessage(message, sender);
                 break;
             case Envelope.BodyOneofCase.Watch when sender is InternalActorRef watcher:
+                if (recipient is not MissingActorRef)
+                    lock (_watchLock)
+                    {
+                        if (!_watchedBy.TryGetValue(from.HostPort, out var set)) _watchedBy[from.HostPort] = set = [];
+                        set.Add((recipient, watcher));
+                    }
                 recipient.SendSystemMessage(new Actors.Watch(recipient, watcher));
                 break;
             case Envelope.BodyOneofCase.Unwatch when sender is InternalActorRef watcher:
+                lock (_watchLock)
+                    if (_watchedBy.TryGetValue(from.HostPort, out var set)) set.Remove((recipient, watcher));
                 recipient.SendSystemMessage(new Actors.Unwatch(recipient, watcher));
                 break;
             case Envelope.BodyOneofCase.Terminated when sender is not null:
@@ -183,17 +195,28 @@ internal sealed class Remoting(Cluster cluster, ActorSystem system, MessageSeria
     private static bool SamePathIgnoringUid(ActorPath a, ActorPath b) =>
         a.Address.Equals(b.Address) && a.ToStringWithoutAddress() == b.ToStringWithoutAddress() && (a.Uid == 0 || b.Uid == 0 || a.Uid == b.Uid);
 
-    /// <summary>A member is gone: every local watcher of its actors gets Terminated (address terminated).</summary>
+    /// <summary>
+    /// A member is gone: every local watcher of its actors gets Terminated (address terminated), and
+    /// local actors forget the watchers it had on them, so nothing is kept or sent for a dead member.
+    /// </summary>
     public void AddressTerminated(MemberAddress member)
     {
-        List<(InternalActorRef Watchee, InternalActorRef Watcher)> pairs;
+        List<(InternalActorRef Watchee, InternalActorRef Watcher)> pairs = [], watchedBy = [];
         lock (_watchLock)
         {
-            if (!_watches.Remove(member.HostPort, out var set)) return;
-            pairs = [.. set];
+            if (_watches.Remove(member.HostPort, out var set)) pairs = [.. set];
+            if (_watchedBy.Remove(member.HostPort, out var by)) watchedBy = [.. by];
         }
         foreach (var (watchee, watcher) in pairs)
             watcher.SendSystemMessage(new Actors.DeathWatchNotification(watchee, false, true));
+        foreach (var (watchee, watcher) in watchedBy)
+            watchee.SendSystemMessage(new Actors.Unwatch(watchee, watcher));
+    }
+
+    /// <summary>Watches that actors on other members hold on this member's actors.</summary>
+    internal int RemoteWatcherCount
+    {
+        get { lock (_watchLock) return _watchedBy.Values.Sum(s => s.Count); }
     }
 
     /// <summary>Forgets reply addresses of Asks that completed without a reply (timed out).</summary>
