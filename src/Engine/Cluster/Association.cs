@@ -26,6 +26,10 @@ internal sealed class Association(string hostPort, long maxQueuedBytes)
     public ChannelReader<OutboundFrame> Reader => _queue.Reader;
     public long QueuedBytes => Interlocked.Read(ref _queuedBytes);
     public bool IsEmpty => Reader.Count == 0;
+    /// <summary>Frames taken off the queue and written to the connection's pipe but not yet flushed to the socket.</summary>
+    public int Unflushed;
+    /// <summary>Nothing queued and nothing waiting in the pipe: what was sent has reached the socket.</summary>
+    public bool IsDrained => IsEmpty && Volatile.Read(ref Unflushed) == 0;
 
     /// <summary>Queues a frame, waiting up to <paramref name="timeout"/> for room; false when there was none.</summary>
     public bool TryEnqueue(in OutboundFrame frame, TimeSpan timeout)

@@ -19,8 +19,8 @@ internal sealed class PrimitiveSerializer : IMessageSerializer
         (manifest, body) = message switch
         {
             string s => ("s", Encoding.UTF8.GetBytes(s)),
-            int i => ("i", Bytes(8, b => BinaryPrimitives.WriteInt64LittleEndian(b, i))),
-            long l => ("l", Bytes(8, b => BinaryPrimitives.WriteInt64LittleEndian(b, l))),
+            int i => ("i", Int64Bytes(i)),
+            long l => ("l", Int64Bytes(l)),
             float f => ("f", Bytes(4, b => BinaryPrimitives.WriteSingleLittleEndian(b, f))),
             double d => ("d", Bytes(8, b => BinaryPrimitives.WriteDoubleLittleEndian(b, d))),
             bool v => ("b", [v ? (byte)1 : (byte)0]),
@@ -41,6 +41,13 @@ internal sealed class PrimitiveSerializer : IMessageSerializer
         "y" => body.ToArray(),
         _ => throw new FormatException($"Unknown primitive manifest '{manifest}'."),
     };
+
+    private static byte[] Int64Bytes(long value)
+    {
+        var b = new byte[8];
+        BinaryPrimitives.WriteInt64LittleEndian(b, value);
+        return b;
+    }
 
     private static byte[] Bytes(int n, SpanAction write)
     {
@@ -66,7 +73,13 @@ internal sealed class TensorSerializer : IMessageSerializer
     }
 
     public object Deserialize(string manifest, ReadOnlySpan<byte> body, ITensorPayload? tensor) =>
-        tensor is null ? throw new FormatException("A tensor message arrived without its payload.") : Tensor.From(tensor);
+        tensor switch
+        {
+            null => throw new FormatException("A tensor message arrived without its payload."),
+            // The decoder made this array for this message alone: the tensor takes it over, no copy.
+            Protocol.Wire.WireTensor wire => Tensor.Adopt(wire.ValuesArray, wire.Dimensions.ToArray()),
+            _ => Tensor.From(tensor),
+        };
 }
 
 /// <summary>Google.Protobuf messages, selected by their descriptor's full name.</summary>

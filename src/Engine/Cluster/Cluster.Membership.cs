@@ -81,7 +81,7 @@ public sealed partial class Cluster
                 {
                     var gossip = GossipFrame();
                     foreach (var m in _members.Values)
-                        if (m != _self && m.Reachable && m.Status < MemberStatus.Down) sends.Add((m.Address.HostPort, gossip));
+                        if (m != _self && m.Reachable && m.Status < MemberStatus.Leaving) sends.Add((m.Address.HostPort, gossip)); // a leaving member is on its way out
                 }
             }
         }
@@ -232,7 +232,7 @@ public sealed partial class Cluster
     {
         var state = NewState(address, MemberStatus.Joining, roles);
         _members[address.HostPort] = state;
-        _terminatedHostPorts.Remove(address.HostPort);
+        if (_terminatedHostPorts.Remove(address.HostPort)) PublishTerminatedSnapshot();
         Publish(effects, new MemberJoined(state.ToMember()));
         if (status > MemberStatus.Joining) SetStatus(state, status, effects);
     }
@@ -260,7 +260,7 @@ public sealed partial class Cluster
         if (m == _self) return;
         _members.Remove(m.Address.HostPort);
         _removedUids.Add(m.Address.Uid);
-        _terminatedHostPorts.Add(m.Address.HostPort);
+        if (_terminatedHostPorts.Add(m.Address.HostPort)) PublishTerminatedSnapshot();
         var previous = m.Status;
         m.Status = MemberStatus.Removed;
         var member = m.ToMember();
@@ -300,7 +300,7 @@ public sealed partial class Cluster
         {
             if (_self.Status >= MemberStatus.Leaving) return;
             SetStatus(_self, MemberStatus.Leaving, effects);
-            peers = _members.Values.Where(m => m != _self && m.Status < MemberStatus.Down).Select(m => m.Address.HostPort).ToList();
+            peers = _members.Values.Where(m => m != _self && m.Status < MemberStatus.Leaving).Select(m => m.Address.HostPort).ToList();
         }
         Run(effects);
         var leave = new Frame { Leave = new Leave { Node = SelfAddress.ToWire() } };

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Net.Sockets;
 using ActorGrad.Engine.Actors;
 using ActorGrad.Protocol.Wire;
@@ -21,6 +22,8 @@ public sealed partial class Cluster : IAsyncDisposable, ITransportHandler
     private readonly Dictionary<string, MemberState> _members = new();
     private readonly HashSet<ulong> _removedUids = [];
     private readonly HashSet<string> _terminatedHostPorts = [];
+    // Read on every send without the membership lock; replaced (under it) on the rare change.
+    private volatile FrozenSet<string> _terminatedSnapshot = FrozenSet<string>.Empty;
     private readonly List<string> _seeds;
     private readonly TaskCompletionSource _up = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _removed = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -127,18 +130,17 @@ public sealed partial class Cluster : IAsyncDisposable, ITransportHandler
     private InternalActorRef? ResolveRemote(ActorPath path) =>
         path.Address.Host is null || path.Address.Port is null ? null : new RemoteActorRef(this, path);
 
-    internal bool IsAddressTerminated(ActorAddress address)
-    {
-        lock (_gate) return _terminatedHostPorts.Contains(Remoting.HostPort(address));
-    }
+    internal bool IsAddressTerminated(ActorAddress address) => IsAddressTerminated(Remoting.HostPort(address));
+
+    internal bool IsAddressTerminated(string hostPort) => _terminatedSnapshot.Contains(hostPort);
+
+    private void PublishTerminatedSnapshot() => _terminatedSnapshot = _terminatedHostPorts.ToFrozenSet();
 
     internal void SendFrame(ActorAddress address, in OutboundFrame frame) => SendFrame(Remoting.HostPort(address), frame);
 
-    private void SendFrame(string hostPort, in OutboundFrame frame)
+    internal void SendFrame(string hostPort, in OutboundFrame frame)
     {
-        bool terminated;
-        lock (_gate) terminated = _terminatedHostPorts.Contains(hostPort);
-        if (terminated) OnUndelivered(frame, $"the member at {hostPort} was removed from the cluster");
+        if (IsAddressTerminated(hostPort)) OnUndelivered(frame, $"the member at {hostPort} was removed from the cluster");
         else _transport.Send(hostPort, frame);
     }
 
@@ -148,6 +150,7 @@ public sealed partial class Cluster : IAsyncDisposable, ITransportHandler
 
     private void OnUndelivered(in OutboundFrame frame, string reason)
     {
+        frame.Done();
         if (frame.DeadLetterMessage is null) return;
         System.Log.Debug(Source, $"{frame.DeadLetterMessage.GetType().Name} to {frame.Recipient?.Path} not delivered: {reason}.");
         System.DeadLetters.Deliver(frame.DeadLetterMessage, frame.Sender, frame.Recipient ?? System.DeadLetters);

@@ -25,7 +25,8 @@ internal sealed class Connection : IAsyncDisposable
         _socket = socket;
         _stream = stream;
         Outbound = outbound;
-        _decoder = new FrameDecoder(maxFrameBytes);
+        // Received tensors are decoded into the tensor pool: a receiver that disposes them recycles the memory.
+        _decoder = new FrameDecoder(maxFrameBytes, n => Tensors.TensorStorage.Rent(n, clear: false));
         _reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: SegmentBytes, minimumReadSize: 4096));
         _writer = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: SegmentBytes));
         MaxFrameBytes = maxFrameBytes;

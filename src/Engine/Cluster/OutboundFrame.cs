@@ -7,4 +7,7 @@ namespace ActorGrad.Engine.Cluster;
 internal readonly record struct OutboundFrame(Frame Header, ITensorPayload? Tensor, long Bytes, object? DeadLetterMessage, Actors.IActorRef? Sender, Actors.IActorRef? Recipient)
 {
     public static OutboundFrame Control(Frame header) => new(header, null, header.CalculateSize() + WireProtocol.PrefixBytes, null, null, null);
+
+    /// <summary>The frame is written out or will never be: its pooled tensor copy goes back.</summary>
+    public void Done() => (Tensor as PooledTensorCopy)?.Release();
 }

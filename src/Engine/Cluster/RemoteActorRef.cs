@@ -10,7 +10,9 @@ namespace ActorGrad.Engine.Cluster;
 internal sealed class RemoteActorRef(Cluster cluster, ActorPath path) : InternalActorRef
 {
     public override ActorPath Path { get; } = path;
-    public override bool IsTerminated => cluster.IsAddressTerminated(Path.Address);
+    /// <summary>The member's host:port, the key of its connection (made once, not per message).</summary>
+    public string HostPort { get; } = Remoting.HostPort(path.Address);
+    public override bool IsTerminated => cluster.IsAddressTerminated(HostPort);
 
     public override void SendUserMessage(object message, IActorRef? sender) => cluster.Remoting.SendUser(this, message, sender);
 

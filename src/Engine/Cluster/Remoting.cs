@@ -33,13 +33,14 @@ internal sealed class Remoting(Cluster cluster, ActorSystem system, MessageSeria
         {
             SerializerId = serialized.SerializerId,
             Manifest = serialized.Manifest,
-            Body = ByteString.CopyFrom(serialized.Body),
+            // The serializer made the body for this message alone: wrap it, no copy.
+            Body = UnsafeByteOperations.UnsafeWrap(serialized.Body),
         };
-        // The tensor is copied now: the sender may reuse its storage as soon as Tell returns.
-        var tensor = serialized.Tensor is null ? null : new WireTensor(serialized.Tensor.Dimensions.ToArray(), serialized.Tensor.Values.ToArray());
+        // The tensor is copied now (into pooled storage, given back once written): the sender may reuse its own as soon as Tell returns.
+        var tensor = serialized.Tensor is null ? null : new PooledTensorCopy(serialized.Tensor);
         var header = new Frame { Envelope = envelope };
         var bytes = header.CalculateSize() + WireProtocol.PrefixBytes + (tensor is null ? 0 : 4L * tensor.Values.Length + 16);
-        cluster.SendFrame(recipient.Path.Address, new OutboundFrame(header, tensor, bytes, message, sender, recipient));
+        cluster.SendFrame(recipient.HostPort, new OutboundFrame(header, tensor, bytes, message, sender, recipient));
     }
 
     public void SendSystem(RemoteActorRef recipient, SystemMessage message)
@@ -116,14 +117,9 @@ internal sealed class Remoting(Cluster cluster, ActorSystem system, MessageSeria
             system.Log.Debug(Source, $"Dropped an envelope from incarnation {envelope.SenderMemberUid} on the connection of {from}.");
             return;
         }
-        if (!ActorPath.TryParse(envelope.Recipient, out var recipientPath, out var error))
-        {
-            system.Log.Warning(Source, $"Dropped an envelope from {from} with a malformed recipient '{envelope.Recipient}': {error}.");
-            return;
-        }
-        if (envelope.RecipientUid != 0) recipientPath = recipientPath.WithUid(envelope.RecipientUid);
+        var recipient = ResolveRecipient(from, envelope);
+        if (recipient is null) return;
         var sender = envelope.Sender.Length == 0 ? null : ResolveSender(envelope.Sender);
-        var recipient = ResolveLocal(recipientPath);
         switch (envelope.BodyCase)
         {
             case Envelope.BodyOneofCase.User:
@@ -134,7 +130,7 @@ internal sealed class Remoting(Cluster cluster, ActorSystem system, MessageSeria
                 }
                 catch (Exception e)
                 {
-                    system.Log.Warning(Source, $"Dropped a message from {from} to {recipientPath}: it cannot be deserialized ({e.Message}).");
+                    system.Log.Warning(Source, $"Dropped a message from {from} to {envelope.Recipient}: it cannot be deserialized ({e.Message}).");
                     return;
                 }
                 recipient.SendUserMessage(message, sender);
@@ -162,8 +158,51 @@ internal sealed class Remoting(Cluster cluster, ActorSystem system, MessageSeria
         }
     }
 
-    private IActorRef ResolveSender(string text) =>
-        ActorPath.TryParse(text, out var path, out _) ? system.ResolveActorRef(path) : system.DeadLetters;
+    // Parsing a path and walking the actor tree cost more than the rest of a small message's receipt:
+    // live recipients and long-lived senders are remembered by their wire text. Bounded by clearing.
+    private const int MaxCachedRefs = 4096;
+    private readonly ConcurrentDictionary<(string Path, long Uid), InternalActorRef> _recipients = new();
+    private readonly ConcurrentDictionary<string, IActorRef> _senders = new();
+
+    private InternalActorRef? ResolveRecipient(MemberAddress from, Envelope envelope)
+    {
+        var key = (envelope.Recipient, envelope.RecipientUid);
+        if (_recipients.TryGetValue(key, out var cached))
+        {
+            if (!cached.IsTerminated) return cached;
+            _recipients.TryRemove(key, out _);
+        }
+        if (!ActorPath.TryParse(envelope.Recipient, out var recipientPath, out var error))
+        {
+            system.Log.Warning(Source, $"Dropped an envelope from {from} with a malformed recipient '{envelope.Recipient}': {error}.");
+            return null;
+        }
+        if (envelope.RecipientUid != 0) recipientPath = recipientPath.WithUid(envelope.RecipientUid);
+        var recipient = ResolveLocal(recipientPath);
+        // Not remembered: one-shot Ask promises, and paths with no actor yet (one may be started there later).
+        if (recipient is not MissingActorRef && !IsTemporary(recipientPath))
+        {
+            if (_recipients.Count >= MaxCachedRefs) _recipients.Clear();
+            _recipients[key] = recipient;
+        }
+        return recipient;
+    }
+
+    private static bool IsTemporary(ActorPath path) => path.Elements is [TempName, _];
+
+    private IActorRef ResolveSender(string text)
+    {
+        if (_senders.TryGetValue(text, out var cached)) return cached;
+        if (!ActorPath.TryParse(text, out var path, out _)) return system.DeadLetters;
+        var sender = system.ResolveActorRef(path);
+        // An Ask's reply address is used once; a remote actor's ref stays valid (its member's fate is checked per send).
+        if (sender is RemoteActorRef && !IsTemporary(path))
+        {
+            if (_senders.Count >= MaxCachedRefs) _senders.Clear();
+            _senders[text] = sender;
+        }
+        return sender;
+    }
 
     private InternalActorRef ResolveLocal(ActorPath path)
     {

@@ -132,7 +132,7 @@ internal sealed class Transport : IAsyncDisposable
     public async Task DrainAsync(TimeSpan timeout)
     {
         var deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
-        while (Environment.TickCount64 < deadline && _associations.Values.Any(a => a.Active is not null && !a.IsEmpty))
+        while (Environment.TickCount64 < deadline && _associations.Values.Any(a => a.Active is not null && !a.IsDrained))
             await Task.Delay(10).ConfigureAwait(false);
     }
 
@@ -375,19 +375,25 @@ internal sealed class Transport : IAsyncDisposable
             {
                 while (reader.TryRead(out var frame))
                 {
+                    Interlocked.Increment(ref association.Unflushed); // before Dequeued: a drain never sees the frame in neither place
                     association.Dequeued(frame);
-                    try { connection.Write(frame); }
+                    try
+                    {
+                        connection.Write(frame);
+                        frame.Done(); // its bytes are in the pipe now
+                    }
                     catch (FrameException e)
                     {
                         // Too large for the peer's limit: this message is lost, the connection is fine.
                         _handler!.OnUndelivered(frame, e.Message);
                         _log.Warning(Source, $"Not sent to {connection.Peer}: {e.Message}");
+                        Interlocked.Decrement(ref association.Unflushed);
                         continue;
                     }
                     if (connection.UnflushedBytes >= _settings.FlushThresholdBytes)
-                        await connection.FlushAsync(connection.Closed).ConfigureAwait(false);
+                        await FlushAsync(association, connection).ConfigureAwait(false);
                 }
-                await connection.FlushAsync(connection.Closed).ConfigureAwait(false);
+                await FlushAsync(association, connection).ConfigureAwait(false);
             }
         }
         catch (Exception) when (connection.IsClosed) { }
@@ -398,12 +404,23 @@ internal sealed class Transport : IAsyncDisposable
         await Disconnected(association, connection).ConfigureAwait(false);
     }
 
+    private static async Task FlushAsync(Association association, Connection connection)
+    {
+        var written = Volatile.Read(ref association.Unflushed);
+        await connection.FlushAsync(connection.Closed).ConfigureAwait(false);
+        Interlocked.Add(ref association.Unflushed, -written);
+    }
+
     private async Task Disconnected(Association association, Connection connection)
     {
         bool redial;
         lock (association.Gate)
         {
-            if (association.Active == connection) association.Active = null;
+            if (association.Active == connection)
+            {
+                association.Active = null;
+                Volatile.Write(ref association.Unflushed, 0); // what the pipe held is lost with the connection
+            }
             redial = association.Active is null && !association.Dialing && !association.IsEmpty && !_stopping.IsCancellationRequested
                      && association.Peer is { } p && !IsQuarantined(p.Uid);
             if (redial) association.Dialing = true;

@@ -45,6 +45,14 @@ public sealed partial class Tensor
         return t;
     }
 
+    /// <summary>A tensor that takes over <paramref name="values"/> (no copy): the caller must not keep or reuse the array.</summary>
+    internal static Tensor Adopt(float[] values, int[] shape)
+    {
+        if (Shapes.ElementCount(shape) != values.Length)
+            throw new ArgumentException($"Adopt: {values.Length} values do not fill shape {Shapes.Format(shape)}.");
+        return new Tensor(shape, values);
+    }
+
     /// <summary>A tensor holding a copy of <paramref name="payload"/> (a message's tensor).</summary>
     public static Tensor From(Protocol.Tensors.ITensorPayload payload)
     {

@@ -14,11 +14,18 @@ namespace ActorGrad.Protocol.Wire;
 /// </summary>
 public sealed class FrameDecoder
 {
-    public FrameDecoder(int maxFrameBytes = WireProtocol.DefaultMaxFrameBytes)
+    private readonly Func<int, float[]> _allocateValues;
+
+    /// <param name="allocateValues">
+    /// Makes the array a tensor payload is decoded into (exactly the given length); a host passes its
+    /// tensor pool here so received tensors reuse memory. Default: a fresh uninitialised array.
+    /// </param>
+    public FrameDecoder(int maxFrameBytes = WireProtocol.DefaultMaxFrameBytes, Func<int, float[]>? allocateValues = null)
     {
         if (maxFrameBytes < WireProtocol.PrefixBytes)
             throw new ArgumentOutOfRangeException(nameof(maxFrameBytes), maxFrameBytes, $"The maximum frame size must be at least {WireProtocol.PrefixBytes} bytes.");
         MaxFrameBytes = maxFrameBytes;
+        _allocateValues = allocateValues ?? (n => GC.AllocateUninitializedArray<float>(n));
     }
 
     /// <summary>Largest accepted frame, counted without its 4-byte length field.</summary>
@@ -88,7 +95,7 @@ public sealed class FrameDecoder
         return header;
     }
 
-    private static WireTensor? ReadTensor(Frame header, ReadOnlySequence<byte> payload)
+    private WireTensor? ReadTensor(Frame header, ReadOnlySequence<byte> payload)
     {
         if (header.Tensor is null)
         {
@@ -101,7 +108,8 @@ public sealed class FrameDecoder
             throw new FrameException($"Tensor dimensions [{string.Join(", ", dims)}] are negative or too large.");
         if (payload.Length != 4 * count)
             throw new FrameException($"A tensor with dimensions [{string.Join(", ", dims)}] needs {4 * count} payload bytes; the frame has {payload.Length}.");
-        var values = GC.AllocateUninitializedArray<float>((int)count);
+        var values = _allocateValues((int)count);
+        if (values.Length != count) throw new InvalidOperationException($"The tensor allocator returned {values.Length} floats for {count}.");
         if (BitConverter.IsLittleEndian) payload.CopyTo(MemoryMarshal.AsBytes(values.AsSpan()));
         else
         {
