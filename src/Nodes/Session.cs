@@ -163,7 +163,7 @@ public sealed partial class Session : IDisposable, IAsyncDisposable
             var next = slot.NextReleased;
             slot.NextReleased = null;
             // A node that stopped meanwhile (freed by a pass, no consumer left) needs no telling.
-            slot.Actor?.Tell(new HandleReleased());
+            slot.Actor?.Tell(Signals.HandleReleased);
             slot = next;
         }
     }

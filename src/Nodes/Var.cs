@@ -101,7 +101,7 @@ public sealed partial class Var
         get
         {
             if (Node is null) return null;
-            var reply = Node.Actor.Ask<GradReply>(new GradRequest(), Session.Options.Timeout).GetAwaiter().GetResult();
+            var reply = Node.Actor.Ask<GradReply>(Signals.GradRequest, Session.Options.Timeout).GetAwaiter().GetResult();
             return reply.Grad is null ? null : Tensor.From(reply.Grad);
         }
     }
@@ -110,7 +110,7 @@ public sealed partial class Var
     public void ZeroGrad()
     {
         Session.ThrowIfDisposed();
-        Node?.Actor.Tell(new ZeroGrad());
+        Node?.Actor.Tell(Signals.ZeroGrad);
     }
 
     /// <summary>PyTorch's retain_grad(): this non-leaf keeps its gradient on later passes.</summary>
@@ -118,7 +118,7 @@ public sealed partial class Var
     {
         Session.ThrowIfDisposed();
         if (Node is null) throw new InvalidOperationException("Can't RetainGrad() on a Var that does not require a gradient.");
-        Node.Actor.Tell(new RetainGrad());
+        Node.Actor.Tell(Signals.RetainGrad);
     }
 
     /// <summary>One gradient-descent step on this leaf: value -= learningRate * grad.</summary>
@@ -161,7 +161,7 @@ public sealed partial class Var
         var slot = Node!.Slot;
         if (slot.Value is { } ready) return ready;
         if (slot.Failure is { } failure) throw new InvalidOperationException($"Computing this value ({Node.OpName}) failed: {failure.Message}", failure);
-        var reply = Node.Actor.Ask<ValueReply>(new ValueRequest(), Session.Options.Timeout).GetAwaiter().GetResult();
+        var reply = Node.Actor.Ask<ValueReply>(Signals.ValueRequest, Session.Options.Timeout).GetAwaiter().GetResult();
         return Tensor.From(reply.Value);
     }
 
@@ -171,7 +171,7 @@ public sealed partial class Var
         Session.ThrowIfDisposed();
         if (_constant is not null) return _constant.Clone();
         if (Node!.Slot.Value is { } ready) return ready.Clone();
-        var reply = await Node.Actor.Ask<ValueReply>(new ValueRequest(), Session.Options.Timeout).ConfigureAwait(false);
+        var reply = await Node.Actor.Ask<ValueReply>(Signals.ValueRequest, Session.Options.Timeout).ConfigureAwait(false);
         return Tensor.From(reply.Value).Clone();
     }
 

@@ -10,6 +10,7 @@ internal sealed class ActorCell : IActorContext
 
     [ThreadStatic] internal static ActorCell? Current;
     [ThreadStatic] internal static ActorCell? Constructing;
+    private static readonly Props TerminatedProps = Props.Create<ActorBase>(() => throw new InvalidOperationException("This actor has stopped."));
 
     private Dictionary<string, LocalActorRef>? _children;
     private Dictionary<InternalActorRef, RestartStatistics>? _restarts;
@@ -34,7 +35,8 @@ internal sealed class ActorCell : IActorContext
     }
 
     public ActorSystem System { get; }
-    public Props Props { get; }
+    /// <summary>How this actor is made; once it has stopped, a placeholder (the factory's captures, e.g. a graph node's inputs, are let go).</summary>
+    public Props Props { get; private set; }
     public InternalActorRef? Parent { get; }
     public Mailbox Mailbox { get; }
     public LocalActorRef Self { get; }
@@ -122,7 +124,7 @@ internal sealed class ActorCell : IActorContext
 
     public void Stop(IActorRef actor)
     {
-        if (actor is InternalActorRef r) r.SendSystemMessage(new Terminate());
+        if (actor is InternalActorRef r) r.SendSystemMessage(Terminate.Instance);
     }
 
     public IActorRef Watch(IActorRef actor)
@@ -310,7 +312,7 @@ internal sealed class ActorCell : IActorContext
             {
                 case Directive.Resume: if (isFailed) target.SendSystemMessage(new Resume()); break;
                 case Directive.Restart: target.SendSystemMessage(new Recreate(failed.Cause)); break;
-                case Directive.Stop: target.SendSystemMessage(new Terminate()); break;
+                case Directive.Stop: target.SendSystemMessage(Terminate.Instance); break;
             }
         }
     }
@@ -370,7 +372,7 @@ internal sealed class ActorCell : IActorContext
         }
         var children = Children;
         if (children.Count == 0) FinishTerminate();
-        else foreach (var c in children) ((InternalActorRef)c).SendSystemMessage(new Terminate());
+        else foreach (var c in children) ((InternalActorRef)c).SendSystemMessage(Terminate.Instance);
     }
 
     private void FinishTerminate()
@@ -379,6 +381,7 @@ internal sealed class ActorCell : IActorContext
         try { _actor?.InvokePostStop(); }
         catch (Exception e) { System.Log.Error(e, Self.Path.ToString(), "PostStop threw"); }
         _actor = null;
+        Props = TerminatedProps;
         lock (this) _state = State.Terminated;
         Mailbox.Close();
         var notification = new DeathWatchNotification(Self, true, false);

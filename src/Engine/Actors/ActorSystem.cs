@@ -88,7 +88,7 @@ public sealed class ActorSystem : IAsyncDisposable
     /// <summary>Stops the actor (and its children) after the message it is processing.</summary>
     public void Stop(IActorRef actor)
     {
-        if (actor is InternalActorRef r) r.SendSystemMessage(new Terminate());
+        if (actor is InternalActorRef r) r.SendSystemMessage(Terminate.Instance);
     }
 
     /// <summary>Completes when the actor has stopped; at once for a stopped or non-local actor.</summary>

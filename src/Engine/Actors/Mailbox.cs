@@ -7,8 +7,8 @@ namespace ActorGrad.Engine.Actors;
 /// </summary>
 internal sealed class Mailbox : IThreadPoolWorkItem
 {
-    private readonly MpscQueue<Envelope> _user = new();
-    private readonly MpscQueue<SystemMessage> _system = new();
+    private MpscQueue<Envelope> _user; // inline: not readonly, never copied
+    private MpscQueue<SystemMessage> _system;
     private int _scheduled;
     private volatile int _suspendCount;
     private volatile bool _closed;

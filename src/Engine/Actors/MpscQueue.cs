@@ -1,50 +1,63 @@
 namespace ActorGrad.Engine.Actors;
 
 /// <summary>
-/// A multi-producer, single-consumer linked queue (after Dmitry Vyukov's): an enqueue is one
-/// allocation and one atomic exchange, and an empty queue costs one node. Mailboxes use it because
-/// most actors of a graph receive a handful of messages in their life, so a segment-based queue's
-/// up-front array would cost more than all their messages. Only the mailbox's runner dequeues.
+/// A multi-producer, single-consumer queue kept inline in its owner (a mutable struct: keep it in a
+/// non-readonly field and never copy it). Producers push onto a lock-free stack, one allocation and
+/// one compare-and-swap each; the consumer takes the whole stack at once and reverses it into its
+/// private FIFO list. An empty queue holds no node at all, and a dequeued node is referenced by
+/// nothing: most actors of a graph receive a handful of messages in their life, and an idle actor
+/// that lives on (or one promoted to an older GC generation) keeps no message nodes reachable.
+/// Only the mailbox's runner dequeues.
 /// </summary>
-internal sealed class MpscQueue<T>
+internal struct MpscQueue<T>
 {
-    private sealed class Node(T item)
+    private sealed class Node(T item, Node? next)
     {
         public T Item = item;
-        public Node? Next;
+        public Node? Next = next;
     }
 
-    private Node _head; // consumer side: the last dequeued node (a stub at first)
-    private Node _tail; // producer side
-
-    public MpscQueue()
-    {
-        _head = _tail = new Node(default!);
-    }
+    private Node? _incoming; // producers' side: a stack, newest first
+    private Node? _outgoing; // consumer's side: the next items in arrival order
 
     public void Enqueue(T item)
     {
-        var node = new Node(item);
-        var previous = Interlocked.Exchange(ref _tail, node);
-        // Until this write the consumer sees the queue end at `previous`; the producer then schedules
-        // the mailbox, so a message linked after the consumer looked is never stranded.
-        Volatile.Write(ref previous.Next, node);
+        var expected = Volatile.Read(ref _incoming);
+        var node = new Node(item, expected);
+        while (true)
+        {
+            // Compare with a local: once pushed, the node may already be taken and relinked by the consumer.
+            var seen = Interlocked.CompareExchange(ref _incoming, node, expected);
+            if (seen == expected) return;
+            node.Next = expected = seen;
+        }
     }
 
     /// <summary>Single consumer only.</summary>
     public bool TryDequeue(out T item)
     {
-        var next = Volatile.Read(ref _head.Next);
-        if (next is null)
+        var head = _outgoing;
+        if (head is null)
         {
-            item = default!;
-            return false;
+            if (Volatile.Read(ref _incoming) is null)
+            {
+                item = default!;
+                return false;
+            }
+            // Take everything pushed so far and reverse it: oldest first.
+            for (var node = Interlocked.Exchange(ref _incoming, null); node is not null;)
+            {
+                var next = node.Next;
+                node.Next = head;
+                head = node;
+                node = next;
+            }
         }
-        _head = next;
-        item = next.Item;
-        next.Item = default!; // the node stays as the new stub; do not keep the message alive
+        _outgoing = head!.Next;
+        item = head.Item;
         return true;
     }
 
-    public bool IsEmpty => Volatile.Read(ref _head.Next) is null;
+    /// <summary>Exact on the consumer's thread; from a producer, a hint that the mailbox re-checks after each run.</summary>
+    public readonly bool IsEmpty => _outgoing is null && Volatile.Read(in _incoming) is null;
 }

@@ -10,7 +10,10 @@ internal sealed record Create : SystemMessage
 {
     public static readonly Create Instance = new();
 }
-internal sealed record Terminate : SystemMessage;
+internal sealed record Terminate : SystemMessage
+{
+    public static readonly Terminate Instance = new();
+}
 internal sealed record Watch(InternalActorRef Watchee, InternalActorRef Watcher) : SystemMessage;
 internal sealed record Unwatch(InternalActorRef Watchee, InternalActorRef Watcher) : SystemMessage;
 /// <summary>Tells a watcher (and the parent) that an actor stopped.</summary>

@@ -11,7 +11,7 @@ internal static class ElementwiseDriver
 
     public static Tensor Unary<TOp>(Tensor x) where TOp : IUnaryOperator<TOp>
     {
-        var result = Tensor.Allocate((int[])x.Shape.Clone());
+        var result = Tensor.Allocate(x.Shape.AsSpan().ToArray());
         UnaryInto<TOp>(x.Data, result.Data, x.Length);
         return result;
     }
@@ -24,18 +24,22 @@ internal static class ElementwiseDriver
             TOp.Invoke(x.AsSpan(0, length), d.AsSpan(0, length));
             return;
         }
+        UnaryParallel<TOp>(x, d, length);
+    }
+
+    // Apart from the small-array path, so that its closure is allocated only when it runs.
+    private static void UnaryParallel<TOp>(float[] x, float[] d, int length) where TOp : IUnaryOperator<TOp> =>
         Parallel.For(0, Chunks(length), c =>
         {
             var (start, count) = Chunk(c, length);
             TOp.Invoke(x.AsSpan(start, count), d.AsSpan(start, count));
         });
-    }
 
     public static Tensor Binary<TOp>(Tensor a, Tensor b, string op) where TOp : IBinaryOperator<TOp>
     {
         if (a.ShapeEquals(b.Shape))
         {
-            var same = Tensor.Allocate((int[])a.Shape.Clone());
+            var same = Tensor.Allocate(a.Shape.AsSpan().ToArray());
             SameShape<TOp>(a.Data, b.Data, same.Data, a.Length);
             return same;
         }
@@ -74,12 +78,15 @@ internal static class ElementwiseDriver
             TOp.Invoke(a.AsSpan(0, length), b.AsSpan(0, length), d.AsSpan(0, length));
             return;
         }
+        SameShapeParallel<TOp>(a, b, d, length);
+    }
+
+    private static void SameShapeParallel<TOp>(float[] a, float[] b, float[] d, int length) where TOp : IBinaryOperator<TOp> =>
         Parallel.For(0, Chunks(length), c =>
         {
             var (start, count) = Chunk(c, length);
             TOp.Invoke(a.AsSpan(start, count), b.AsSpan(start, count), d.AsSpan(start, count));
         });
-    }
 
     private static void ScalarRight<TOp>(float[] a, float b, float[] d, int length) where TOp : IBinaryOperator<TOp>
     {
@@ -88,12 +95,15 @@ internal static class ElementwiseDriver
             TOp.Invoke(a.AsSpan(0, length), b, d.AsSpan(0, length));
             return;
         }
+        ScalarRightParallel<TOp>(a, b, d, length);
+    }
+
+    private static void ScalarRightParallel<TOp>(float[] a, float b, float[] d, int length) where TOp : IBinaryOperator<TOp> =>
         Parallel.For(0, Chunks(length), c =>
         {
             var (start, count) = Chunk(c, length);
             TOp.Invoke(a.AsSpan(start, count), b, d.AsSpan(start, count));
         });
-    }
 
     /// <summary>
     /// General broadcasting: walk every row of the output (all dims but the last) with an odometer;

@@ -70,7 +70,7 @@ public sealed partial class Tensor : ITensorPayload, IDisposable
 
     public Tensor Clone()
     {
-        var copy = Allocate((int[])_shape.Clone());
+        var copy = Allocate(_shape.AsSpan().ToArray());
         Span.CopyTo(copy.Span);
         return copy;
     }

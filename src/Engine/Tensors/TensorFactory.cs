@@ -98,6 +98,6 @@ public sealed partial class Tensor
     {
         ArgumentNullException.ThrowIfNull(shape);
         Shapes.ElementCount(shape);
-        return (int[])shape.Clone();
+        return shape.AsSpan().ToArray();
     }
 }

@@ -83,7 +83,7 @@ public static partial class TensorOps
     private static Tensor WithScalar<TOp>(Tensor a, float b) where TOp : IBinaryOperator<TOp>
     {
         using var s = Tensor.Scalar(b);
-        var result = Tensor.Allocate((int[])a.Shape.Clone());
+        var result = Tensor.Allocate(a.Shape.AsSpan().ToArray());
         ElementwiseDriver.BinaryInto<TOp>(a, s, result);
         return result;
     }
@@ -91,7 +91,7 @@ public static partial class TensorOps
     private static Tensor ScalarWith<TOp>(float a, Tensor b) where TOp : IBinaryOperator<TOp>
     {
         using var s = Tensor.Scalar(a);
-        var result = Tensor.Allocate((int[])b.Shape.Clone());
+        var result = Tensor.Allocate(b.Shape.AsSpan().ToArray());
         ElementwiseDriver.BinaryInto<TOp>(s, b, result);
         return result;
     }

@@ -52,7 +52,7 @@ public static partial class TensorOps
     {
         if (!Shapes.BroadcastsTo(t.Shape, shape))
             throw new ArgumentException($"{nameof(BroadcastTo)}: shape {Shapes.Format(t.Shape)} cannot be broadcast to {Shapes.Format(shape)}.");
-        var result = Tensor.Allocate((int[])shape.Clone());
+        var result = Tensor.Allocate(shape.AsSpan().ToArray());
         using var zero = Tensor.Scalar(0f);
         ElementwiseDriver.BinaryInto<AddOp>(t, zero, result);
         return result;
@@ -94,7 +94,7 @@ public static partial class TensorOps
     private static Tensor ReduceAxis(Tensor t, int axis, ReduceKind kind, string op)
     {
         var (outer, n, inner) = Split(t.Shape, axis);
-        var shape = (int[])t.Shape.Clone();
+        var shape = t.Shape.AsSpan().ToArray();
         shape[axis] = 1;
         var result = Tensor.Allocate(shape, clear: kind == ReduceKind.Sum);
         if (n == 0 && kind != ReduceKind.Sum && outer * inner > 0)

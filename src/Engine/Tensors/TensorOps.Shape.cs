@@ -13,7 +13,7 @@ public static partial class TensorOps
 
     public static int[] ResolveReshape(int[] from, int length, int[] shape)
     {
-        var resolved = (int[])shape.Clone();
+        var resolved = shape.AsSpan().ToArray();
         var infer = -1;
         long known = 1;
         for (var i = 0; i < resolved.Length; i++)
@@ -82,7 +82,7 @@ public static partial class TensorOps
         if (start < 0 || length < 0 || start + length > t.Shape[a])
             throw new ArgumentException($"{nameof(Slice)}: [{start}, {start + length}) is outside axis {axis} of shape {Shapes.Format(t.Shape)}.");
         var (outer, n, inner) = Split(t.Shape, a);
-        var shape = (int[])t.Shape.Clone();
+        var shape = t.Shape.AsSpan().ToArray();
         shape[a] = length;
         var result = Tensor.Allocate(shape);
         for (var o = 0; o < outer; o++)
@@ -102,7 +102,7 @@ public static partial class TensorOps
             for (var i = 0; same && i < t.Rank; i++) same = i == a || t.Shape[i] == first.Shape[i];
             if (!same) throw new ArgumentException($"{nameof(Concat)}: shapes {Shapes.Format(first.Shape)} and {Shapes.Format(t.Shape)} differ outside axis {axis}.");
         }
-        var shape = (int[])first.Shape.Clone();
+        var shape = first.Shape.AsSpan().ToArray();
         shape[a] = tensors.Sum(t => t.Shape[a]);
         var result = Tensor.Allocate(shape);
         var (outer, total, inner) = Split(shape, a);

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using ActorGrad.Engine.Tensors;
 using ActorGrad.Protocol.Nodes;
 
@@ -18,35 +19,60 @@ internal static class BackwardPass
             "element 0 of tensors does not require grad and does not have a grad_fn: nothing recorded leads to this value (call RequiresGrad() on a leaf first).");
         var seed = Seed(root, head, implicitSum);
 
-        var counts = new Dictionary<GraphNode, int> { [rootNode] = 1 };
-        var order = new List<GraphNode> { rootNode };
-        var stack = new Stack<GraphNode>();
-        stack.Push(rootNode);
-        while (stack.TryPop(out var node))
+        // The walk's containers are reused by the thread (a pass is counted before any message goes out).
+        var scratch = _scratch is { InUse: false } free ? free : _scratch = new Scratch();
+        scratch.InUse = true;
+        var (counts, order, stack) = (scratch.Counts, scratch.Order, scratch.Stack);
+        try
         {
-            if (!node.IsLeaf && node.Slot.Freed)
+            counts[rootNode] = 1;
+            order.Add(rootNode);
+            stack.Push(rootNode);
+            while (stack.TryPop(out var node))
             {
-                seed.Dispose();
-                throw OpNodeActor.GraphFreedError();
-            }
-            foreach (var input in node.Inputs)
-            {
-                if (input is null) continue;
-                if (counts.TryGetValue(input, out var c)) counts[input] = c + 1;
-                else
+                if (!node.IsLeaf && node.Slot.Freed)
                 {
-                    counts[input] = 1;
+                    seed.Dispose();
+                    throw OpNodeActor.GraphFreedError();
+                }
+                foreach (var input in node.Inputs)
+                {
+                    if (input is null) continue;
+                    ref var c = ref CollectionsMarshal.GetValueRefOrAddDefault(counts, input, out var seen);
+                    c++;
+                    if (seen) continue;
                     order.Add(input);
                     stack.Push(input);
                 }
             }
-        }
 
-        var passId = session.NextPassId();
-        var tracker = new PassTracker(passId, order.Count(n => n.IsLeaf));
-        foreach (var node in order) node.Actor.Tell(new PreparePass(passId, counts[node], retainGraph), tracker);
-        rootNode.Actor.Tell(new Gradient(passId, seed), tracker);
-        return Completion(tracker, order, passId, session.Options.Timeout);
+            var passId = session.NextPassId();
+            var leaves = 0;
+            foreach (var node in order) if (node.IsLeaf) leaves++;
+            var tracker = new PassTracker(passId, leaves);
+            foreach (var node in order) node.Actor.Tell(new PreparePass(passId, counts[node], retainGraph), tracker);
+            rootNode.Actor.Tell(new Gradient(passId, seed), tracker);
+            var completion = tracker.Completion;
+            if (completion.IsCompletedSuccessfully) return completion;
+            return Completion(tracker, order.ToArray(), passId, session.Options.Timeout);
+        }
+        finally
+        {
+            counts.Clear();
+            order.Clear();
+            stack.Clear();
+            scratch.InUse = false;
+        }
+    }
+
+    [ThreadStatic] private static Scratch? _scratch;
+
+    private sealed class Scratch
+    {
+        public readonly Dictionary<GraphNode, int> Counts = [];
+        public readonly List<GraphNode> Order = [];
+        public readonly Stack<GraphNode> Stack = new();
+        public bool InUse;
     }
 
     private static Tensor Seed(Var root, Tensor? head, bool implicitSum)
@@ -62,7 +88,7 @@ internal static class BackwardPass
             $"grad can be implicitly created only for scalar outputs (this output has shape {Shapes.Format(root.Shape)}): pass a gradient, or implicitSum: true for the gradient of its sum.");
     }
 
-    private static async Task Completion(PassTracker tracker, List<GraphNode> nodes, long passId, TimeSpan timeout)
+    private static async Task Completion(PassTracker tracker, GraphNode[] nodes, long passId, TimeSpan timeout)
     {
         try
         {

@@ -11,9 +11,12 @@ namespace ActorGrad.Nodes.Graph;
 /// </summary>
 internal abstract class GraphActor : ActorBase
 {
-    private readonly List<(IActorRef Consumer, int Slot)> _pendingConsumers = [];
+    private List<(IActorRef Consumer, int Slot)>? _pendingConsumers;
     private List<IActorRef>? _valueWaiters;
-    private Dictionary<long, PassBuffer>? _passes;
+    // The open passes: the first in two fields (one pass at a time is the usual case), more in a dictionary.
+    private long _passId;
+    private PassBuffer? _pass;
+    private Dictionary<long, PassBuffer>? _morePasses;
     private int _consumers;
     private bool _handleReleased;
 
@@ -59,8 +62,9 @@ internal abstract class GraphActor : ActorBase
     {
         Value = value;
         Slot.Publish(value);
-        foreach (var (consumer, slot) in _pendingConsumers) consumer.Tell(new Forward(slot, value), Self);
-        _pendingConsumers.Clear();
+        if (_pendingConsumers is not null)
+            foreach (var (consumer, slot) in _pendingConsumers) consumer.Tell(new Forward(slot, value), Self);
+        _pendingConsumers = null;
         if (_valueWaiters is null) return;
         foreach (var w in _valueWaiters) w.Tell(new ValueReply(value), Self);
         _valueWaiters = null;
@@ -70,8 +74,9 @@ internal abstract class GraphActor : ActorBase
     {
         Failure = cause;
         Slot.PublishFailure(cause);
-        foreach (var (consumer, slot) in _pendingConsumers) consumer.Tell(new ForwardFailed(slot, cause), Self);
-        _pendingConsumers.Clear();
+        if (_pendingConsumers is not null)
+            foreach (var (consumer, slot) in _pendingConsumers) consumer.Tell(new ForwardFailed(slot, cause), Self);
+        _pendingConsumers = null;
         if (_valueWaiters is null) return;
         foreach (var w in _valueWaiters) w.Tell(new Status.Failure(cause), Self);
         _valueWaiters = null;
@@ -84,7 +89,7 @@ internal abstract class GraphActor : ActorBase
         var slot = subscribe.Slot;
         if (Value is not null) Sender.Tell(new Forward(slot, Value), Self);
         else if (Failure is not null) Sender.Tell(new ForwardFailed(slot, Failure), Self);
-        else _pendingConsumers.Add((Sender, slot));
+        else (_pendingConsumers ??= []).Add((Sender, slot));
     }
 
     private void OnValueRequest()
@@ -103,13 +108,16 @@ internal abstract class GraphActor : ActorBase
             Sender.Tell(new PassFailed(p.PassId, reason), Self);
             return;
         }
-        (_passes ??= new())[p.PassId] = new PassBuffer(p.ExpectedGradients, Sender, p.RetainGraph);
+        var buffer = new PassBuffer(p.ExpectedGradients, Sender, p.RetainGraph);
+        if (_morePasses is not null && _morePasses.ContainsKey(p.PassId)) _morePasses[p.PassId] = buffer;
+        else if (_pass is null || _passId == p.PassId) (_passId, _pass) = (p.PassId, buffer);
+        else (_morePasses ??= new())[p.PassId] = buffer;
     }
 
     private void OnGradient(Gradient g)
     {
         var gradient = Tensor.From(g.Value);
-        if (_passes is null || !_passes.TryGetValue(g.PassId, out var pass))
+        if (FindPass(g.PassId) is not { } pass)
         {
             // Not prepared (an aborted pass, or a message from a test): nothing to add it to.
             gradient.Dispose();
@@ -118,14 +126,30 @@ internal abstract class GraphActor : ActorBase
         }
         pass.Add(gradient);
         if (!pass.IsComplete) return;
-        _passes.Remove(g.PassId);
+        RemovePass(g.PassId);
         OnPassComplete(g.PassId, pass.TakeSum(), pass);
         StopIfUnneeded();
     }
 
+    private PassBuffer? FindPass(long passId) =>
+        _pass is not null && _passId == passId ? _pass
+        : _morePasses is not null && _morePasses.TryGetValue(passId, out var more) ? more
+        : null;
+
+    private PassBuffer? RemovePass(long passId)
+    {
+        if (_pass is not null && _passId == passId)
+        {
+            var removed = _pass;
+            _pass = null;
+            return removed;
+        }
+        return _morePasses is not null && _morePasses.Remove(passId, out var more) ? more : null;
+    }
+
     private void DropPass(long passId)
     {
-        if (_passes is not null && _passes.Remove(passId, out var pass)) pass.Discard();
+        if (RemovePass(passId) is { } pass) pass.Discard();
         StopIfUnneeded();
     }
 
@@ -156,14 +180,15 @@ internal abstract class GraphActor : ActorBase
 
     protected void StopIfUnneeded()
     {
-        if (_consumers > 0 || (_passes?.Count ?? 0) > 0) return;
+        if (_consumers > 0 || _pass is not null || _morePasses is { Count: > 0 }) return;
         if (_handleReleased || DoneWhenUnused) Context.Stop(Self);
     }
 
     protected override void PostStop()
     {
-        if (_passes is not null)
-            foreach (var pass in _passes.Values) pass.Discard();
+        _pass?.Discard();
+        if (_morePasses is not null)
+            foreach (var pass in _morePasses.Values) pass.Discard();
         Grad?.Dispose();
         // The handle still reads the value if it lives; otherwise the storage goes back to the pool.
         if (!Slot.HandOverOnStop()) Value?.Dispose();

@@ -38,12 +38,12 @@ internal sealed class OpNodeActor : GraphActor
             {
                 _inputValues[i] = known;
                 // A published value: no Forward round trip, only the consumer registration.
-                _inputs[i].Source?.Tell(new Subscribe(i, SendValue: false), Self);
+                _inputs[i].Source?.Tell(Signals.Subscribe(i, sendValue: false), Self);
             }
             else
             {
                 _missing++;
-                _inputs[i].Source!.Tell(new Subscribe(i), Self);
+                _inputs[i].Source!.Tell(Signals.Subscribe(i, sendValue: true), Self);
             }
         }
         if (_missing == 0) Compute();
@@ -51,7 +51,7 @@ internal sealed class OpNodeActor : GraphActor
 
     protected override void PostStop()
     {
-        foreach (var input in _inputs) input.Source?.Tell(new Unsubscribe(), Self);
+        foreach (var input in _inputs) input.Source?.Tell(Signals.Unsubscribe, Self);
         base.PostStop();
     }
 

@@ -128,6 +128,8 @@ public static class OpTable
         public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a)
         {
             int[] sa = m.Shape(a.Inputs[0]), sb = m.Shape(a.Inputs[1]);
+            // The inner product of two vectors: d(a·b) = g*b, g*a (the same products as the matrix form, without its reshapes).
+            if (sa.Length == 1 && sb.Length == 1) return m.Mul(a.Grad, a.Inputs[1 - i]);
             var left = sa.Length == 1 ? m.Reshape(a.Inputs[0], [1, sa[0]]) : a.Inputs[0];
             var right = sb.Length == 1 ? m.Reshape(a.Inputs[1], [sb[0], 1]) : a.Inputs[1];
             var g = m.Reshape(a.Grad, MatMulShape(m.Shape(left), m.Shape(right)));
