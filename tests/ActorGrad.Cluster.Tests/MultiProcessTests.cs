@@ -65,16 +65,22 @@ public sealed class MultiProcessTests : IAsyncLifetime
             $"the tester sees {string.Join(", ", nodes.Select(n => n.ToString()))} Up");
     }
 
+    /// <summary>Nodes a, b (seeded by a) and c, and the tester, all seen Up by the tester.</summary>
+    private async Task<(NodeProcess A, NodeProcess B, NodeProcess C, ClusterMember Tester)> StartThreeNodesAndTester()
+    {
+        var a = await StartNode("a");
+        var nodes = await Task.WhenAll(StartNode("b", a), StartNode("c", a));
+        var tester = await StartTester(a);
+        await WaitUntilAllUp(tester, a, nodes[0], nodes[1]);
+        return (a, nodes[0], nodes[1], tester);
+    }
+
     private static string Address(NodeProcess node) => $"@{node.HostPort}#{node.Uid}";
 
     [Fact]
     public async Task Three_nodes_form_a_cluster_and_answer_tell_and_ask_across_members()
     {
-        var a = await StartNode("a");
-        var nodes = await Task.WhenAll(StartNode("b", a), StartNode("c", a));
-        var (b, c) = (nodes[0], nodes[1]);
-        var tester = await StartTester(a);
-        await WaitUntilAllUp(tester, a, b, c);
+        var (a, b, c, tester) = await StartThreeNodesAndTester();
 
         // Every node sees every other Up, in its own log.
         foreach (var node in new[] { a, b, c })
@@ -103,11 +109,7 @@ public sealed class MultiProcessTests : IAsyncLifetime
     [Fact]
     public async Task A_killed_node_becomes_unreachable_then_down_deathwatch_fires_and_its_restart_is_a_new_member()
     {
-        var a = await StartNode("a");
-        var nodes = await Task.WhenAll(StartNode("b", a), StartNode("c", a));
-        var (b, c) = (nodes[0], nodes[1]);
-        var tester = await StartTester(a);
-        await WaitUntilAllUp(tester, a, b, c);
+        var (a, b, c, tester) = await StartThreeNodesAndTester();
 
         var events = new TestProbe(tester.System);
         tester.System.EventStream.Subscribe(events.Ref, typeof(ClusterEvent));
