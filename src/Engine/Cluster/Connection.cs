@@ -18,6 +18,7 @@ internal sealed class Connection : IAsyncDisposable
     private readonly PipeWriter _writer;
     private readonly FrameDecoder _decoder;
     private readonly CancellationTokenSource _closed = new();
+    private readonly CancellationTokenSource _retiring = new();
     private int _disposed;
 
     public Connection(Socket socket, Stream stream, bool outbound, int maxFrameBytes)
@@ -40,6 +41,29 @@ internal sealed class Connection : IAsyncDisposable
     public MemberAddress? Peer { get; set; }
     public CancellationToken Closed => _closed.Token;
     public bool IsClosed => _closed.IsCancellationRequested;
+
+    /// <summary>
+    /// A newer connection to the same peer took over: this one writes out what it already took,
+    /// half-closes, and reads until the peer does the same, so nothing in flight is lost.
+    /// </summary>
+    public CancellationToken Retiring => _retiring.Token;
+    public bool IsRetiring => _retiring.IsCancellationRequested;
+    public void Retire() => _retiring.Cancel();
+
+    /// <summary>The loops that serve this connection once it is active (a successor waits for them to keep order).</summary>
+    public Task ReadLoop { get; set; } = Task.CompletedTask;
+    public Task WriteLoop { get; set; } = Task.CompletedTask;
+
+    /// <summary>No more frames from this side: the peer's reader sees the end of the stream after the last one.</summary>
+    public async Task FinishSendingAsync()
+    {
+        try
+        {
+            if (_stream is System.Net.Security.SslStream ssl) await ssl.ShutdownAsync().ConfigureAwait(false);
+            _socket.Shutdown(SocketShutdown.Send);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException or IOException or InvalidOperationException) { /* already gone */ }
+    }
 
     /// <summary>Reads one whole frame, or null when the peer closed the connection cleanly.</summary>
     public async ValueTask<DecodedFrame?> ReadFrameAsync(CancellationToken ct)

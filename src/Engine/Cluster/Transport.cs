@@ -207,8 +207,11 @@ internal sealed class Transport : IAsyncDisposable
         var association = _associations.GetOrAdd(peer.HostPort, k => new Association(k, _settings.MaxQueuedBytesPerPeer));
         lock (association.Gate)
         {
-            // Both dialled: the lower address's dial wins on both sides.
-            if (association.Dialing && association.Active is null && MemberAddress.Compare(peer, Self) > 0)
+            // Both dialled: the lower address's dial wins on both sides, whether ours is still in
+            // flight or already carries traffic (replacing it would lose what it holds).
+            if (MemberAddress.Compare(peer, Self) > 0
+                && (association.Dialing && association.Active is null
+                    || association.Active is { Outbound: true, Peer: { } current } && current.Uid == peer.Uid))
                 return RejectSimultaneous(connection, ct);
         }
         await connection.WriteNowAsync(new Frame { Accepted = new HandshakeAccepted() }, ct).ConfigureAwait(false);
@@ -260,9 +263,7 @@ internal sealed class Transport : IAsyncDisposable
             {
                 if (reply.Header.Rejected.Reason == SimultaneousReason)
                 {
-                    // The peer's own dial to us carries the traffic; our queue waits for it.
-                    lock (association.Gate) association.Dialing = false;
-                    await DropAsync(connection).ConfigureAwait(false);
+                    await YieldToPeersDialAsync(association, connection).ConfigureAwait(false);
                     return;
                 }
                 failure = "refused: " + reply.Header.Rejected.Reason;
@@ -277,6 +278,12 @@ internal sealed class Transport : IAsyncDisposable
                 else
                 {
                     var verdict = await connection.ReadFrameAsync(timeout.Token).ConfigureAwait(false);
+                    if (verdict?.Header.KindCase == Frame.KindOneofCase.Rejected && verdict.Header.Rejected.Reason == SimultaneousReason)
+                    {
+                        // The tie-break is decided after the proof (only an authenticated peer may win it).
+                        await YieldToPeersDialAsync(association, connection).ConfigureAwait(false);
+                        return;
+                    }
                     if (verdict?.Header.KindCase == Frame.KindOneofCase.Accepted)
                     {
                         var peer = MemberAddress.FromWire(reply.Header.Challenge.From);
@@ -313,6 +320,25 @@ internal sealed class Transport : IAsyncDisposable
         foreach (var f in dropped) _handler!.OnUndelivered(f, $"could not connect to {association.HostPort}: {failure}");
     }
 
+    /// <summary>
+    /// Both ends dialled and the peer's dial won: its connection carries our queue too. Should that
+    /// dial fail after all, the queue must not wait for the next send, so we look again later.
+    /// </summary>
+    private async Task YieldToPeersDialAsync(Association association, Connection connection)
+    {
+        lock (association.Gate) association.Dialing = false;
+        await DropAsync(connection).ConfigureAwait(false);
+        try { await Task.Delay(_settings.ConnectTimeout + _settings.HandshakeTimeout, _stopping.Token).ConfigureAwait(false); }
+        catch (OperationCanceledException) { return; }
+        bool redial;
+        lock (association.Gate)
+        {
+            redial = association.Active is null && !association.Dialing && !association.IsEmpty;
+            if (redial) association.Dialing = true;
+        }
+        if (redial) await DialAsync(association).ConfigureAwait(false);
+    }
+
     private void Activate(Connection connection, MemberAddress peer)
     {
         connection.Peer = peer;
@@ -330,17 +356,43 @@ internal sealed class Transport : IAsyncDisposable
         if (replaced is not null && replaced != connection)
         {
             _log.Debug(Source, $"Connection {replaced} replaced by {connection}.");
-            replaced.Close();
+            // The same incarnation (both ends dialled at once): hand over without losing or reordering
+            // what the old connection carries. Another incarnation: the old one is dead, close it.
+            if (previous?.Uid == peer.Uid) replaced.Retire();
+            else
+            {
+                replaced.Close();
+                replaced = null;
+            }
         }
+        else replaced = null;
         _log.Debug(Source, $"Associated {connection}.");
         if (previous is not null && previous.Uid != peer.Uid) _handler!.OnNewIncarnation(previous, peer);
-        _ = Task.Run(() => WriteLoopAsync(association, connection));
-        _ = Task.Run(() => ReadLoopAsync(association, connection, peer));
+        lock (association.Gate)
+        {
+            connection.WriteLoop = Task.Run(() => WriteLoopAsync(association, connection, replaced));
+            connection.ReadLoop = Task.Run(() => ReadLoopAsync(association, connection, peer, replaced));
+        }
     }
 
-    private async Task ReadLoopAsync(Association association, Connection connection, MemberAddress peer)
+    /// <summary>Waits for a retired predecessor's loop (bounded); past the bound the predecessor is closed and its tail lost.</summary>
+    private async Task AfterPredecessorAsync(Connection? predecessor, Func<Connection, Task> loop, Connection connection)
+    {
+        if (predecessor is null) return;
+        try { await loop(predecessor).WaitAsync(_settings.HandshakeTimeout, connection.Closed).ConfigureAwait(false); }
+        catch (TimeoutException)
+        {
+            _log.Warning(Source, $"The replaced connection {predecessor} did not finish within {_settings.HandshakeTimeout.TotalSeconds:0.#} s; closing it.");
+            predecessor.Close();
+        }
+        catch (OperationCanceledException) { }
+    }
+
+    private async Task ReadLoopAsync(Association association, Connection connection, MemberAddress peer, Connection? predecessor)
     {
         string? reason = null;
+        // Frames of the old connection come first: read it to its end before this one.
+        await AfterPredecessorAsync(predecessor, c => c.ReadLoop, connection).ConfigureAwait(false);
         try
         {
             while (true)
@@ -363,17 +415,22 @@ internal sealed class Transport : IAsyncDisposable
             Interlocked.Increment(ref _framesRejected);
             _log.Warning(Source, $"Closing the connection {connection}: {reason}");
         }
+        // A retired connection ends when the peer half-closes it; our own side must have written out first.
+        if (connection.IsRetiring) await AfterPredecessorAsync(connection, c => c.WriteLoop, connection).ConfigureAwait(false);
         await Disconnected(association, connection).ConfigureAwait(false);
     }
 
-    private async Task WriteLoopAsync(Association association, Connection connection)
+    private async Task WriteLoopAsync(Association association, Connection connection, Connection? predecessor)
     {
+        // The old connection writes out what it took from the queue before this one takes more.
+        await AfterPredecessorAsync(predecessor, c => c.WriteLoop, connection).ConfigureAwait(false);
         var reader = association.Reader;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(connection.Closed, connection.Retiring);
         try
         {
-            while (await reader.WaitToReadAsync(connection.Closed).ConfigureAwait(false))
+            while (!connection.IsRetiring && await reader.WaitToReadAsync(stop.Token).ConfigureAwait(false))
             {
-                while (reader.TryRead(out var frame))
+                while (!connection.IsRetiring && reader.TryRead(out var frame))
                 {
                     Interlocked.Increment(ref association.Unflushed); // before Dequeued: a drain never sees the frame in neither place
                     association.Dequeued(frame);
@@ -395,8 +452,24 @@ internal sealed class Transport : IAsyncDisposable
                 }
                 await FlushAsync(association, connection).ConfigureAwait(false);
             }
+            if (connection.IsRetiring)
+            {
+                await FlushAsync(association, connection).ConfigureAwait(false);
+                await connection.FinishSendingAsync().ConfigureAwait(false);
+                return; // the read loop ends this connection when the peer has finished too
+            }
         }
         catch (Exception) when (connection.IsClosed) { }
+        catch (OperationCanceledException) when (connection.IsRetiring)
+        {
+            try
+            {
+                await FlushAsync(association, connection).ConfigureAwait(false);
+                await connection.FinishSendingAsync().ConfigureAwait(false);
+                return;
+            }
+            catch (Exception) when (connection.IsClosed) { }
+        }
         catch (Exception e)
         {
             _log.Warning(Source, $"Writing to {connection} failed: {Describe(e)}");
