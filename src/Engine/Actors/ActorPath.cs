@@ -18,6 +18,7 @@ public sealed record ActorAddress(string System, string? Host = null, int? Port 
 public sealed class ActorPath : IEquatable<ActorPath>
 {
     private string? _text;
+    private string? _textWithUid;
 
     private ActorPath(ActorAddress address, ActorPath? parent, string name, long uid)
     {
@@ -61,6 +62,9 @@ public sealed class ActorPath : IEquatable<ActorPath>
     }
 
     public override string ToString() => _text ??= Address + ToStringWithoutAddress();
+
+    /// <summary>The full path with its uid, "actorgrad://sys@host:port/a/b#uid" (made once: it goes into every remote envelope).</summary>
+    public string ToStringWithUid() => _textWithUid ??= Uid == 0 ? ToString() : $"{this}#{Uid}";
 
     /// <summary>Parses "actorgrad://system[@host:port]/a/b[#uid]".</summary>
     public static ActorPath Parse(string text)

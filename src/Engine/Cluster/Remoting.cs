@@ -93,11 +93,9 @@ internal sealed class Remoting(Cluster cluster, ActorSystem system, MessageSeria
     {
         Recipient = recipient.Path.ToString(),
         RecipientUid = recipient.Path.Uid,
-        Sender = sender is null ? "" : PathWithUid(ExportSender(sender)),
+        Sender = sender is null ? "" : ExportSender(sender).ToStringWithUid(),
         SenderMemberUid = cluster.SelfAddress.Uid,
     };
-
-    private static string PathWithUid(ActorPath p) => p.Uid == 0 ? p.ToString() : p + "#" + p.Uid;
 
     /// <summary>The path a remote member can reply to: a local actor's own, or a temporary one for an Ask's promise.</summary>
     private ActorPath ExportSender(IActorRef sender)
