@@ -4,7 +4,7 @@ namespace ActorGrad.Engine.Actors;
 /// The runtime side of one actor: its instance, mailbox, children, watchers and supervision.
 /// Everything here runs inside the actor's mailbox (one thread at a time), except what is marked.
 /// </summary>
-internal sealed class ActorCell : IActorContext
+internal sealed class ActorCell : Mailbox, IActorContext
 {
     private enum State { Created, Running, Terminating, Terminated }
 
@@ -25,12 +25,11 @@ internal sealed class ActorCell : IActorContext
     private object? _failedMessage;
     private TaskCompletionSource? _terminated;
 
-    public ActorCell(ActorSystem system, Props props, InternalActorRef? parent, ActorPath path)
+    public ActorCell(ActorSystem system, Props props, InternalActorRef? parent, ActorPath path) : base(props.Dispatcher)
     {
         System = system;
         Props = props;
         Parent = parent;
-        Mailbox = new Mailbox(props.Dispatcher) { Cell = this };
         Self = new LocalActorRef(this, path);
     }
 
@@ -38,7 +37,7 @@ internal sealed class ActorCell : IActorContext
     /// <summary>How this actor is made; once it has stopped, a placeholder (the factory's captures, e.g. a graph node's inputs, are let go).</summary>
     public Props Props { get; private set; }
     public InternalActorRef? Parent { get; }
-    public Mailbox Mailbox { get; }
+    public Mailbox Mailbox => this;
     public LocalActorRef Self { get; }
     public IActorRef? CurrentSender { get; private set; }
     public bool IsTerminated => _state == State.Terminated;
