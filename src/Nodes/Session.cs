@@ -126,7 +126,7 @@ public sealed partial class Session : IDisposable, IAsyncDisposable
             else nodeInputs[i] = NodeInput.FromValue(v.ShareConstant());
         }
         var slot = new ValueSlot();
-        var actor = System.ActorOf(Props.Create(() => new OpNodeActor(op, attributes, nodeInputs, slot), Dispatchers.CallingThread));
+        var actor = System.ActorOf(Props.Create(static (OpNodeActor.Spec spec) => new OpNodeActor(spec), new OpNodeActor.Spec(op, attributes, nodeInputs, slot), Dispatchers.CallingThread));
         if (!slot.ActorStopped) slot.Actor = actor;
         return new Var(this, shape, new GraphNode(actor, edges, isLeaf: false, slot, op.Name));
     }

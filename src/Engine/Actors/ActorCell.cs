@@ -223,7 +223,7 @@ internal sealed class ActorCell : Mailbox, IActorContext
     {
         var previous = Constructing;
         Constructing = this;
-        try { return Props.Factory(); }
+        try { return Props.NewActor(); }
         finally { Constructing = previous; }
     }
 
