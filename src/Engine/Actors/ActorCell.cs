@@ -12,18 +12,26 @@ internal sealed class ActorCell : Mailbox, IActorContext
     [ThreadStatic] internal static ActorCell? Constructing;
     private static readonly Props TerminatedProps = Props.Create<ActorBase>(() => throw new InvalidOperationException("This actor has stopped."));
 
-    private Dictionary<string, LocalActorRef>? _children;
-    private Dictionary<InternalActorRef, RestartStatistics>? _restarts;
-    private HashSet<InternalActorRef>? _watching;
-    private HashSet<InternalActorRef>? _watchedBy;
+    // What most actors (a graph's nodes) never use, made on first use: children, supervision, DeathWatch.
+    private sealed class Rare
+    {
+        public Dictionary<string, LocalActorRef>? Children;
+        public Dictionary<InternalActorRef, RestartStatistics>? Restarts;
+        public HashSet<InternalActorRef>? Watching;
+        public HashSet<InternalActorRef>? WatchedBy;
+        public long NextChildName;
+        public object? FailedMessage;
+        public TaskCompletionSource? Terminated;
+    }
+
+    private Rare? _rare;
+    // Made by whichever thread needs it first (a parent spawning from a user thread, or the actor's own).
+    private Rare R => Volatile.Read(ref _rare) ?? Interlocked.CompareExchange(ref _rare, new Rare(), null) ?? _rare!;
     private ActorBase? _actor;
     private volatile State _state = State.Created;
-    private long _nextChildName;
     private bool _failureSuspended;
     private bool _asyncSuspended;
     private object? _currentMessage;
-    private object? _failedMessage;
-    private TaskCompletionSource? _terminated;
 
     public ActorCell(ActorSystem system, Props props, InternalActorRef? parent, ActorPath path) : base(props.Dispatcher)
     {
@@ -48,13 +56,13 @@ internal sealed class ActorCell : Mailbox, IActorContext
 
     public IReadOnlyCollection<IActorRef> Children
     {
-        get { lock (this) return _children is null ? [] : _children.Values.ToArray(); }
+        get { lock (this) return _rare?.Children is { } children ? children.Values.ToArray() : []; }
     }
 
     /// <summary>How many children are alive, without copying them (checked on every child's stop).</summary>
     private int ChildCount
     {
-        get { lock (this) return _children?.Count ?? 0; }
+        get { lock (this) return _rare?.Children?.Count ?? 0; }
     }
 
     /// <summary>Completes when this actor has stopped (created on first request; most actors never need it).</summary>
@@ -64,9 +72,10 @@ internal sealed class ActorCell : Mailbox, IActorContext
         {
             lock (this)
             {
-                _terminated ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                if (_state == State.Terminated) _terminated.TrySetResult();
-                return _terminated.Task;
+                var r = R;
+                r.Terminated ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                if (_state == State.Terminated) r.Terminated.TrySetResult();
+                return r.Terminated.Task;
             }
         }
     }
@@ -89,12 +98,13 @@ internal sealed class ActorCell : Mailbox, IActorContext
         {
             if (_state >= State.Terminating)
                 throw new InvalidOperationException($"Cannot create a child of {Self.Path}: it is stopping or stopped.");
-            name ??= "$" + Base36(++_nextChildName);
-            _children ??= new Dictionary<string, LocalActorRef>();
-            if (_children.ContainsKey(name))
+            var r = R;
+            name ??= "$" + Base36(++r.NextChildName);
+            var children = r.Children ??= new Dictionary<string, LocalActorRef>();
+            if (children.ContainsKey(name))
                 throw new InvalidOperationException($"An actor named '{name}' already exists under {Self.Path}.");
             child = new ActorCell(System, props, Self, Self.Path.Child(name, System.NextUid())) { Counted = counted };
-            _children[name] = child.Self;
+            children[name] = child.Self;
         }
         if (counted) System.OnActorCreated();
         child.Start();
@@ -103,7 +113,7 @@ internal sealed class ActorCell : Mailbox, IActorContext
 
     public LocalActorRef? GetChild(string name)
     {
-        lock (this) return _children is not null && _children.TryGetValue(name, out var c) ? c : null;
+        lock (this) return _rare?.Children is { } children && children.TryGetValue(name, out var c) ? c : null;
     }
 
     private static void ValidateName(string name)
@@ -129,13 +139,13 @@ internal sealed class ActorCell : Mailbox, IActorContext
     public IActorRef Watch(IActorRef actor)
     {
         if (actor is not InternalActorRef target || target.Equals(Self)) return actor;
-        if ((_watching ??= []).Add(target)) target.SendSystemMessage(new Watch(target, Self));
+        if ((R.Watching ??= []).Add(target)) target.SendSystemMessage(new Watch(target, Self));
         return actor;
     }
 
     public IActorRef Unwatch(IActorRef actor)
     {
-        if (actor is InternalActorRef target && _watching is not null && _watching.Remove(target))
+        if (actor is InternalActorRef target && _rare?.Watching is { } watching && watching.Remove(target))
             target.SendSystemMessage(new Unwatch(target, Self));
         return actor;
     }
@@ -200,7 +210,7 @@ internal sealed class ActorCell : Mailbox, IActorContext
                 case Create: CreateActor(); break;
                 case Terminate: BeginTerminate(); break;
                 case Watch w: AddWatcher(w.Watcher); break;
-                case Unwatch u: _watchedBy?.Remove(u.Watcher); break;
+                case Unwatch u: _rare?.WatchedBy?.Remove(u.Watcher); break;
                 case DeathWatchNotification d: OnDeathWatchNotification(d); break;
                 case Failed f: OnChildFailed(f); break;
                 case Resume: ClearFailure(); break;
@@ -245,7 +255,7 @@ internal sealed class ActorCell : Mailbox, IActorContext
     private void AddWatcher(InternalActorRef watcher)
     {
         if (_state == State.Terminated) watcher.SendSystemMessage(new DeathWatchNotification(Self, true, false));
-        else (_watchedBy ??= []).Add(watcher);
+        else (R.WatchedBy ??= []).Add(watcher);
     }
 
     private void OnDeathWatchNotification(DeathWatchNotification d)
@@ -255,14 +265,14 @@ internal sealed class ActorCell : Mailbox, IActorContext
             var wasChild = false;
             lock (this)
             {
-                if (_children is not null && _children.TryGetValue(dead.Path.Name, out var c) && c.Equals(dead))
+                if (_rare?.Children is { } children && children.TryGetValue(dead.Path.Name, out var c) && c.Equals(dead))
                 {
-                    _children.Remove(dead.Path.Name);
+                    children.Remove(dead.Path.Name);
                     wasChild = true;
                 }
             }
-            if (wasChild) _restarts?.Remove(dead);
-            if (_watching is not null && _watching.Remove(dead) && _state == State.Running && _actor is not null)
+            if (wasChild) _rare?.Restarts?.Remove(dead);
+            if (_rare?.Watching is { } watching && watching.Remove(dead) && _state == State.Running && _actor is not null)
                 Invoke(new Envelope(new Terminated(dead, d.ExistenceConfirmed, d.AddressTerminated), dead));
         }
         if (_state == State.Terminating && ChildCount == 0) FinishTerminate();
@@ -280,7 +290,7 @@ internal sealed class ActorCell : Mailbox, IActorContext
         if (!_failureSuspended)
         {
             _failureSuspended = true;
-            _failedMessage = _currentMessage;
+            R.FailedMessage = _currentMessage;
             Mailbox.Suspend();
         }
         System.Log.Error(cause, Self.Path.ToString(), $"Actor failed: {cause.Message}");
@@ -295,7 +305,8 @@ internal sealed class ActorCell : Mailbox, IActorContext
         var directive = strategy.Decider(failed.Cause);
         if (directive == Directive.Restart)
         {
-            var stats = (_restarts ??= new()).TryGetValue(child, out var s) ? s : _restarts[child] = new RestartStatistics();
+            var restarts = R.Restarts ??= new();
+            var stats = restarts.TryGetValue(child, out var s) ? s : restarts[child] = new RestartStatistics();
             if (!stats.RequestRestart(strategy, DateTime.UtcNow)) directive = Directive.Stop;
         }
         if (directive == Directive.Escalate)
@@ -320,14 +331,14 @@ internal sealed class ActorCell : Mailbox, IActorContext
     {
         if (!_failureSuspended) return;
         _failureSuspended = false;
-        _failedMessage = null;
+        if (_rare is { } rare) rare.FailedMessage = null;
         Mailbox.ResumeProcessing();
     }
 
     private void Restart(Exception cause)
     {
         if (_state != State.Running) return;
-        try { _actor?.InvokePreRestart(cause, _failedMessage); }
+        try { _actor?.InvokePreRestart(cause, _rare?.FailedMessage); }
         catch (Exception e) { System.Log.Error(e, Self.Path.ToString(), "PreRestart threw"); }
         try
         {
@@ -364,10 +375,10 @@ internal sealed class ActorCell : Mailbox, IActorContext
         if (_state >= State.Terminating) return;
         lock (this) _state = State.Terminating;
         Mailbox.Suspend();
-        if (_watching is not null)
+        if (_rare?.Watching is { } watching)
         {
-            foreach (var w in _watching) w.SendSystemMessage(new Unwatch(w, Self));
-            _watching.Clear();
+            foreach (var w in watching) w.SendSystemMessage(new Unwatch(w, Self));
+            watching.Clear();
         }
         var children = Children;
         if (children.Count == 0) FinishTerminate();
@@ -384,14 +395,14 @@ internal sealed class ActorCell : Mailbox, IActorContext
         lock (this) _state = State.Terminated;
         Mailbox.Close();
         var notification = new DeathWatchNotification(Self, true, false);
-        if (_watchedBy is not null)
+        if (_rare?.WatchedBy is { } watchedBy)
         {
-            foreach (var w in _watchedBy)
+            foreach (var w in watchedBy)
                 if (!w.Equals(Parent)) w.SendSystemMessage(notification);
-            _watchedBy = null;
+            _rare.WatchedBy = null;
         }
         Parent?.SendSystemMessage(notification);
         if (Counted && Parent is not null) System.OnActorStopped();
-        lock (this) _terminated?.TrySetResult();
+        lock (this) _rare?.Terminated?.TrySetResult();
     }
 }
