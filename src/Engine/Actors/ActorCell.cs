@@ -8,7 +8,6 @@ internal sealed class ActorCell : Mailbox, IActorContext
 {
     private enum State { Created, Running, Terminating, Terminated }
 
-    [ThreadStatic] internal static ActorCell? Current;
     [ThreadStatic] internal static ActorCell? Constructing;
     private static readonly Props TerminatedProps = Props.Create<ActorBase>(() => throw new InvalidOperationException("This actor has stopped."));
 
@@ -154,8 +153,6 @@ internal sealed class ActorCell : Mailbox, IActorContext
 
     public void Invoke(in Envelope envelope)
     {
-        var previous = Current;
-        Current = this;
         CurrentSender = envelope.Sender;
         _currentMessage = envelope.Message;
         try
@@ -178,7 +175,6 @@ internal sealed class ActorCell : Mailbox, IActorContext
         }
         finally
         {
-            Current = previous;
             CurrentSender = null;
             _currentMessage = null;
         }
@@ -201,8 +197,6 @@ internal sealed class ActorCell : Mailbox, IActorContext
 
     public void SystemInvoke(SystemMessage message)
     {
-        var previous = Current;
-        Current = this;
         try
         {
             switch (message)
@@ -222,10 +216,6 @@ internal sealed class ActorCell : Mailbox, IActorContext
         {
             System.Log.Error(e, Self.Path.ToString(), $"Failure while handling system message {message.GetType().Name}");
             HandleFailure(e);
-        }
-        finally
-        {
-            Current = previous;
         }
     }
 

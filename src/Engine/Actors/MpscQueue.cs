@@ -21,16 +21,23 @@ internal struct MpscQueue<T>
     // dispatcher producer and consumer are the same thread). A pooled node holds no item and no link.
     // Reuse is safe: a producer only compares the head's identity and never reads through it, and a
     // dequeued node is reachable from nothing but the pool.
-    [ThreadStatic] private static Node? _pool;
-    [ThreadStatic] private static int _pooled;
+    private sealed class Pool
+    {
+        public Node? Head;
+        public int Count;
+    }
+
+    // One thread-static object: each thread-static access is a TLS lookup, its fields are plain memory.
+    [ThreadStatic] private static Pool? _pool;
     private const int PoolLimit = 256;
 
     private static Node Rent()
     {
-        var node = _pool;
+        var pool = _pool;
+        var node = pool?.Head;
         if (node is null) return new Node();
-        _pool = node.Next;
-        _pooled--;
+        pool!.Head = node.Next;
+        pool.Count--;
         node.Next = null;
         return node;
     }
@@ -38,14 +45,12 @@ internal struct MpscQueue<T>
     private static void Return(Node node)
     {
         node.Item = default!;
-        if (_pooled >= PoolLimit)
-        {
-            node.Next = null;
-            return;
-        }
-        node.Next = _pool;
-        _pool = node;
-        _pooled++;
+        node.Next = null;
+        var pool = _pool ??= new Pool();
+        if (pool.Count >= PoolLimit) return;
+        node.Next = pool.Head;
+        pool.Head = node;
+        pool.Count++;
     }
 
     private Node? _incoming; // producers' side: a stack, newest first
