@@ -81,11 +81,12 @@ public sealed partial class Session : IDisposable, IAsyncDisposable
     // ---- recording ----
 
     /// <summary>Records <paramref name="op"/> on <paramref name="inputs"/>: a node actor when a gradient may flow, else an eager constant.</summary>
-    internal Var Apply(OpDefinition op, OpAttributes attributes, params Var[] inputs)
+    internal Var Apply(OpDefinition op, OpAttributes attributes, params ReadOnlySpan<Var> inputs)
     {
         ThrowIfDisposed();
         DrainReleased();
-        var shapes = new int[inputs.Length][];
+        // The shape rule only reads the outer array: one per arity is reused by the recording thread.
+        var shapes = ShapesScratch(inputs.Length);
         var record = false;
         for (var i = 0; i < inputs.Length; i++)
         {
@@ -95,7 +96,9 @@ public sealed partial class Session : IDisposable, IAsyncDisposable
             shapes[i] = v.Shape;
             record |= v.Node is not null;
         }
-        var shape = op.ShapeRule(shapes, attributes);
+        int[] shape;
+        try { shape = op.ShapeRule(shapes, attributes); }
+        finally { Array.Clear(shapes); }
         if (!record || !_gradEnabled)
         {
             var values = new Tensor[inputs.Length];
@@ -123,9 +126,18 @@ public sealed partial class Session : IDisposable, IAsyncDisposable
             else nodeInputs[i] = NodeInput.FromValue(v.ShareConstant());
         }
         var slot = new ValueSlot();
-        var actor = System.ActorOf(Props.Create(() => new OpNodeActor(op, attributes, nodeInputs, slot)).WithDispatcher(Dispatchers.CallingThread));
+        var actor = System.ActorOf(Props.Create(static (OpNodeActor.Spec spec) => new OpNodeActor(spec), new OpNodeActor.Spec(op, attributes, nodeInputs, slot), Dispatchers.CallingThread));
         if (!slot.ActorStopped) slot.Actor = actor;
         return new Var(this, shape, new GraphNode(actor, edges, isLeaf: false, slot, op.Name));
+    }
+
+    [ThreadStatic] private static int[][]?[]? _shapesScratch;
+
+    private static int[][] ShapesScratch(int arity)
+    {
+        if (arity > 4) return new int[arity][];
+        var cache = _shapesScratch ??= new int[][]?[5];
+        return cache[arity] ??= new int[arity][];
     }
 
     /// <summary>A leaf actor holding <paramref name="value"/> (which it now owns).</summary>
@@ -133,7 +145,7 @@ public sealed partial class Session : IDisposable, IAsyncDisposable
     {
         ThrowIfDisposed();
         var slot = new ValueSlot();
-        var actor = System.ActorOf(Props.Create(() => new LeafActor(value, mode, zeroGrad, slot)).WithDispatcher(Dispatchers.CallingThread));
+        var actor = System.ActorOf(Props.Create(() => new LeafActor(value, mode, zeroGrad, slot), Dispatchers.CallingThread));
         slot.Actor = actor;
         return new GraphNode(actor, [], isLeaf: true, slot, "leaf");
     }

@@ -101,7 +101,7 @@ public sealed partial class Var
         get
         {
             if (Node is null) return null;
-            var reply = Node.Actor.Ask<GradReply>(Signals.GradRequest, Session.Options.Timeout).GetAwaiter().GetResult();
+            var reply = Node.Actor.AskAndWait<GradReply>(Signals.GradRequest, Session.Options.Timeout);
             return reply.Grad is null ? null : Tensor.From(reply.Grad);
         }
     }
@@ -161,7 +161,7 @@ public sealed partial class Var
         var slot = Node!.Slot;
         if (slot.Value is { } ready) return ready;
         if (slot.Failure is { } failure) throw new InvalidOperationException($"Computing this value ({Node.OpName}) failed: {failure.Message}", failure);
-        var reply = Node.Actor.Ask<ValueReply>(Signals.ValueRequest, Session.Options.Timeout).GetAwaiter().GetResult();
+        var reply = Node.Actor.AskAndWait<ValueReply>(Signals.ValueRequest, Session.Options.Timeout);
         return Tensor.From(reply.Value);
     }
 

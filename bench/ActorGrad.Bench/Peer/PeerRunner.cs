@@ -20,7 +20,26 @@ internal static class PeerRunner
             if (names.Length > 0 && !names.Contains(name)) continue;
             var us = PeerTimer.MedianMicroseconds(iteration);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}\t{us:F1}"));
+            if (Environment.GetEnvironmentVariable("AG_PEER_ALLOC") == "1") ReportAllocations(name, iteration);
         }
         return 0;
+    }
+
+    /// <summary>With AG_PEER_ALLOC=1: bytes allocated (all threads) and GC pause share per iteration, to stderr.</summary>
+    private static void ReportAllocations(string name, Action iteration)
+    {
+        const int n = 20_000;
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        var bytes = GC.GetTotalAllocatedBytes(true);
+        var pause = GC.GetTotalPauseDuration();
+        var gen0 = GC.CollectionCount(0);
+        var gen1 = GC.CollectionCount(1);
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        for (var i = 0; i < n; i++) iteration();
+        sw.Stop();
+        var perIter = (GC.GetTotalAllocatedBytes(true) - bytes) / (double)n;
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{name}: {perIter:F0} B/iteration, {sw.Elapsed.TotalMicroseconds / n:F2} us/iteration, GC pause {(GC.GetTotalPauseDuration() - pause).TotalMilliseconds / sw.Elapsed.TotalMilliseconds:P0}, gen0 {GC.CollectionCount(0) - gen0}, gen1 {GC.CollectionCount(1) - gen1}"));
     }
 }

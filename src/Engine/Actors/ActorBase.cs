@@ -15,6 +15,8 @@ public abstract class ActorBase
     }
 
     protected IActorContext Context => _cell;
+    /// <summary>The runtime cell of this actor (for the runtime's own actor kinds, e.g. ReceiveActor's async handlers).</summary>
+    internal ActorCell Cell => _cell;
     protected IActorRef Self => _cell.Self;
     /// <summary>The sender of the message being processed (dead letters when there was none).</summary>
     protected IActorRef Sender => _cell.Sender;

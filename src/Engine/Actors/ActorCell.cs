@@ -4,33 +4,39 @@ namespace ActorGrad.Engine.Actors;
 /// The runtime side of one actor: its instance, mailbox, children, watchers and supervision.
 /// Everything here runs inside the actor's mailbox (one thread at a time), except what is marked.
 /// </summary>
-internal sealed class ActorCell : IActorContext
+internal sealed class ActorCell : Mailbox, IActorContext
 {
     private enum State { Created, Running, Terminating, Terminated }
 
-    [ThreadStatic] internal static ActorCell? Current;
     [ThreadStatic] internal static ActorCell? Constructing;
     private static readonly Props TerminatedProps = Props.Create<ActorBase>(() => throw new InvalidOperationException("This actor has stopped."));
 
-    private Dictionary<string, LocalActorRef>? _children;
-    private Dictionary<InternalActorRef, RestartStatistics>? _restarts;
-    private HashSet<InternalActorRef>? _watching;
-    private HashSet<InternalActorRef>? _watchedBy;
+    // What most actors (a graph's nodes) never use, made on first use: children, supervision, DeathWatch.
+    private sealed class Rare
+    {
+        public Dictionary<string, LocalActorRef>? Children;
+        public Dictionary<InternalActorRef, RestartStatistics>? Restarts;
+        public HashSet<InternalActorRef>? Watching;
+        public HashSet<InternalActorRef>? WatchedBy;
+        public long NextChildName;
+        public object? FailedMessage;
+        public TaskCompletionSource? Terminated;
+    }
+
+    private Rare? _rare;
+    // Made by whichever thread needs it first (a parent spawning from a user thread, or the actor's own).
+    private Rare R => Volatile.Read(ref _rare) ?? Interlocked.CompareExchange(ref _rare, new Rare(), null) ?? _rare!;
     private ActorBase? _actor;
     private volatile State _state = State.Created;
-    private long _nextChildName;
     private bool _failureSuspended;
     private bool _asyncSuspended;
     private object? _currentMessage;
-    private object? _failedMessage;
-    private TaskCompletionSource? _terminated;
 
-    public ActorCell(ActorSystem system, Props props, InternalActorRef? parent, ActorPath path)
+    public ActorCell(ActorSystem system, Props props, InternalActorRef? parent, ActorPath path) : base(props.Dispatcher)
     {
         System = system;
         Props = props;
         Parent = parent;
-        Mailbox = new Mailbox(props.Dispatcher) { Cell = this };
         Self = new LocalActorRef(this, path);
     }
 
@@ -38,7 +44,7 @@ internal sealed class ActorCell : IActorContext
     /// <summary>How this actor is made; once it has stopped, a placeholder (the factory's captures, e.g. a graph node's inputs, are let go).</summary>
     public Props Props { get; private set; }
     public InternalActorRef? Parent { get; }
-    public Mailbox Mailbox { get; }
+    public Mailbox Mailbox => this;
     public LocalActorRef Self { get; }
     public IActorRef? CurrentSender { get; private set; }
     public bool IsTerminated => _state == State.Terminated;
@@ -49,13 +55,13 @@ internal sealed class ActorCell : IActorContext
 
     public IReadOnlyCollection<IActorRef> Children
     {
-        get { lock (this) return _children is null ? [] : _children.Values.ToArray(); }
+        get { lock (this) return _rare?.Children is { } children ? children.Values.ToArray() : []; }
     }
 
     /// <summary>How many children are alive, without copying them (checked on every child's stop).</summary>
     private int ChildCount
     {
-        get { lock (this) return _children?.Count ?? 0; }
+        get { lock (this) return _rare?.Children?.Count ?? 0; }
     }
 
     /// <summary>Completes when this actor has stopped (created on first request; most actors never need it).</summary>
@@ -65,9 +71,10 @@ internal sealed class ActorCell : IActorContext
         {
             lock (this)
             {
-                _terminated ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                if (_state == State.Terminated) _terminated.TrySetResult();
-                return _terminated.Task;
+                var r = R;
+                r.Terminated ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                if (_state == State.Terminated) r.Terminated.TrySetResult();
+                return r.Terminated.Task;
             }
         }
     }
@@ -90,12 +97,13 @@ internal sealed class ActorCell : IActorContext
         {
             if (_state >= State.Terminating)
                 throw new InvalidOperationException($"Cannot create a child of {Self.Path}: it is stopping or stopped.");
-            name ??= "$" + Base36(++_nextChildName);
-            _children ??= new Dictionary<string, LocalActorRef>();
-            if (_children.ContainsKey(name))
+            var r = R;
+            name ??= "$" + Base36(++r.NextChildName);
+            var children = r.Children ??= new Dictionary<string, LocalActorRef>();
+            if (children.ContainsKey(name))
                 throw new InvalidOperationException($"An actor named '{name}' already exists under {Self.Path}.");
             child = new ActorCell(System, props, Self, Self.Path.Child(name, System.NextUid())) { Counted = counted };
-            _children[name] = child.Self;
+            children[name] = child.Self;
         }
         if (counted) System.OnActorCreated();
         child.Start();
@@ -104,7 +112,7 @@ internal sealed class ActorCell : IActorContext
 
     public LocalActorRef? GetChild(string name)
     {
-        lock (this) return _children is not null && _children.TryGetValue(name, out var c) ? c : null;
+        lock (this) return _rare?.Children is { } children && children.TryGetValue(name, out var c) ? c : null;
     }
 
     private static void ValidateName(string name)
@@ -130,13 +138,13 @@ internal sealed class ActorCell : IActorContext
     public IActorRef Watch(IActorRef actor)
     {
         if (actor is not InternalActorRef target || target.Equals(Self)) return actor;
-        if ((_watching ??= []).Add(target)) target.SendSystemMessage(new Watch(target, Self));
+        if ((R.Watching ??= []).Add(target)) target.SendSystemMessage(new Watch(target, Self));
         return actor;
     }
 
     public IActorRef Unwatch(IActorRef actor)
     {
-        if (actor is InternalActorRef target && _watching is not null && _watching.Remove(target))
+        if (actor is InternalActorRef target && _rare?.Watching is { } watching && watching.Remove(target))
             target.SendSystemMessage(new Unwatch(target, Self));
         return actor;
     }
@@ -145,8 +153,6 @@ internal sealed class ActorCell : IActorContext
 
     public void Invoke(in Envelope envelope)
     {
-        var previous = Current;
-        Current = this;
         CurrentSender = envelope.Sender;
         _currentMessage = envelope.Message;
         try
@@ -169,7 +175,6 @@ internal sealed class ActorCell : IActorContext
         }
         finally
         {
-            Current = previous;
             CurrentSender = null;
             _currentMessage = null;
         }
@@ -192,8 +197,6 @@ internal sealed class ActorCell : IActorContext
 
     public void SystemInvoke(SystemMessage message)
     {
-        var previous = Current;
-        Current = this;
         try
         {
             switch (message)
@@ -201,7 +204,7 @@ internal sealed class ActorCell : IActorContext
                 case Create: CreateActor(); break;
                 case Terminate: BeginTerminate(); break;
                 case Watch w: AddWatcher(w.Watcher); break;
-                case Unwatch u: _watchedBy?.Remove(u.Watcher); break;
+                case Unwatch u: _rare?.WatchedBy?.Remove(u.Watcher); break;
                 case DeathWatchNotification d: OnDeathWatchNotification(d); break;
                 case Failed f: OnChildFailed(f); break;
                 case Resume: ClearFailure(); break;
@@ -214,17 +217,13 @@ internal sealed class ActorCell : IActorContext
             System.Log.Error(e, Self.Path.ToString(), $"Failure while handling system message {message.GetType().Name}");
             HandleFailure(e);
         }
-        finally
-        {
-            Current = previous;
-        }
     }
 
     private ActorBase NewInstance()
     {
         var previous = Constructing;
         Constructing = this;
-        try { return Props.Factory(); }
+        try { return Props.NewActor(); }
         finally { Constructing = previous; }
     }
 
@@ -246,7 +245,7 @@ internal sealed class ActorCell : IActorContext
     private void AddWatcher(InternalActorRef watcher)
     {
         if (_state == State.Terminated) watcher.SendSystemMessage(new DeathWatchNotification(Self, true, false));
-        else (_watchedBy ??= []).Add(watcher);
+        else (R.WatchedBy ??= []).Add(watcher);
     }
 
     private void OnDeathWatchNotification(DeathWatchNotification d)
@@ -256,14 +255,14 @@ internal sealed class ActorCell : IActorContext
             var wasChild = false;
             lock (this)
             {
-                if (_children is not null && _children.TryGetValue(dead.Path.Name, out var c) && c.Equals(dead))
+                if (_rare?.Children is { } children && children.TryGetValue(dead.Path.Name, out var c) && c.Equals(dead))
                 {
-                    _children.Remove(dead.Path.Name);
+                    children.Remove(dead.Path.Name);
                     wasChild = true;
                 }
             }
-            if (wasChild) _restarts?.Remove(dead);
-            if (_watching is not null && _watching.Remove(dead) && _state == State.Running && _actor is not null)
+            if (wasChild) _rare?.Restarts?.Remove(dead);
+            if (_rare?.Watching is { } watching && watching.Remove(dead) && _state == State.Running && _actor is not null)
                 Invoke(new Envelope(new Terminated(dead, d.ExistenceConfirmed, d.AddressTerminated), dead));
         }
         if (_state == State.Terminating && ChildCount == 0) FinishTerminate();
@@ -281,7 +280,7 @@ internal sealed class ActorCell : IActorContext
         if (!_failureSuspended)
         {
             _failureSuspended = true;
-            _failedMessage = _currentMessage;
+            R.FailedMessage = _currentMessage;
             Mailbox.Suspend();
         }
         System.Log.Error(cause, Self.Path.ToString(), $"Actor failed: {cause.Message}");
@@ -296,7 +295,8 @@ internal sealed class ActorCell : IActorContext
         var directive = strategy.Decider(failed.Cause);
         if (directive == Directive.Restart)
         {
-            var stats = (_restarts ??= new()).TryGetValue(child, out var s) ? s : _restarts[child] = new RestartStatistics();
+            var restarts = R.Restarts ??= new();
+            var stats = restarts.TryGetValue(child, out var s) ? s : restarts[child] = new RestartStatistics();
             if (!stats.RequestRestart(strategy, DateTime.UtcNow)) directive = Directive.Stop;
         }
         if (directive == Directive.Escalate)
@@ -321,14 +321,14 @@ internal sealed class ActorCell : IActorContext
     {
         if (!_failureSuspended) return;
         _failureSuspended = false;
-        _failedMessage = null;
+        if (_rare is { } rare) rare.FailedMessage = null;
         Mailbox.ResumeProcessing();
     }
 
     private void Restart(Exception cause)
     {
         if (_state != State.Running) return;
-        try { _actor?.InvokePreRestart(cause, _failedMessage); }
+        try { _actor?.InvokePreRestart(cause, _rare?.FailedMessage); }
         catch (Exception e) { System.Log.Error(e, Self.Path.ToString(), "PreRestart threw"); }
         try
         {
@@ -365,10 +365,10 @@ internal sealed class ActorCell : IActorContext
         if (_state >= State.Terminating) return;
         lock (this) _state = State.Terminating;
         Mailbox.Suspend();
-        if (_watching is not null)
+        if (_rare?.Watching is { } watching)
         {
-            foreach (var w in _watching) w.SendSystemMessage(new Unwatch(w, Self));
-            _watching.Clear();
+            foreach (var w in watching) w.SendSystemMessage(new Unwatch(w, Self));
+            watching.Clear();
         }
         var children = Children;
         if (children.Count == 0) FinishTerminate();
@@ -385,14 +385,14 @@ internal sealed class ActorCell : IActorContext
         lock (this) _state = State.Terminated;
         Mailbox.Close();
         var notification = new DeathWatchNotification(Self, true, false);
-        if (_watchedBy is not null)
+        if (_rare?.WatchedBy is { } watchedBy)
         {
-            foreach (var w in _watchedBy)
+            foreach (var w in watchedBy)
                 if (!w.Equals(Parent)) w.SendSystemMessage(notification);
-            _watchedBy = null;
+            _rare.WatchedBy = null;
         }
         Parent?.SendSystemMessage(notification);
         if (Counted && Parent is not null) System.OnActorStopped();
-        lock (this) _terminated?.TrySetResult();
+        lock (this) _rare?.Terminated?.TrySetResult();
     }
 }

@@ -35,8 +35,89 @@ internal sealed class PromiseActorRef : InternalActorRef
     public void Fail(Exception e) => _promise.TrySetException(e);
 }
 
+/// <summary>
+/// The reply address of a blocking Ask (<see cref="AskExtensions.AskAndWait{T}"/>). When the reply comes
+/// during the Tell (an actor on the calling-thread dispatcher) it is kept in a field and read at once;
+/// a wait handle is made only when the caller has to wait for another thread.
+/// </summary>
+internal sealed class WaitingReplyRef : InternalActorRef
+{
+    private static readonly ActorPath TempRoot = ActorPath.Root(new ActorAddress("temp"));
+    private static long _counter;
+    private object? _reply;
+    private Exception? _failure;
+    private volatile bool _done;
+    private ManualResetEventSlim? _signal;
+    private ActorPath? _path;
+
+    public override ActorPath Path => _path ??= TempRoot.Child("$ask" + Interlocked.Increment(ref _counter));
+    public override bool IsTerminated => _done;
+
+    public override void SendUserMessage(object message, IActorRef? sender)
+    {
+        switch (message)
+        {
+            case Status.Failure f: Complete(null, f.Cause); break;
+            case Status.Success s: Complete(s.Value, null); break;
+            default: Complete(message, null); break;
+        }
+    }
+
+    public override void SendSystemMessage(SystemMessage message)
+    {
+        if (message is Watch w) w.Watcher.SendSystemMessage(new DeathWatchNotification(this, false, false));
+    }
+
+    private void Complete(object? reply, Exception? failure)
+    {
+        ManualResetEventSlim? signal;
+        lock (this)
+        {
+            if (_done) return;
+            (_reply, _failure) = (reply, failure);
+            _done = true;
+            signal = _signal;
+        }
+        signal?.Set();
+    }
+
+    /// <summary>The reply, waiting up to <paramref name="timeout"/> for it; throws a failure reply's cause.</summary>
+    public object? Wait(TimeSpan timeout, IActorRef recipient, object message)
+    {
+        if (!_done)
+        {
+            ManualResetEventSlim signal;
+            lock (this)
+            {
+                if (_done) goto done;
+                signal = _signal = new ManualResetEventSlim(false);
+            }
+            // Not disposed: a reply racing the timeout may still set it.
+            if (!signal.Wait(timeout))
+                Complete(null, new AskTimeoutException($"Ask to {recipient.Path} with {message.GetType().Name} timed out after {timeout.TotalMilliseconds:0} ms."));
+        }
+    done:
+        if (_failure is { } failure) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+        return _reply;
+    }
+}
+
 public static class AskExtensions
 {
+    /// <summary>
+    /// Sends <paramref name="message"/> and blocks until the reply comes: the same outcomes as
+    /// <c>Ask&lt;T&gt;(...).GetAwaiter().GetResult()</c>, without a task. A reply sent during the Tell
+    /// (an actor on the calling-thread dispatcher) costs no wait handle and no task at all.
+    /// </summary>
+    public static T AskAndWait<T>(this IActorRef recipient, object message, TimeSpan? timeout = null)
+    {
+        ArgumentNullException.ThrowIfNull(recipient);
+        ArgumentNullException.ThrowIfNull(message);
+        var reply = new WaitingReplyRef();
+        recipient.Tell(message, reply);
+        return Cast<T>(reply.Wait(timeout ?? DefaultTimeout(recipient), recipient, message), recipient, message);
+    }
+
     /// <summary>
     /// Sends <paramref name="message"/> and returns a task for the reply. The task fails with
     /// <see cref="AskTimeoutException"/> after the timeout, with the cause of a Status.Failure reply,

@@ -36,29 +36,35 @@ public sealed class ThreadPoolDispatcher(int throughput = 30) : MessageDispatche
 /// </summary>
 public sealed class CallingThreadDispatcher(int throughput = 1000) : MessageDispatcher("calling-thread", throughput)
 {
-    [ThreadStatic] private static Queue<Mailbox>? _runQueue;
-    [ThreadStatic] private static bool _draining;
+    // One thread-static object (each thread-static access is a TLS lookup; its fields are plain memory).
+    private sealed class DrainState
+    {
+        public readonly Queue<Mailbox> RunQueue = new();
+        public bool Draining;
+    }
+
+    [ThreadStatic] private static DrainState? _state;
 
     internal override void Schedule(Mailbox mailbox)
     {
-        if (_draining)
+        var state = _state ??= new DrainState();
+        if (state.Draining)
         {
-            (_runQueue ??= new Queue<Mailbox>()).Enqueue(mailbox);
+            state.RunQueue.Enqueue(mailbox);
             return;
         }
-        _draining = true;
+        state.Draining = true;
+        var queue = state.RunQueue;
         try
         {
             mailbox.Run();
-            var queue = _runQueue;
-            while (queue is not null && queue.TryDequeue(out var next)) next.Run();
+            while (queue.TryDequeue(out var next)) next.Run();
         }
         finally
         {
-            _draining = false;
+            state.Draining = false;
             // Only reached with work left if a run threw: hand the rest to the pool rather than strand it.
-            var queue = _runQueue;
-            while (queue is not null && queue.TryDequeue(out var left)) ThreadPool.UnsafeQueueUserWorkItem(left, preferLocal: false);
+            while (queue.TryDequeue(out var left)) ThreadPool.UnsafeQueueUserWorkItem(left, preferLocal: false);
         }
     }
 }

@@ -4,8 +4,9 @@ namespace ActorGrad.Engine.Actors;
 /// One actor's queues and its scheduling flag. Runs one message at a time: system messages first
 /// (also between user messages), then up to <c>throughput</c> user messages before yielding.
 /// Only <see cref="Run"/> dequeues, and only one thread runs it at a time (the scheduled flag).
+/// The actor's cell is its mailbox (a subclass): one object less per actor.
 /// </summary>
-internal sealed class Mailbox : IThreadPoolWorkItem
+internal abstract class Mailbox : IThreadPoolWorkItem
 {
     private MpscQueue<Envelope> _user; // inline: not readonly, never copied
     private MpscQueue<SystemMessage> _system;
@@ -13,10 +14,10 @@ internal sealed class Mailbox : IThreadPoolWorkItem
     private volatile int _suspendCount;
     private volatile bool _closed;
 
-    public Mailbox(MessageDispatcher dispatcher) => Dispatcher = dispatcher;
+    protected Mailbox(MessageDispatcher dispatcher) => Dispatcher = dispatcher;
 
     public MessageDispatcher Dispatcher { get; }
-    public ActorCell Cell { get; set; } = null!;
+    private ActorCell Cell => System.Runtime.CompilerServices.Unsafe.As<ActorCell>(this);
     public bool IsClosed => _closed;
 
     public void Post(in Envelope envelope)

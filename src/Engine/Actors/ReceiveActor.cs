@@ -27,7 +27,7 @@ public abstract class ReceiveActor : ActorBase
         {
             if (!h.Type.IsInstanceOfType(message) || (h.Predicate is not null && !h.Predicate(message))) continue;
             if (h.Sync is not null) h.Sync(message);
-            else ActorCell.Current!.RunAsyncHandler(h.Async!(message));
+            else Cell.RunAsyncHandler(h.Async!(message)); // the cell running this message is the actor's own
             return;
         }
         if (_any is not null) _any(message);

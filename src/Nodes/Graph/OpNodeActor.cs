@@ -20,6 +20,11 @@ internal sealed class OpNodeActor : GraphActor
     private bool _freed;
     private bool _retainGrad;
 
+    /// <summary>What an op node is made from (the state of its Props: no closure per node).</summary>
+    internal sealed record Spec(OpDefinition Op, OpAttributes Attributes, NodeInput[] Inputs, ValueSlot Slot);
+
+    public OpNodeActor(Spec spec) : this(spec.Op, spec.Attributes, spec.Inputs, spec.Slot) { }
+
     public OpNodeActor(OpDefinition op, OpAttributes attributes, NodeInput[] inputs, ValueSlot slot) : base(slot)
     {
         _op = op;
@@ -120,7 +125,19 @@ internal sealed class OpNodeActor : GraphActor
 
     private void SendInputGradients(long passId, Tensor gradient)
     {
-        using var algebra = new TensorAlgebra();
+        var algebra = TensorAlgebra.Rent();
+        try
+        {
+            SendInputGradients(passId, gradient, algebra);
+        }
+        finally
+        {
+            TensorAlgebra.Return(algebra);
+        }
+    }
+
+    private void SendInputGradients(long passId, Tensor gradient, TensorAlgebra algebra)
+    {
         var args = new VjpArgs<Tensor>(gradient, _inputValues!, Value!, _attributes);
         for (var i = 0; i < _inputs.Length; i++)
         {

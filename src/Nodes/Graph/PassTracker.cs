@@ -11,36 +11,72 @@ namespace ActorGrad.Nodes.Graph;
 internal sealed class PassTracker : InternalActorRef
 {
     private static readonly ActorPath Root = ActorPath.Root(new ActorAddress("pass"));
-    private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // The outcome: null while running, Succeeded, or the failure. The task is made only for a caller
+    // that finds the pass still running (on the calling-thread dispatcher it has usually finished).
+    private static readonly object Succeeded = new();
+    private object? _outcome;
+    private TaskCompletionSource? _done;
+    private ActorPath? _path;
     private int _remaining;
 
     public PassTracker(long passId, int leaves)
     {
         PassId = passId;
         _remaining = leaves;
-        Path = Root.Child("$" + passId, passId);
-        if (leaves == 0) _done.TrySetResult();
+        if (leaves == 0) _outcome = Succeeded;
     }
 
     public long PassId { get; }
-    public Task Completion => _done.Task;
-    public override ActorPath Path { get; }
-    public override bool IsTerminated => _done.Task.IsCompleted;
+
+    /// <summary>Completes when every reachable leaf has reported (fails with the first failure).</summary>
+    public Task Completion
+    {
+        get
+        {
+            lock (this)
+            {
+                if (_done is null)
+                {
+                    if (_outcome == Succeeded) return Task.CompletedTask;
+                    _done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    if (_outcome is Exception e) _done.TrySetException(e);
+                }
+                return _done.Task;
+            }
+        }
+    }
+
+    public override ActorPath Path => _path ??= Root.Child("$" + PassId, PassId);
+    public override bool IsTerminated => Volatile.Read(ref _outcome) is not null;
 
     public override void SendUserMessage(object message, IActorRef? sender)
     {
         switch (message)
         {
             case LeafReported r when r.PassId == PassId:
-                if (Interlocked.Decrement(ref _remaining) == 0) _done.TrySetResult();
+                if (Interlocked.Decrement(ref _remaining) == 0) Complete(Succeeded);
                 break;
             case PassFailed f when f.PassId == PassId:
-                _done.TrySetException(f.Cause);
+                Complete(f.Cause);
                 break;
             case Status.Failure f:
-                _done.TrySetException(f.Cause);
+                Complete(f.Cause);
                 break;
         }
+    }
+
+    private void Complete(object outcome)
+    {
+        TaskCompletionSource? done;
+        lock (this)
+        {
+            if (_outcome is not null) return;
+            _outcome = outcome;
+            done = _done;
+        }
+        if (done is null) return;
+        if (outcome is Exception e) done.TrySetException(e);
+        else done.TrySetResult();
     }
 
     // A tracker is not an actor anyone watches or supervises.

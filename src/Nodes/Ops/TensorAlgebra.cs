@@ -9,6 +9,23 @@ namespace ActorGrad.Nodes.Ops;
 internal sealed class TensorAlgebra : IAlgebra<Tensor>, IDisposable
 {
     private readonly List<Tensor> _made = [];
+    [ThreadStatic] private static TensorAlgebra? _free;
+
+    /// <summary>An empty algebra, reused by the thread (a node applies its VJP rules with one, then returns it).</summary>
+    public static TensorAlgebra Rent()
+    {
+        var algebra = _free;
+        if (algebra is null) return new TensorAlgebra();
+        _free = null;
+        return algebra;
+    }
+
+    /// <summary>Disposes the temporaries and keeps the algebra for the thread's next Rent.</summary>
+    public static void Return(TensorAlgebra algebra)
+    {
+        algebra.Dispose();
+        _free = algebra;
+    }
 
     private Tensor Made(Tensor t)
     {
