@@ -192,6 +192,9 @@ public sealed class MultiProcessTests : IAsyncLifetime
         var b = await StartNode("b", a);
         var tester = await StartTester(a);
         await WaitUntilAllUp(tester, a, b);
+        // b must know the tester itself (not only through a's gossip) for its Leave to reach it directly.
+        var testerAddress = $"@{tester.SelfAddress.HostPort}#{tester.SelfAddress.Uid}";
+        await b.WaitForLineAsync(l => l.Contains("Membership: MemberUp") && l.Contains(testerAddress), "b sees the tester Up");
         var events = new TestProbe(tester.System);
         tester.System.EventStream.Subscribe(events.Ref, typeof(ClusterEvent));
 
