@@ -44,7 +44,6 @@ internal sealed class Transport : IAsyncDisposable
     public long FramesRejected => Interlocked.Read(ref _framesRejected);
     private long _framesRejected;
 
-    /// <summary>Binds the listening socket first, so a member asked for port 0 knows its port before it names itself.</summary>
     /// <summary>
     /// A restarted member must bind its port while the old incarnation's connections sit in
     /// TIME_WAIT: plain SO_REUSEADDR allows that. .NET's ReuseAddress option also sets SO_REUSEPORT on
@@ -57,6 +56,7 @@ internal sealed class Transport : IAsyncDisposable
         else if (OperatingSystem.IsWindows()) socket.ExclusiveAddressUse = true;
     }
 
+    /// <summary>Binds the listening socket first, so a member asked for port 0 knows its port before it names itself.</summary>
     public static Socket Bind(string host, int port)
     {
         var ip = IPAddress.TryParse(host, out var parsed) ? parsed : Dns.GetHostAddresses(host).First();
