@@ -64,6 +64,15 @@ public sealed class InProcessClusterTests : IAsyncLifetime
     }
 
     [Fact]
+    public void A_blocking_ask_gets_its_reply_from_the_other_member()
+    {
+        _a.System.ActorOf(Props.Create(() => new EchoActor()), "echo");
+        var echo = _b.ActorAt(_a.SelfAddress, "/user/echo");
+        Assert.Equal("sync", echo.AskAndWait<string>("sync", Bound));
+        Assert.Throws<RemoteException>(() => echo.AskAndWait<string>("fail", Bound));
+    }
+
+    [Fact]
     public async Task A_remote_failure_fails_the_ask_with_the_original_type_and_message()
     {
         _a.System.ActorOf(Props.Create(() => new EchoActor()), "echo");
