@@ -108,8 +108,9 @@ public sealed class InProcessClusterTests : IAsyncLifetime
         Assert.Equal("ping", await mortal.Ask<string>("ping", Bound));
         var watcher = new TestProbe(_b.System);
         watcher.Watch(mortal);
-        // The watch must be in place on the other member before the stop; an Ask after it orders them.
-        Assert.Equal("ping", await mortal.Ask<string>("ping", Bound));
+        // The watch must be in place on the other member before the stop (the probe sends it from its
+        // own actor, so an Ask from here is not ordered after it): wait until that member holds it.
+        await WaitUntil(() => _a.Remoting.RemoteWatcherCount == 1, "alpha holds beta's watch");
         mortal.Tell("stop");
         var terminated = await watcher.ExpectTerminatedAsync(mortal, Bound);
         Assert.True(terminated.ExistenceConfirmed);

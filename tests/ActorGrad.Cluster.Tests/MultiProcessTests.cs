@@ -116,7 +116,8 @@ public sealed class MultiProcessTests : IAsyncLifetime
         var watcher = new TestProbe(tester.System);
         var echoC = tester.ActorAt(MemberOf(tester, c).Address, "/user/echo");
         watcher.Watch(echoC);
-        Assert.Equal("before", await echoC.Ask<string>("before", Bound)); // the watch is in place once this round trip is done
+        // Whether the watch reaches c before the kill or not, the watcher is told: by c, or when c's member goes.
+        Assert.Equal("before", await echoC.Ask<string>("before", Bound));
 
         var clock = Stopwatch.StartNew();
         await c.KillAsync();
