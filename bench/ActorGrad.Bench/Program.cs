@@ -6,14 +6,14 @@ namespace ActorGrad.Bench;
 public static class Program
 {
     /// <summary>
-    /// `peer [workload ...]` runs the PyTorch peer workloads, `micro` the quick figures, `cluster [figure ...]` the
+    /// `peer [workload ...]` runs the PyTorch peer workloads, `micro [gemm|elementwise|actors|memory]` the quick figures, `cluster [figure ...]` the
     /// transport between two processes (it starts its second process as `cluster-peer` itself);
     /// anything else goes to BenchmarkDotNet.
     /// </summary>
     public static int Main(string[] args)
     {
         if (args.Length > 0 && args[0] == "peer") return PeerRunner.Run(args[1..]);
-        if (args.Length > 0 && args[0] == "micro") return Micro.MicroBenchmarks.Run();
+        if (args.Length > 0 && args[0] == "micro") return Micro.MicroBenchmarks.Run(args[1..]);
         if (args.Length > 0 && args[0] == "cluster") return ClusterBench.ClusterBenchmark.Run(args[1..]);
         if (args.Length > 0 && args[0] == "cluster-peer") return ClusterBench.ClusterPeer.Run(args[1..]);
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

@@ -12,13 +12,36 @@ namespace ActorGrad.Bench.Micro;
 /// </summary>
 internal static class MicroBenchmarks
 {
-    public static int Run()
+    /// <summary>All figures, or only the groups named (gemm, elementwise, actors, memory).</summary>
+    public static int Run(string[] groups)
     {
-        Report("gemm_512_1thread_gflops", Gflops(512, threads: 1));
-        Report("gemm_512_2threads_gflops", Gflops(512, threads: 2));
+        string[] known = ["gemm", "elementwise", "actors", "memory"];
+        if (groups.FirstOrDefault(g => !known.Contains(g)) is { } unknown)
+        {
+            Console.Error.WriteLine($"micro: unknown group '{unknown}'; the groups are {string.Join(", ", known)}.");
+            return 2;
+        }
+        bool Wanted(string group) => groups.Length == 0 || groups.Contains(group);
+        if (Wanted("gemm"))
+        {
+            Report("gemm_512_1thread_gflops", Gflops(512, threads: 1));
+            Report("gemm_512_2threads_gflops", Gflops(512, threads: 2));
+        }
+        if (Wanted("elementwise")) Elementwise();
+        if (Wanted("actors")) Actors();
+        if (Wanted("memory")) Memory();
+        return 0;
+    }
+
+    private static void Elementwise()
+    {
         Report("tensorprimitives_add_1M_gbps", ElementwiseGbps(exp: false));
         Report("tensorprimitives_exp_1M_gbps", ElementwiseGbps(exp: true));
         Report("tensorops_add_1M_gbps", TensorOpsGbps());
+    }
+
+    private static void Actors()
+    {
         foreach (var (name, dispatcher) in new[] { ("threadpool", Dispatchers.Default), ("callingthread", Dispatchers.CallingThread) })
         {
             Report($"hop_1000_chain_one_at_a_time_{name}_us", Hop(dispatcher, pipelined: false));
@@ -26,11 +49,14 @@ internal static class MicroBenchmarks
             Report($"ping_pong_{name}_us", PingPong(dispatcher));
             Report($"spawn_and_stop_{name}_us", SpawnStop(dispatcher));
         }
+    }
+
+    private static void Memory()
+    {
         var (before, after, live) = TrainingMemory(10_000);
         Report("training_10k_steps_heap_before_mb", before);
         Report("training_10k_steps_heap_after_mb", after);
         Report("training_10k_steps_live_actors_after", live);
-        return 0;
     }
 
     /// <summary>Heap size (after a full collection) before and after 10,000 steps of a small training loop, and the live actors left.</summary>

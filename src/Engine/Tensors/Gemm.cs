@@ -130,6 +130,33 @@ internal static unsafe class Gemm
         for (var ir = 0; ir < mc; ir += MR)
         {
             var rows = Math.Min(MR, mc - ir);
+            if (rows == MR && !job.TransA)
+            {
+                // Six row pointers walked in step: no per-element index arithmetic or branch.
+                var r0 = job.A + (long)(ic + ir) * job.K + pc;
+                var k = job.K;
+                float* r1 = r0 + k, r2 = r1 + k, r3 = r2 + k, r4 = r3 + k, r5 = r4 + k;
+                for (var p = 0; p < kc; p++)
+                {
+                    dst[0] = r0[p]; dst[1] = r1[p]; dst[2] = r2[p];
+                    dst[3] = r3[p]; dst[4] = r4[p]; dst[5] = r5[p];
+                    dst += MR;
+                }
+                continue;
+            }
+            if (rows == MR)
+            {
+                // Transposed A: the MR values of one depth are adjacent.
+                var col = job.A + (long)pc * job.M + ic + ir;
+                for (var p = 0; p < kc; p++)
+                {
+                    var src = col + (long)p * job.M;
+                    dst[0] = src[0]; dst[1] = src[1]; dst[2] = src[2];
+                    dst[3] = src[3]; dst[4] = src[4]; dst[5] = src[5];
+                    dst += MR;
+                }
+                continue;
+            }
             for (var p = 0; p < kc; p++)
             {
                 var r = 0;
@@ -146,6 +173,17 @@ internal static unsafe class Gemm
         for (var jr = 0; jr < nc; jr += nr)
         {
             var cols = Math.Min(nr, nc - jr);
+            if (job.TransB && cols == nr)
+            {
+                // Transposed B: each column of the panel is a contiguous run of a row of B.
+                for (var j = 0; j < nr; j++)
+                {
+                    var src = job.B + (long)(jc + jr + j) * job.K + pc;
+                    for (var p = 0; p < kc; p++) dst[p * nr + j] = src[p];
+                }
+                dst += kc * nr;
+                continue;
+            }
             for (var p = 0; p < kc; p++)
             {
                 var j = 0;
