@@ -11,15 +11,28 @@ same workloads through ActorGrad's public API, with the same shapes, the same me
 iteration and the same timing method, and prints the same format; bench/compare.sh divides the two
 line by line. This file is the project's copy of the workloads it was given to compare against.
 """
-import statistics, sys, time
+import os, statistics, sys, time
 import torch
 
 torch.set_num_threads(2)
 torch.manual_seed(0)
 
 
+# Warm-up: three calls, then calls until PEER_WARMUP_S seconds (default 2) have passed. The same rule
+# runs on ActorGrad's side, whose JIT recompiles hot code with profile data during the first second;
+# PEER_WARMUP_S=0 gives the cold figures (three calls only).
+try:
+    WARMUP_S = float(os.environ.get("PEER_WARMUP_S") or "2")
+    assert 0 <= WARMUP_S <= 3600
+except (ValueError, AssertionError):
+    sys.exit(f"PEER_WARMUP_S must be a number of seconds from 0 to 3600, not {os.environ['PEER_WARMUP_S']!r}.")
+
+
 def bench(fn, batches=7, min_batch_s=0.2):
+    t0 = time.perf_counter()
     for _ in range(3):
+        fn()
+    while time.perf_counter() - t0 < WARMUP_S:
         fn()
     times = []
     for _ in range(batches):

@@ -7,6 +7,11 @@ internal static class PeerRunner
 {
     public static int Run(string[] names)
     {
+        if (!PeerTimer.TryReadWarmUp(out var warmUp, out var error))
+        {
+            Console.Error.WriteLine(error);
+            return 2;
+        }
         using var workloads = new PeerWorkloads();
         var all = workloads.All();
         var unknown = names.Except(all.Select(w => w.Name)).ToArray();
@@ -18,7 +23,7 @@ internal static class PeerRunner
         foreach (var (name, iteration) in all)
         {
             if (names.Length > 0 && !names.Contains(name)) continue;
-            var us = PeerTimer.MedianMicroseconds(iteration);
+            var us = PeerTimer.MedianMicroseconds(iteration, warmUp);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}\t{us:F1}"));
             if (Environment.GetEnvironmentVariable("AG_PEER_ALLOC") == "1") ReportAllocations(name, iteration);
         }
