@@ -15,13 +15,18 @@ public abstract class MessageDispatcher
     /// <summary>User messages one run of a mailbox processes before giving the thread back.</summary>
     public int Throughput { get; }
 
-    internal abstract void Schedule(Mailbox mailbox);
+    /// <summary>Runs <paramref name="mailbox"/> soon; with <paramref name="behindOthers"/>, only after the work already waiting.</summary>
+    internal abstract void Schedule(Mailbox mailbox, bool behindOthers);
 }
 
 /// <summary>The default: mailboxes run on the .NET thread pool, with no allocation per schedule.</summary>
 public sealed class ThreadPoolDispatcher(int throughput = 30) : MessageDispatcher("thread-pool", throughput)
 {
-    internal override void Schedule(Mailbox mailbox) => ThreadPool.UnsafeQueueUserWorkItem(mailbox, preferLocal: false);
+    // A newly runnable mailbox goes to this worker's local queue: taken next, while its message is still
+    // in cache (the other workers steal from it). A worker drains its local queue before it looks at
+    // the global one, so the mailbox goes global instead when it has just run (it used up its batch) and
+    // on every 16th schedule: actors that keep each other busy cannot starve timers and I/O.
+    internal override void Schedule(Mailbox mailbox, bool behindOthers) => ThreadPool.UnsafeQueueUserWorkItem(mailbox, preferLocal: !behindOthers);
 }
 
 /// <summary>
@@ -45,7 +50,7 @@ public sealed class CallingThreadDispatcher(int throughput = 1000) : MessageDisp
 
     [ThreadStatic] private static DrainState? _state;
 
-    internal override void Schedule(Mailbox mailbox)
+    internal override void Schedule(Mailbox mailbox, bool behindOthers)
     {
         var state = _state ??= new DrainState();
         if (state.Draining)

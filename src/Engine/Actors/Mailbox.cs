@@ -11,6 +11,7 @@ internal abstract class Mailbox : IThreadPoolWorkItem
     private MpscQueue<Envelope> _user; // inline: not readonly, never copied
     private MpscQueue<SystemMessage> _system;
     private int _scheduled;
+    private int _schedules;
     private volatile int _suspendCount;
     private volatile bool _closed;
 
@@ -46,9 +47,13 @@ internal abstract class Mailbox : IThreadPoolWorkItem
     // After close, user messages are still "work": Run turns them into dead letters.
     private bool HasWork => !_system.IsEmpty || (!_user.IsEmpty && (_closed || _suspendCount == 0));
 
-    public void TrySchedule()
+    public void TrySchedule() => TrySchedule(justRan: false);
+
+    private void TrySchedule(bool justRan)
     {
-        if (HasWork && Interlocked.CompareExchange(ref _scheduled, 1, 0) == 0) Dispatcher.Schedule(this);
+        // Only the thread that wins the flag counts: no two threads touch _schedules at once.
+        if (HasWork && Interlocked.CompareExchange(ref _scheduled, 1, 0) == 0)
+            Dispatcher.Schedule(this, behindOthers: justRan || (++_schedules & 15) == 0);
     }
 
     public void Execute() => Run();
@@ -71,7 +76,7 @@ internal abstract class Mailbox : IThreadPoolWorkItem
             // Clear the flag with a full fence, then look again: a message posted between our last
             // dequeue and the clear would otherwise find the flag set and never be scheduled.
             Interlocked.Exchange(ref _scheduled, 0);
-            TrySchedule();
+            TrySchedule(justRan: true);
         }
     }
 
