@@ -49,13 +49,35 @@ public sealed class SecurityTests : IAsyncLifetime
         var intruder = await ClusterMember.StartAsync(Fast("intruder", _member.SelfAddress.HostPort) with { Secret = Encoding.UTF8.GetBytes("not-the-secret") }, Quiet);
         try
         {
+            var intrudersLog = new TestProbe(intruder.System);
+            intruder.System.EventStream.Subscribe(intrudersLog.Ref, typeof(LogEvent));
             var refused = await ExpectWarning("secret");
             Assert.Contains("refused", refused.Message);
             Assert.False(intruder.WhenUp.IsCompleted);
             Assert.Single(_member.Members);
             Assert.True(_member.RejectedConnections > 0);
+
+            // The intruder backs off: each refusal in a row doubles its pause before the next dial.
+            foreach (var (count, pause) in new[] { (2, "1"), (3, "2") })
+            {
+                var line = await intrudersLog.FishForMessageAsync<LogEvent>(
+                    e => e.Level == LogLevel.Warning && e.Message.Contains($"The handshake failed {count} time(s) in a row"), Bound);
+                Assert.Contains("secret", line.Message);
+                Assert.Contains($"no new dial for {pause} s", line.Message);
+            }
         }
         finally { await intruder.DisposeAsync(); }
+    }
+
+    [Fact]
+    public void The_pause_after_refusals_doubles_up_to_thirty_seconds()
+    {
+        Assert.Equal(TimeSpan.FromSeconds(0.5), Transport.RefusedBackoff(0));
+        Assert.Equal(TimeSpan.FromSeconds(0.5), Transport.RefusedBackoff(1));
+        Assert.Equal(TimeSpan.FromSeconds(1), Transport.RefusedBackoff(2));
+        Assert.Equal(TimeSpan.FromSeconds(16), Transport.RefusedBackoff(6));
+        Assert.Equal(TimeSpan.FromSeconds(30), Transport.RefusedBackoff(7));
+        Assert.Equal(TimeSpan.FromSeconds(30), Transport.RefusedBackoff(int.MaxValue));
     }
 
     [Fact]

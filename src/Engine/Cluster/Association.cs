@@ -22,6 +22,8 @@ internal sealed class Association(string hostPort, long maxQueuedBytes)
     public MemberAddress? Peer { get; set; }
     /// <summary>After a failed dial, sends go to dead letters until then instead of dialing again at once.</summary>
     public long RetryAfterMs { get; set; }
+    /// <summary>Handshakes this peer refused since the last one that succeeded (each doubles the pause before the next dial).</summary>
+    public int RefusedInARow { get; set; }
 
     public ChannelReader<OutboundFrame> Reader => _queue.Reader;
     public long QueuedBytes => Interlocked.Read(ref _queuedBytes);

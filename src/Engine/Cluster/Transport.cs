@@ -18,6 +18,8 @@ internal sealed class Transport : IAsyncDisposable
 {
     private const string Source = "cluster.transport";
     private static readonly TimeSpan RetryBackoff = TimeSpan.FromMilliseconds(500);
+    /// <summary>A handshake refused by either side (secret, cluster name, version) will fail the same way for a while: back off up to this.</summary>
+    private static readonly TimeSpan MaxRefusedBackoff = TimeSpan.FromSeconds(30);
     private readonly ClusterSettings _settings;
     private readonly HandshakeAuthenticator _auth;
     private readonly LoggingAdapter _log;
@@ -244,6 +246,7 @@ internal sealed class Transport : IAsyncDisposable
     {
         Connection? connection = null;
         string? failure = null;
+        var refused = false;
         try
         {
             var (host, port) = ClusterSettings.ParseHostPort(association.HostPort);
@@ -266,7 +269,7 @@ internal sealed class Transport : IAsyncDisposable
                     await YieldToPeersDialAsync(association, connection).ConfigureAwait(false);
                     return;
                 }
-                failure = "refused: " + reply.Header.Rejected.Reason;
+                (failure, refused) = ("refused: " + reply.Header.Rejected.Reason, true);
             }
             else if (reply?.Header.KindCase != Frame.KindOneofCase.Challenge)
                 failure = reply is null ? "the peer closed the connection during the handshake" : $"expected a Challenge, got {reply.Header.KindCase}";
@@ -274,7 +277,7 @@ internal sealed class Transport : IAsyncDisposable
             {
                 var proof = _auth.AnswerChallenge(hello.Hello, reply.Header.Challenge);
                 await connection.WriteNowAsync(proof, timeout.Token).ConfigureAwait(false);
-                if (proof.KindCase == Frame.KindOneofCase.Rejected) failure = proof.Rejected.Reason;
+                if (proof.KindCase == Frame.KindOneofCase.Rejected) (failure, refused) = (proof.Rejected.Reason, true);
                 else
                 {
                     var verdict = await connection.ReadFrameAsync(timeout.Token).ConfigureAwait(false);
@@ -290,11 +293,13 @@ internal sealed class Transport : IAsyncDisposable
                         if (IsQuarantined(peer.Uid)) failure = $"{peer} was removed from this cluster";
                         else
                         {
+                            lock (association.Gate) association.RefusedInARow = 0;
                             Activate(connection, peer);
                             return;
                         }
                     }
-                    else failure = verdict?.Header.KindCase == Frame.KindOneofCase.Rejected ? "refused: " + verdict.Header.Rejected.Reason : "no answer to our proof";
+                    else if (verdict?.Header.KindCase == Frame.KindOneofCase.Rejected) (failure, refused) = ("refused: " + verdict.Header.Rejected.Reason, true);
+                    else failure = "no answer to our proof";
                 }
             }
         }
@@ -308,17 +313,29 @@ internal sealed class Transport : IAsyncDisposable
         }
         if (connection is not null) await DropAsync(connection).ConfigureAwait(false);
         List<OutboundFrame> dropped;
+        TimeSpan backoff;
+        int refusals;
         lock (association.Gate)
         {
             association.Dialing = false;
             if (association.Active is not null) return;
-            association.RetryAfterMs = Environment.TickCount64 + (long)RetryBackoff.TotalMilliseconds;
+            refusals = refused ? ++association.RefusedInARow : association.RefusedInARow = 0;
+            backoff = RefusedBackoff(refusals);
+            association.RetryAfterMs = Environment.TickCount64 + (long)backoff.TotalMilliseconds;
             dropped = association.Drain();
         }
         if (!_stopping.IsCancellationRequested)
-            _log.Warning(Source, $"Could not connect to {association.HostPort}: {failure}; {dropped.Count} queued frame(s) dropped.");
+        {
+            var next = refusals > 0 ? $" The handshake failed {refusals} time(s) in a row: no new dial for {backoff.TotalSeconds:0.#} s." : "";
+            _log.Warning(Source, $"Could not connect to {association.HostPort}: {failure}; {dropped.Count} queued frame(s) dropped.{next}");
+        }
         foreach (var f in dropped) _handler!.OnUndelivered(f, $"could not connect to {association.HostPort}: {failure}");
     }
+
+    /// <summary>The pause before the next dial: 0.5 s, doubled for each refused handshake in a row after the first, at most 30 s.</summary>
+    internal static TimeSpan RefusedBackoff(int refusalsInARow) =>
+        refusalsInARow <= 1 ? RetryBackoff
+        : TimeSpan.FromMilliseconds(Math.Min(MaxRefusedBackoff.TotalMilliseconds, RetryBackoff.TotalMilliseconds * Math.Pow(2, Math.Min(refusalsInARow - 1, 16))));
 
     /// <summary>
     /// Both ends dialled and the peer's dial won: its connection carries our queue too. Should that
