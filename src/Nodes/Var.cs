@@ -32,7 +32,7 @@ public sealed partial class Var
         if (constant.Length >= PooledConstantLength) _ticket = new HandleTicket(session, constant);
     }
 
-    private const int PooledConstantLength = 4096;
+    private const int PooledConstantLength = Tensor.PooledLength;
 
     internal static Var Constant(Session session, Tensor value) => new(session, value);
 

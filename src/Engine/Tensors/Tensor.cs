@@ -22,6 +22,9 @@ public sealed partial class Tensor : ITensorPayload, IDisposable
         _data = data;
     }
 
+    /// <summary>Tensors of at least this many values take their storage from the pool and give it back on Dispose; smaller ones are the GC's.</summary>
+    public const int PooledLength = TensorStorage.PoolThreshold;
+
     /// <summary>A new tensor whose storage is uninitialised (pooled) or zeroed.</summary>
     internal static Tensor Allocate(int[] shape, bool clear = false) =>
         new(shape, TensorStorage.Rent(Shapes.ElementCount(shape), clear));

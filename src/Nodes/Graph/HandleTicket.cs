@@ -23,6 +23,7 @@ internal sealed class HandleTicket
     {
         _session = session;
         _slot = slot;
+        slot.AttachTicket(this);
     }
 
     public HandleTicket(Session session, Tensor constant)
@@ -37,6 +38,9 @@ internal sealed class HandleTicket
 
     /// <summary>A node keeps the constant's tensor: it must not go back to the pool with the handle.</summary>
     public void MarkShared() => _constantShared = true;
+
+    /// <summary>The node stopped and left nothing that needs giving back: no finalizer run when the handle goes.</summary>
+    public void NothingToRelease() => GC.SuppressFinalize(this);
 
     /// <summary>The handle lets go of what it held now (it is rebound), instead of when collected.</summary>
     public void ReleaseNow(bool disposeConstant)

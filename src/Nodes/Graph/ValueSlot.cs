@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using ActorGrad.Engine.Tensors;
 
 namespace ActorGrad.Nodes.Graph;
@@ -23,6 +24,28 @@ internal sealed class ValueSlot
     /// <summary>The node's actor while it lives (set when spawned, cleared when it stops).</summary>
     public Engine.Actors.IActorRef? Actor { get; set; }
 
+    // The finalizable part of this node's handle, through a weak GC handle: the live actor holds this
+    // slot, and a strong reference would keep alive the ticket whose finalizer lets the actor stop.
+    // A raw handle, not a WeakReference (itself finalizable); freed when the node stops.
+    private nint _ticket;
+
+    /// <summary>Notes the handle's ticket, so that a node that stops first can spare it its finalizer.</summary>
+    public void AttachTicket(HandleTicket ticket)
+    {
+        Volatile.Write(ref _ticket, GCHandle.ToIntPtr(GCHandle.Alloc(ticket, GCHandleType.Weak)));
+        if (_actorStopped) FreeTicketHandle(); // stopped meanwhile: nobody else would free it
+    }
+
+    private HandleTicket? FreeTicketHandle()
+    {
+        var raw = Interlocked.Exchange(ref _ticket, 0);
+        if (raw == 0) return null;
+        var handle = GCHandle.FromIntPtr(raw);
+        var ticket = handle.Target as HandleTicket;
+        handle.Free();
+        return ticket;
+    }
+
     /// <summary>The link of the session's stack of slots whose handles were released.</summary>
     internal ValueSlot? NextReleased;
 
@@ -39,7 +62,12 @@ internal sealed class ValueSlot
     {
         _actorStopped = true;
         Actor = null; // a stopped node is told nothing more, and its handle's ticket must not keep it reachable
+        var ticket = FreeTicketHandle();
         if (Interlocked.CompareExchange(ref _ownership, HandleOwns, NodeOwns) != NodeOwns) return false;
+        // Storage below the pool's threshold is the GC's anyway: the handle's finalizer would have
+        // nothing left to do, and skipping it lets the slot and value die young instead of being
+        // promoted for one more collection.
+        if (Value is not { Length: >= Tensor.PooledLength }) ticket?.NothingToRelease();
         // Large storage now waits for the handle's finalizer to come back to the pool: tell the GC,
         // so that it collects (and finalizes) soon enough for the pool to be refilled.
         if (Value is { Length: >= PressureThreshold } v) GC.AddMemoryPressure(4L * v.Length);
