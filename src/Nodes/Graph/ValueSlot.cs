@@ -32,7 +32,8 @@ internal sealed class ValueSlot
     /// <summary>Notes the handle's ticket, so that a node that stops first can spare it its finalizer.</summary>
     public void AttachTicket(HandleTicket ticket)
     {
-        Volatile.Write(ref _ticket, GCHandle.ToIntPtr(GCHandle.Alloc(ticket, GCHandleType.Weak)));
+        // A full fence before reading the flag (HandOverOnStop sets it and then exchanges the handle): one of the two frees it.
+        Interlocked.Exchange(ref _ticket, GCHandle.ToIntPtr(GCHandle.Alloc(ticket, GCHandleType.Weak)));
         if (_actorStopped) FreeTicketHandle(); // stopped meanwhile: nobody else would free it
     }
 
