@@ -1,7 +1,7 @@
-namespace ActorGrad.Protocol.Wire;
+namespace ActorGrad.Protocol.Tensors;
 
 /// <summary>Element counts of tensor dimensions, checked: negative or overflowing dimensions are refused.</summary>
-internal static class TensorHeaders
+public static class TensorDimensions
 {
     /// <summary>The product of <paramref name="dimensions"/>, or -1 when a dimension is negative or the product exceeds an array.</summary>
     public static long TryElementCount(ReadOnlySpan<int> dimensions)
@@ -14,12 +14,5 @@ internal static class TensorHeaders
             if (count > Array.MaxLength) return -1;
         }
         return count;
-    }
-
-    public static int ElementCount(ReadOnlySpan<int> dimensions)
-    {
-        var count = TryElementCount(dimensions);
-        if (count < 0) throw new ArgumentException($"Dimensions [{string.Join(", ", dimensions.ToArray())}] are negative or too large.");
-        return (int)count;
     }
 }
