@@ -1,5 +1,6 @@
 using System.Runtime.Serialization;
 using Akka.Actor;
+using Akka.Configuration;
 using Akka.Serialization;
 
 namespace ActorGrad.Protocol.Serialization;
@@ -12,6 +13,9 @@ namespace ActorGrad.Protocol.Serialization;
 public sealed class UnboundTypeSerializer(ExtendedActorSystem system) : Serializer(system)
 {
     public const int Id = 1402;
+
+    /// <summary>Akka passes the settings of the alias it creates us under; under "json" that is the JSON serializer's, which we ignore.</summary>
+    public UnboundTypeSerializer(ExtendedActorSystem system, Config settings) : this(system) => _ = settings;
 
     public override int Identifier => Id;
 

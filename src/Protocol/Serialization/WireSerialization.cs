@@ -16,6 +16,13 @@ public static class WireSerialization
     public const string SerializerName = "actorgrad";
     public const string UnboundSerializerName = "actorgrad-unbound";
 
+    /// <summary>
+    /// The types bound to our serializer: the base of the node messages (so a record missing from the table is refused
+    /// by name) and every row of the table (a row whose type has another base is bound directly).
+    /// </summary>
+    public static IReadOnlyList<Type> BoundTypes { get; } =
+        new[] { typeof(NodeMessage) }.Concat(WireManifests.Entries.Select(e => e.Type)).Distinct().ToArray(); // before Config, which reads it
+
     /// <summary>For a plain <c>ActorSystem.Create(name, WireSerialization.Config.WithFallback(...))</c>.</summary>
     public static Config Config { get; } = ConfigurationFactory.ParseString(Hocon());
 
@@ -54,13 +61,6 @@ public static class WireSerialization
         builder.WithCustomSerializer(UnboundSerializerName, [typeof(object)], system => new UnboundTypeSerializer(system));
         return builder;
     }
-
-    /// <summary>
-    /// The types bound to our serializer: the base of the node messages (so a record missing from the table is refused
-    /// by name) and every row of the table (a row whose type has another base is bound directly).
-    /// </summary>
-    public static IReadOnlyList<Type> BoundTypes { get; } =
-        new[] { typeof(NodeMessage) }.Concat(WireManifests.Entries.Select(e => e.Type)).Distinct().ToArray();
 
     private static string TypeName(Type type) => $"{type.FullName}, {type.Assembly.GetName().Name}";
 }
