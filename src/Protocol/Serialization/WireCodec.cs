@@ -30,9 +30,18 @@ public static class WireCodec
         var buffer = t_buffer ?? new ArrayBufferWriter<byte>(256);
         t_buffer = null; // a nested or failed encode on this thread starts clean
         buffer.ResetWrittenCount();
-        var writer = new MessagePackWriter(buffer);
-        entry.Write(ref writer, message, Options);
-        writer.Flush();
+        try
+        {
+            var writer = new MessagePackWriter(buffer);
+            entry.Write(ref writer, message, Options);
+            writer.Flush();
+        }
+        catch (Exception e) when (e is not SerializationException)
+        {
+            // Akka.Remote drops a message whose serializer throws SerializationException and keeps the association;
+            // any other exception (say, a tensor disposed before its message was sent) would restart the association.
+            throw new SerializationException($"{message.GetType().FullName} could not be encoded: {e.Message}", e);
+        }
         var bytes = GC.AllocateUninitializedArray<byte>(buffer.WrittenCount); // every byte is written next: no need to clear a megabyte first
         buffer.WrittenSpan.CopyTo(bytes);
         if (buffer.Capacity <= KeptBufferBytes) t_buffer = buffer;
