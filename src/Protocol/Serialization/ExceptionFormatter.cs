@@ -10,13 +10,18 @@ namespace ActorGrad.Protocol.Serialization;
 /// (at most <see cref="WireLimits.MaxExceptionChain"/> levels). It always decodes to <see cref="RemoteNodeException"/>s
 /// that name the original types: a type named by a payload is never instantiated.
 /// </summary>
-public sealed class ExceptionFormatter : IMessagePackFormatter<Exception>
+public sealed class ExceptionFormatter : IMessagePackFormatter<Exception?>
 {
     public static readonly ExceptionFormatter Instance = new();
 
-    public void Serialize(ref MessagePackWriter writer, Exception value, MessagePackSerializerOptions options)
+    /// <summary>Writes the chain; a null exception (an optional member of an annotated record) is nil.</summary>
+    public void Serialize(ref MessagePackWriter writer, Exception? value, MessagePackSerializerOptions options)
     {
-        ArgumentNullException.ThrowIfNull(value);
+        if (value is null)
+        {
+            writer.WriteNil();
+            return;
+        }
         var levels = 0;
         for (var e = value; e is not null && levels < WireLimits.MaxExceptionChain; e = e.InnerException) levels++;
         writer.WriteArrayHeader(levels);
@@ -40,8 +45,10 @@ public sealed class ExceptionFormatter : IMessagePackFormatter<Exception>
         }
     }
 
-    public Exception Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options) => Read(ref reader, options);
+    public Exception? Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options) =>
+        reader.TryReadNil() ? null : Read(ref reader, options);
 
+    /// <summary>A required exception: nil is refused.</summary>
     public static RemoteNodeException Read(ref MessagePackReader reader, MessagePackSerializerOptions options)
     {
         options.Security.DepthStep(ref reader);

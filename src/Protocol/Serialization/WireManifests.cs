@@ -8,7 +8,9 @@ namespace ActorGrad.Protocol.Serialization;
 /// <summary>
 /// The one table of every message that crosses the wire: its manifest (short, stable, one per type) and its fields,
 /// written as a MessagePack array in constructor order. A message whose fields change gets a new manifest.
-/// Tests fail when a record deriving from <see cref="NodeMessage"/> is missing here.
+/// Tests fail when a record deriving from <see cref="NodeMessage"/> is missing here. A new message gets a row:
+/// <c>Row</c> with its fields written by hand (as below), or <c>Packed&lt;T&gt;("manifest")</c> for a record annotated
+/// for MessagePack; a type whose base is not <see cref="NodeMessage"/> is then bound by <see cref="WireSerialization"/> too.
 /// </summary>
 public static class WireManifests
 {
@@ -61,6 +63,16 @@ public static class WireManifests
     public static WireEntry For(string manifest) =>
         ByManifest.TryGetValue(manifest, out var entry) ? entry
             : throw new SerializationException($"Unknown ActorGrad wire manifest '{Printable(manifest)}': the sender runs a version with messages this one does not know.");
+
+    /// <summary>
+    /// A row for a record annotated for MessagePack (<c>[MessagePackObject]</c>, <c>[property: Key(n)]</c> on its
+    /// parameters): MessagePack's own formatter writes its fields, ours its tensor and exception members.
+    /// </summary>
+    internal static WireEntry Packed<T>(string manifest) where T : class =>
+        new WireEntry<T>(manifest,
+            (ref MessagePackWriter w, T m, MessagePackSerializerOptions o) => o.Resolver.GetFormatterWithVerify<T>().Serialize(ref w, m, o),
+            (ref MessagePackReader r, MessagePackSerializerOptions o) => o.Resolver.GetFormatterWithVerify<T>().Deserialize(ref r, o)
+                ?? throw new SerializationException($"A '{manifest}' message is nil."));
 
     private static WireEntry Row<T>(string manifest, FieldWriter<T> write, FieldReader<T> read) where T : class => new WireEntry<T>(manifest, write, read);
 
