@@ -42,10 +42,6 @@ public static class WireSerialization
             {{bindings}}
                 "System.Object" = {{UnboundSerializerName}}
               }
-              serialization-identifiers {
-                "{{TypeName(typeof(ActorGradSerializer))}}" = {{ActorGradSerializer.Id}}
-                "{{TypeName(typeof(UnboundTypeSerializer))}}" = {{UnboundTypeSerializer.Id}}
-              }
             }
             """;
     }
