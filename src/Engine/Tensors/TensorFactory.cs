@@ -53,10 +53,15 @@ public sealed partial class Tensor
         return new Tensor(shape, values);
     }
 
-    /// <summary>A tensor holding a copy of <paramref name="payload"/> (a message's tensor).</summary>
+    /// <summary>
+    /// The tensor a message carries: the tensor itself when it is one (in process), the decoded values array
+    /// adopted without a copy when it came over the wire, else a copy.
+    /// </summary>
     public static Tensor From(Protocol.Tensors.ITensorPayload payload)
     {
         if (payload is Tensor t) return t;
+        if (payload is Protocol.Tensors.WireTensor wire && wire.TryTakeValues(out var values))
+            return Adopt(values, wire.Dimensions.ToArray());
         var copy = Allocate(payload.Dimensions.ToArray());
         payload.Values.CopyTo(copy.Span);
         return copy;

@@ -3,8 +3,9 @@ namespace ActorGrad.Protocol.Tensors;
 /// <summary>
 /// A dense float32 tensor as a message carries it: its dimensions and its contiguous row-major values.
 /// Protocol cannot see the Engine's tensor type (dependencies point Engine -> Protocol), so messages
-/// that carry tensors type them as this interface; the Engine's Tensor implements it, and the wire
-/// codec writes <see cref="Values"/> as raw little-endian float32 bytes after the frame's header.
+/// that carry tensors type them as this interface; the Engine's Tensor implements it. On the wire
+/// (Serialization/TensorFormatter) <see cref="Values"/> travel as one MessagePack bin of raw little-endian
+/// float32 bytes after the dimensions, and arrive as a <see cref="WireTensor"/>.
 /// </summary>
 public interface ITensorPayload
 {

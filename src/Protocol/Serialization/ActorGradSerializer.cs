@@ -1,0 +1,22 @@
+using Akka.Actor;
+using Akka.Serialization;
+
+namespace ActorGrad.Protocol.Serialization;
+
+/// <summary>
+/// Akka's serializer for ActorGrad's messages: MessagePack with a short string manifest per type
+/// (see <see cref="WireManifests"/>); tensors travel as raw little-endian float32 bytes.
+/// </summary>
+public sealed class ActorGradSerializer(ExtendedActorSystem system) : SerializerWithStringManifest(system)
+{
+    /// <summary>Fixed forever: it is written into every remote message (Akka reserves 0-100).</summary>
+    public const int Id = 1401;
+
+    public override int Identifier => Id;
+
+    public override string Manifest(object o) => WireCodec.ManifestOf(o);
+
+    public override byte[] ToBinary(object obj) => WireCodec.Encode(obj);
+
+    public override object FromBinary(byte[] bytes, string manifest) => WireCodec.Decode(bytes, manifest);
+}

@@ -1,0 +1,97 @@
+using System.Collections.Frozen;
+using System.Runtime.Serialization;
+using ActorGrad.Protocol.Nodes;
+using MessagePack;
+
+namespace ActorGrad.Protocol.Serialization;
+
+/// <summary>
+/// The one table of every message that crosses the wire: its manifest (short, stable, one per type) and its fields,
+/// written as a MessagePack array in constructor order. A message whose fields change gets a new manifest.
+/// Tests fail when a record deriving from <see cref="NodeMessage"/> is missing here. A new message gets a row:
+/// <c>Row</c> with its fields written by hand (as below), or <c>Packed&lt;T&gt;("manifest")</c> for a record annotated
+/// for MessagePack; a type whose base is not <see cref="NodeMessage"/> is then bound by <see cref="WireSerialization"/> too.
+/// </summary>
+public static class WireManifests
+{
+    public static readonly IReadOnlyList<WireEntry> Entries =
+    [
+        // ---- forward ----
+        Row("sub", (ref MessagePackWriter w, Subscribe m, MessagePackSerializerOptions _) => { w.WriteArrayHeader(2); w.Write(m.Slot); w.Write(m.SendValue); },
+            (ref MessagePackReader r, MessagePackSerializerOptions _) => { Fields(ref r, 2, "sub"); return new Subscribe(r.ReadInt32(), r.ReadBoolean()); }),
+        Empty("unsub", () => new Unsubscribe()),
+        Row("fwd", (ref MessagePackWriter w, Forward m, MessagePackSerializerOptions o) => { w.WriteArrayHeader(2); w.Write(m.Slot); Tensor(ref w, m.Value, o); },
+            (ref MessagePackReader r, MessagePackSerializerOptions o) => { Fields(ref r, 2, "fwd"); return new Forward(r.ReadInt32(), RequiredTensor(ref r, o, "fwd")); }),
+        Row("fwdx", (ref MessagePackWriter w, ForwardFailed m, MessagePackSerializerOptions o) => { w.WriteArrayHeader(2); w.Write(m.Slot); ExceptionFormatter.Instance.Serialize(ref w, m.Cause, o); },
+            (ref MessagePackReader r, MessagePackSerializerOptions o) => { Fields(ref r, 2, "fwdx"); return new ForwardFailed(r.ReadInt32(), ExceptionFormatter.Read(ref r, o)); }),
+        Empty("vreq", () => new ValueRequest()),
+        Row("vrep", (ref MessagePackWriter w, ValueReply m, MessagePackSerializerOptions o) => { w.WriteArrayHeader(1); Tensor(ref w, m.Value, o); },
+            (ref MessagePackReader r, MessagePackSerializerOptions o) => { Fields(ref r, 1, "vrep"); return new ValueReply(RequiredTensor(ref r, o, "vrep")); }),
+
+        // ---- backward ----
+        Row("pass", (ref MessagePackWriter w, PreparePass m, MessagePackSerializerOptions _) => { w.WriteArrayHeader(3); w.Write(m.PassId); w.Write(m.ExpectedGradients); w.Write(m.RetainGraph); },
+            (ref MessagePackReader r, MessagePackSerializerOptions _) => { Fields(ref r, 3, "pass"); return new PreparePass(r.ReadInt64(), r.ReadInt32(), r.ReadBoolean()); }),
+        Row("grad", (ref MessagePackWriter w, Gradient m, MessagePackSerializerOptions o) => { w.WriteArrayHeader(2); w.Write(m.PassId); Tensor(ref w, m.Value, o); },
+            (ref MessagePackReader r, MessagePackSerializerOptions o) => { Fields(ref r, 2, "grad"); return new Gradient(r.ReadInt64(), RequiredTensor(ref r, o, "grad")); }),
+        Row("leaf", (ref MessagePackWriter w, LeafReported m, MessagePackSerializerOptions _) => { w.WriteArrayHeader(1); w.Write(m.PassId); },
+            (ref MessagePackReader r, MessagePackSerializerOptions _) => { Fields(ref r, 1, "leaf"); return new LeafReported(r.ReadInt64()); }),
+        Row("passx", (ref MessagePackWriter w, PassFailed m, MessagePackSerializerOptions o) => { w.WriteArrayHeader(2); w.Write(m.PassId); ExceptionFormatter.Instance.Serialize(ref w, m.Cause, o); },
+            (ref MessagePackReader r, MessagePackSerializerOptions o) => { Fields(ref r, 2, "passx"); return new PassFailed(r.ReadInt64(), ExceptionFormatter.Read(ref r, o)); }),
+        Row("abort", (ref MessagePackWriter w, AbortPass m, MessagePackSerializerOptions _) => { w.WriteArrayHeader(1); w.Write(m.PassId); },
+            (ref MessagePackReader r, MessagePackSerializerOptions _) => { Fields(ref r, 1, "abort"); return new AbortPass(r.ReadInt64()); }),
+
+        // ---- gradients and parameters ----
+        Empty("greq", () => new GradRequest()),
+        Row("grep", (ref MessagePackWriter w, GradReply m, MessagePackSerializerOptions o) => { w.WriteArrayHeader(1); Tensor(ref w, m.Grad, o); },
+            (ref MessagePackReader r, MessagePackSerializerOptions o) => { Fields(ref r, 1, "grep"); return new GradReply(TensorFormatter.Read(ref r, o)); }),
+        Empty("zero", () => new ZeroGrad()),
+        Empty("retain", () => new RetainGrad()),
+        Row("sgd", (ref MessagePackWriter w, SgdStep m, MessagePackSerializerOptions _) => { w.WriteArrayHeader(1); w.Write(m.LearningRate); },
+            (ref MessagePackReader r, MessagePackSerializerOptions _) => { Fields(ref r, 1, "sgd"); return new SgdStep(r.ReadSingle()); }),
+        Empty("free", () => new HandleReleased()),
+    ];
+
+    private static readonly FrozenDictionary<string, WireEntry> ByManifest = Entries.ToFrozenDictionary(e => e.Manifest, StringComparer.Ordinal);
+    private static readonly FrozenDictionary<Type, WireEntry> ByType = Entries.ToFrozenDictionary(e => e.Type);
+
+    /// <summary>The row for <paramref name="type"/>; a type without one is refused, naming it.</summary>
+    public static WireEntry For(Type type) =>
+        ByType.TryGetValue(type, out var entry) ? entry
+            : throw new SerializationException($"{type.FullName} has no ActorGrad wire manifest: add it to {nameof(WireManifests)} to send it between processes.");
+
+    /// <summary>The row for <paramref name="manifest"/>; an unknown manifest is refused, naming it.</summary>
+    public static WireEntry For(string manifest) =>
+        ByManifest.TryGetValue(manifest, out var entry) ? entry
+            : throw new SerializationException($"Unknown ActorGrad wire manifest '{Printable(manifest)}': the sender runs a version with messages this one does not know.");
+
+    /// <summary>
+    /// A row for a record annotated for MessagePack (<c>[MessagePackObject]</c>, <c>[property: Key(n)]</c> on its
+    /// parameters): MessagePack's own formatter writes its fields, ours its tensor and exception members.
+    /// </summary>
+    internal static WireEntry Packed<T>(string manifest) where T : class =>
+        new WireEntry<T>(manifest,
+            (ref MessagePackWriter w, T m, MessagePackSerializerOptions o) => o.Resolver.GetFormatterWithVerify<T>().Serialize(ref w, m, o),
+            (ref MessagePackReader r, MessagePackSerializerOptions o) => o.Resolver.GetFormatterWithVerify<T>().Deserialize(ref r, o)
+                ?? throw new SerializationException($"A '{manifest}' message is nil."));
+
+    private static WireEntry Row<T>(string manifest, FieldWriter<T> write, FieldReader<T> read) where T : class => new WireEntry<T>(manifest, write, read);
+
+    private static WireEntry Empty<T>(string manifest, Func<T> create) where T : class =>
+        new WireEntry<T>(manifest, (ref MessagePackWriter w, T _, MessagePackSerializerOptions _) => w.WriteArrayHeader(0),
+            (ref MessagePackReader r, MessagePackSerializerOptions _) => { Fields(ref r, 0, manifest); return create(); });
+
+    private static void Fields(ref MessagePackReader reader, int count, string manifest) => WireFields.Expect(ref reader, count, $"'{manifest}' message");
+
+    private static void Tensor(ref MessagePackWriter writer, Tensors.ITensorPayload? tensor, MessagePackSerializerOptions options) =>
+        TensorFormatter.Instance.Serialize(ref writer, tensor, options);
+
+    private static Tensors.WireTensor RequiredTensor(ref MessagePackReader reader, MessagePackSerializerOptions options, string manifest) =>
+        TensorFormatter.Read(ref reader, options) ?? throw new SerializationException($"A '{manifest}' message carries no tensor; one is required.");
+
+    /// <summary>A manifest from the wire as it may be logged: short, printable.</summary>
+    internal static string Printable(string manifest)
+    {
+        var text = manifest.Length > 64 ? manifest[..64] + "..." : manifest;
+        return string.Concat(text.Select(c => char.IsControl(c) ? '?' : c));
+    }
+}
