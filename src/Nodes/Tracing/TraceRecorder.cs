@@ -42,6 +42,11 @@ internal sealed class TraceRecorder
     /// <summary>Session.Apply while tracing: the op runs as usual, then is recorded.</summary>
     public Var Apply(Session session, OpDefinition op, OpAttributes attributes, ReadOnlySpan<Var> inputs)
     {
+        if (!session.IsGradEnabled)
+            foreach (var input in inputs)
+                if (input is not null && _traced.TryGetValue(input, out var t))
+                    throw new InvalidOperationException(
+                        $"Tracing: op '{op.Name}' on {t.Origin} runs inside NoGrad(). A graph spec has no stop-gradient, so tracing does not capture NoGrad() or Detach(): every op of the loss is differentiated. Compute such values outside the loss and pass them in as data.");
         Var result;
         _capturing = true;
         try { result = session.Apply(op, attributes, inputs); }

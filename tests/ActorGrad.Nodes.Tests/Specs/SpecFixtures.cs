@@ -56,6 +56,45 @@ internal static class SpecFixtures
         return top + wave - root.Neg().Reshape(-1) + (1f + v.Sum(1)).Log() + decay;
     }
 
+    // ---- random graphs over the same inputs (and a parameter v [3, 3]) ----
+
+    public static (string Name, Tensor Value)[] RandomGraphParameters() => [.. MixedParameters(), ("v", Tensor.RandomNormal(34, 3, 3))];
+
+    /// <summary>
+    /// A per-example loss of <paramref name="ops"/> ops drawn with <paramref name="seed"/> over a growing pool of [B, 3]
+    /// values; the same seed gives the same graph on every call. Values are kept bounded (tanh before exp and divisors).
+    /// </summary>
+    public static LossFunction RandomGraph(int seed, int ops = 14) => m =>
+    {
+        var random = new Random(seed);
+        var pool = new List<Var> { (m["x"].MatMul(m["w"]) + m["b"]).Tanh().MatMul(m["v"]), m["z"].Permute(1, 0) };
+        for (var i = 0; i < ops; i++)
+        {
+            var a = pool[random.Next(pool.Count)];
+            var b = pool[random.Next(pool.Count)];
+            pool.Add(random.Next(15) switch
+            {
+                0 => a.Tanh(),
+                1 => a.Sin(),
+                2 => a.Cos(),
+                3 => a.Tanh().Exp(),
+                4 => a.Relu(),
+                5 => a.Abs(),
+                6 => a + b,
+                7 => a - b,
+                8 => a * b.Tanh(),
+                9 => a / (1.5f + b.Tanh()),
+                10 => a * m["c"],
+                11 => a.Reshape(a.Shape[0], 3, 1).Max(2),
+                12 => a * (1f + a.Square().Sum(1, keepDims: true)).Sqrt().Pow(-1f),
+                13 => a.Permute(1, 0).Neg().Permute(1, 0),
+                _ => a.Tanh().MatMul(m["v"]),
+            });
+        }
+        // Squared, so that per-example losses are positive as real losses are (a sum of mixed signs cancels, and its rounding with it).
+        return ((pool[^1] * m["c"] * (1f + pool[0].Tanh())).Sum(1) + pool[random.Next(2, pool.Count)].Min(1) + pool[^2].Tanh().Mean([1])).Square();
+    };
+
     // ---- the same loss written directly with Vars ----
 
     /// <summary>The loss <c>perExample.Sum() / B</c> (or the plain sum) and the gradients, with no spec involved.</summary>
@@ -69,7 +108,7 @@ internal static class SpecFixtures
         var loss = perExample(new ModelInputs(session, vars)).Sum();
         if (reduction == LossReduction.Mean) loss /= examples;
         loss.Backward();
-        return (loss.Item(), leaves.Select(l => l.Grad!).ToArray());
+        return (loss.Item(), leaves.Select(l => l.Grad ?? Tensor.Zeros(l.Shape)).ToArray());
     }
 
     public static SpecResult Run(GraphSpec spec, (string Name, Tensor Value)[] parameters, IReadOnlyDictionary<string, Tensor> batch, int? full = null)

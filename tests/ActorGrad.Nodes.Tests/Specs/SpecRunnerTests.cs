@@ -10,10 +10,12 @@ namespace ActorGrad.Nodes.Tests.Specs;
 
 public class SpecRunnerTests
 {
-    public static TheoryData<string> Models() => new("spirals", "mixed");
+    public static TheoryData<string> Models() => new("spirals", "mixed", "random 1", "random 2", "random 3", "random 4");
 
     private static (GraphSpec Spec, LossFunction Loss, (string, Tensor)[] Parameters, Dictionary<string, Tensor> Batch) Model(string name, LossReduction reduction = LossReduction.Mean) =>
-        name == "spirals"
+        name.StartsWith("random ", StringComparison.Ordinal)
+            ? (GraphTracer.Trace(RandomGraph(int.Parse(name[7..])), RandomGraphParameters(), MixedSamples(), reduction), RandomGraph(int.Parse(name[7..])), RandomGraphParameters(), MixedBatch(24))
+            : name == "spirals"
             ? (reduction == LossReduction.Mean ? SpiralsSpec() : GraphTracer.Trace(SpiralsMlp.PerExampleLoss, SpiralsParameters(),
                 [new DataSample("x", SpiralsBatch(2)["x"]), new DataSample("y", SpiralsBatch(2)["y"])], reduction),
                 SpiralsMlp.PerExampleLoss, SpiralsParameters(), SpiralsBatch())
@@ -34,6 +36,7 @@ public class SpecRunnerTests
             {
                 Assert.Equal(Bits(direct.Gradients[i]), Bits(run.Gradients[i]));
                 Assert.Contains(direct.Gradients[i].ToArray(), g => g != 0f); // every parameter takes part
+                Assert.All(direct.Gradients[i].ToArray(), g => Assert.True(float.IsFinite(g)));
             }
         }
     }

@@ -123,6 +123,23 @@ public class TracingTests
     }
 
     [Fact]
+    public void NoGradInsideTheLossFailsLoudly()
+    {
+        var message = TraceFails(m =>
+        {
+            using (m.Session.NoGrad()) return m["x"].MatMul(m["w"]).Sum(1);
+        });
+        Assert.Contains("op 'matmul' on data input 'x' runs inside NoGrad()", message);
+        // Constants alone may be computed under NoGrad: nothing traced is involved.
+        Trace(m =>
+        {
+            Var two;
+            using (m.Session.NoGrad()) two = m.Session.Scalar(1f) + 1f;
+            return (m["x"].MatMul(m["w"]) * two).Sum(1);
+        });
+    }
+
+    [Fact]
     public void DropoutFailsLoudly()
     {
         var message = TraceFails(m => Var.Dropout(m["x"].MatMul(m["w"]), 0.5f).Sum(1));
