@@ -43,7 +43,7 @@ public static class SpecRunner
         var leaves = new Var[spec.Parameters.Length];
         for (var i = 0; i < leaves.Length; i++) leaves[i] = session.Tensor(parameters[spec.Parameters[i].Name]).RequiresGrad();
         var data = spec.DataInputs.Select(d => session.Tensor(batch[d.Name])).ToArray();
-        var constants = spec.Constants.Select(c => session.Tensor(Tensor.From(c))).ToArray();
+        var constants = spec.Constants.Select(c => Var.Constant(session, Tensor.From(c))).ToArray(); // From copies: the spec keeps its own
         var nodes = new Var[spec.Nodes.Length];
         for (var i = 0; i < nodes.Length; i++)
         {
