@@ -33,12 +33,16 @@ public sealed partial class Session : IDisposable, IAsyncDisposable
                 // Node actors start and stop on the recording thread; so does their guardian's bookkeeping.
                 GuardianDispatcher = Dispatchers.CallingThread,
             });
-        Random = new Random(Options.Seed);
+        _random = new Random(Options.Seed);
     }
 
     public SessionOptions Options { get; }
     public ActorSystem System { get; }
-    public Random Random { get; }
+    private readonly Random _random;
+    /// <summary>The session's seeded random numbers; tracing refuses them (a spec would freeze the draws).</summary>
+    public Random Random => Tracer is null ? _random : throw Tracing.TraceRecorder.RandomnessNotTraced();
+    /// <summary>Set while a loss function is traced into a graph spec (Tracing/GraphTracer).</summary>
+    internal Tracing.TraceRecorder? Tracer { get; set; }
     public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
 
     /// <summary>Whether ops on Vars that require gradients are recorded (off inside <see cref="NoGrad"/>).</summary>
@@ -83,6 +87,7 @@ public sealed partial class Session : IDisposable, IAsyncDisposable
     /// <summary>Records <paramref name="op"/> on <paramref name="inputs"/>: a node actor when a gradient may flow, else an eager constant.</summary>
     internal Var Apply(OpDefinition op, OpAttributes attributes, params ReadOnlySpan<Var> inputs)
     {
+        if (Tracer is { IsCapturing: false } tracer) return tracer.Apply(this, op, attributes, inputs);
         ThrowIfDisposed();
         DrainReleased();
         // The shape rule only reads the outer array: one per arity is reused by the recording thread.

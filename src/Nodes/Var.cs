@@ -157,6 +157,7 @@ public sealed partial class Var
     internal Tensor ReadValue()
     {
         Session.ThrowIfDisposed();
+        Session.Tracer?.OnValueRead(this);
         if (_constant is not null) return _constant;
         var slot = Node!.Slot;
         if (slot.Value is { } ready) return ready;
@@ -169,6 +170,7 @@ public sealed partial class Var
     public async Task<Tensor> ValueAsync()
     {
         Session.ThrowIfDisposed();
+        Session.Tracer?.OnValueRead(this);
         if (_constant is not null) return _constant.Clone();
         if (Node!.Slot.Value is { } ready) return ready.Clone();
         var reply = await Node.Actor.Ask<ValueReply>(Signals.ValueRequest, Session.Options.Timeout).ConfigureAwait(false);

@@ -49,6 +49,9 @@ public static class WireManifests
         Row("sgd", (ref MessagePackWriter w, SgdStep m, MessagePackSerializerOptions _) => { w.WriteArrayHeader(1); w.Write(m.LearningRate); },
             (ref MessagePackReader r, MessagePackSerializerOptions _) => { Fields(ref r, 1, "sgd"); return new SgdStep(r.ReadSingle()); }),
         Empty("free", () => new HandleReleased()),
+
+        // ---- models as data ----
+        Row<Specs.GraphSpec>("spec", Specs.GraphSpecFormatter.Write, Specs.GraphSpecFormatter.Read),
     ];
 
     private static readonly FrozenDictionary<string, WireEntry> ByManifest = Entries.ToFrozenDictionary(e => e.Manifest, StringComparer.Ordinal);

@@ -1,9 +1,9 @@
 using ActorGrad.Engine.Tensors;
 
-namespace ActorGrad.Cli;
+namespace ActorGrad.Nodes.Models;
 
 /// <summary>The classic spiral dataset: <c>classes</c> arms of points with a little noise, generated from a seed.</summary>
-internal static class Spirals
+public static class Spirals
 {
     public static (Tensor Inputs, int[] Labels) Generate(int pointsPerClass, int classes, int seed)
     {
@@ -23,4 +23,7 @@ internal static class Spirals
         }
         return (inputs, labels);
     }
+
+    /// <summary>The labels as one-hot rows [n, classes]: the form a graph spec takes them in (data inputs are float tensors).</summary>
+    public static Tensor OneHot(int[] labels, int classes) => TensorOps.OneHot(labels, classes);
 }

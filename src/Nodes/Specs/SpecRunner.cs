@@ -1,0 +1,73 @@
+using System.Collections.Immutable;
+using ActorGrad.Engine.Tensors;
+using ActorGrad.Nodes.Ops;
+using ActorGrad.Protocol.Specs;
+
+namespace ActorGrad.Nodes.Specs;
+
+/// <summary>The loss of a run and the gradient of every parameter, in the spec's parameter order.</summary>
+public sealed record SpecResult(GraphSpec Spec, float Loss, ImmutableArray<Tensor> Gradients)
+{
+    /// <summary>The gradient of the parameter named <paramref name="name"/>.</summary>
+    public Tensor Gradient(string name)
+    {
+        for (var i = 0; i < Spec.Parameters.Length; i++)
+            if (Spec.Parameters[i].Name == name) return Gradients[i];
+        throw new KeyNotFoundException($"The spec has no parameter named '{name}'.");
+    }
+}
+
+/// <summary>
+/// Runs a graph spec in a session: parameters become leaves, data inputs and constants constants, every node an
+/// ordinary recorded op (a node actor), then Backward. Given a shard of a batch and the full batch's size B, it
+/// returns the shard's share: with <see cref="LossReduction.Mean"/> the loss node (the shard's sum of per-example
+/// losses) is divided by B, exactly as <c>perExample.Sum() / B</c> written with Vars, so the shares of the shards
+/// add up to the batch's loss and gradients (GraphSpec's batch rule).
+/// </summary>
+public static class SpecRunner
+{
+    /// <summary>
+    /// Checks the spec and the values (<see cref="SpecValidator"/>, throwing <see cref="SpecRejectedException"/>),
+    /// builds its graph on <paramref name="parameters"/> and <paramref name="batch"/>, and backpropagates.
+    /// <paramref name="fullBatchSize"/> is B when <paramref name="batch"/> is a shard; by default the batch is whole.
+    /// </summary>
+    public static SpecResult Run(Session session, GraphSpec spec, IReadOnlyDictionary<string, Tensor> parameters,
+        IReadOnlyDictionary<string, Tensor> batch, int? fullBatchSize = null, bool checkFinite = false)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        var examples = SpecValidator.Check(spec, parameters, batch, checkFinite);
+        var total = fullBatchSize ?? examples;
+        if (total < examples)
+            throw new ArgumentOutOfRangeException(nameof(fullBatchSize), $"The full batch has {total} examples, fewer than this shard's {examples}.");
+
+        var leaves = new Var[spec.Parameters.Length];
+        for (var i = 0; i < leaves.Length; i++) leaves[i] = session.Tensor(parameters[spec.Parameters[i].Name]).RequiresGrad();
+        var data = spec.DataInputs.Select(d => session.Tensor(batch[d.Name])).ToArray();
+        var constants = spec.Constants.Select(c => Var.Constant(session, Tensor.From(c))).ToArray(); // From copies: the spec keeps its own
+        var nodes = new Var[spec.Nodes.Length];
+        for (var i = 0; i < nodes.Length; i++)
+        {
+            var node = spec.Nodes[i];
+            OpCatalog.TryGet(node.Op, out var op);
+            var inputs = new Var[node.Inputs.Length];
+            for (var k = 0; k < inputs.Length; k++)
+            {
+                var input = node.Inputs[k];
+                inputs[k] = input.Kind switch
+                {
+                    SpecInputKind.Parameter => leaves[input.Index],
+                    SpecInputKind.Data => data[input.Index],
+                    SpecInputKind.Constant => constants[input.Index],
+                    _ => nodes[input.Index],
+                };
+            }
+            nodes[i] = session.Apply(op, SpecConversions.ToOp(node.Attributes), inputs);
+        }
+
+        var loss = nodes[spec.LossNode];
+        if (spec.Reduction == LossReduction.Mean) loss /= total;
+        if (loss.RequiresGradient) loss.Backward();
+        var gradients = leaves.Select(p => p.Grad ?? Tensor.Zeros(p.Shape)).ToImmutableArray();
+        return new SpecResult(spec, loss.Item(), gradients);
+    }
+}

@@ -1,0 +1,107 @@
+using ActorGrad.Engine.Tensors;
+using ActorGrad.Nodes.Models;
+using ActorGrad.Nodes.Specs;
+using ActorGrad.Nodes.Tracing;
+using ActorGrad.Protocol.Serialization;
+using ActorGrad.Protocol.Specs;
+using static ActorGrad.Nodes.Tests.Specs.SpecFixtures;
+
+namespace ActorGrad.Nodes.Tests.Specs;
+
+public class SpecRunnerTests
+{
+    public static TheoryData<string> Models() => new("spirals", "mixed", "random 1", "random 2", "random 3", "random 4");
+
+    private static (GraphSpec Spec, LossFunction Loss, (string, Tensor)[] Parameters, Dictionary<string, Tensor> Batch) Model(string name, LossReduction reduction = LossReduction.Mean) =>
+        name.StartsWith("random ", StringComparison.Ordinal)
+            ? (GraphTracer.Trace(RandomGraph(int.Parse(name[7..])), RandomGraphParameters(), MixedSamples(), reduction), RandomGraph(int.Parse(name[7..])), RandomGraphParameters(), MixedBatch(24))
+            : name == "spirals"
+            ? (reduction == LossReduction.Mean ? SpiralsSpec() : GraphTracer.Trace(SpiralsMlp.PerExampleLoss, SpiralsParameters(),
+                [new DataSample("x", SpiralsBatch(2)["x"]), new DataSample("y", SpiralsBatch(2)["y"])], reduction),
+                SpiralsMlp.PerExampleLoss, SpiralsParameters(), SpiralsBatch())
+            : (GraphTracer.Trace(MixedLoss, MixedParameters(), MixedSamples(), reduction), MixedLoss, MixedParameters(), MixedBatch(24));
+
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void TheRunnersGradientIsBitwiseTheDirectGradient(string name)
+    {
+        foreach (var reduction in new[] { LossReduction.Mean, LossReduction.Sum })
+        {
+            var (spec, loss, parameters, batch) = Model(name, reduction);
+            var examples = batch.First().Value.Shape[spec.DataInputs[0].BatchAxis];
+            var direct = Direct(loss, parameters, batch, reduction, examples);
+            var run = Run(spec, parameters, batch);
+            Assert.Equal(BitConverter.SingleToInt32Bits(direct.Loss), BitConverter.SingleToInt32Bits(run.Loss));
+            for (var i = 0; i < parameters.Length; i++)
+            {
+                Assert.Equal(Bits(direct.Gradients[i]), Bits(run.Gradients[i]));
+                Assert.Contains(direct.Gradients[i].ToArray(), g => g != 0f); // every parameter takes part
+                Assert.All(direct.Gradients[i].ToArray(), g => Assert.True(float.IsFinite(g)));
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void TheShardsGradientsAddUpToTheWholeBatchs(string name)
+    {
+        var (spec, _, parameters, batch) = Model(name);
+        var examples = batch.First().Value.Shape[spec.DataInputs[0].BatchAxis];
+        var whole = Run(spec, parameters, batch);
+        foreach (var count in new[] { 1, 2, 3, 8 })
+        {
+            var shards = BatchShards.Split(spec, batch, count);
+            Assert.Equal(examples, shards.Sum(s => s[spec.DataInputs[0].Name].Shape[spec.DataInputs[0].BatchAxis]));
+            var results = shards.Select(s => Run(spec, parameters, s, full: examples)).ToArray();
+            // In shard order, as the owners add them.
+            var loss = results.Aggregate(0f, (sum, r) => sum + r.Loss);
+            Assert.True(Math.Abs(loss - whole.Loss) <= 1e-5 * Math.Abs(whole.Loss), $"{count} shards: loss {loss} against {whole.Loss}");
+            for (var p = 0; p < parameters.Length; p++)
+            {
+                var sum = results.Skip(1).Aggregate(results[0].Gradients[p].Clone(), (acc, r) => TensorOps.Add(acc, r.Gradients[p]));
+                var relative = Relative(sum, whole.Gradients[p]);
+                Assert.True(relative <= 1e-5, $"{count} shards, parameter '{spec.Parameters[p].Name}': relative difference {relative:E2}");
+            }
+        }
+    }
+
+    [Fact]
+    public void AShardsShareIsItsSumOverTheFullBatchSize()
+    {
+        // The 1/B of the mean comes from the full batch, not from the shard: a shard of 3 out of 12 weighs a quarter.
+        var (spec, _, parameters, batch) = Model("mixed");
+        var shard = BatchShards.Split(spec, batch, 8)[0];
+        var alone = Run(spec, parameters, shard);
+        var share = Run(spec, parameters, shard, full: 24);
+        Assert.Equal(alone.Loss * 3 / 24, share.Loss, 6);
+        Assert.True(Relative(TensorOps.Mul(alone.Gradients[0], 3f / 24), share.Gradients[0]) <= 1e-6);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Run(spec, parameters, shard, full: 2));
+    }
+
+    [Fact]
+    public void ASpecRunsTheSameAfterTheWireAndTwice()
+    {
+        var (spec, _, parameters, batch) = Model("mixed");
+        var decoded = (GraphSpec)WireCodec.Decode(WireCodec.Encode(spec), "spec");
+        var before = Run(spec, parameters, batch);
+        var first = Run(decoded, parameters, batch);
+        var second = Run(decoded, parameters, batch);
+        foreach (var run in new[] { first, second })
+        {
+            Assert.Equal(before.Loss, run.Loss);
+            for (var i = 0; i < parameters.Length; i++) Assert.Equal(Bits(before.Gradients[i]), Bits(run.Gradients[i]));
+        }
+    }
+
+    [Fact]
+    public void GradientsAreNamedAndZeroForAnUnusedParameter()
+    {
+        (string, Tensor)[] parameters = [("w", Tensor.RandomNormal(1, 2)), ("unused", Tensor.Ones(3))];
+        var spec = GraphTracer.Trace(m => (m["x"] * m["w"]).Sum(1), parameters, [new DataSample("x", Tensor.RandomNormal(2, 4, 2))]);
+        var batch = new Dictionary<string, Tensor> { ["x"] = Tensor.RandomNormal(3, 5, 2) };
+        var result = Run(spec, parameters, batch);
+        Assert.Equal(new float[3], result.Gradient("unused").ToArray());
+        Assert.Equal(TensorOps.Sum(batch["x"], [0], false).ToArray().Select(v => v / 5), result.Gradient("w").ToArray(), (a, b) => Math.Abs(a - b) < 1e-6);
+        Assert.Throws<KeyNotFoundException>(() => result.Gradient("nosuch"));
+    }
+}
