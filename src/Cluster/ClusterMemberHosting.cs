@@ -83,6 +83,9 @@ public static class ClusterMemberHosting
         // The host drives shutdown (SIGTERM -> host stop -> CoordinatedShutdown, leaving the cluster);
         // Akka's own signal hook would race it and end the process before the member has left.
         hocon.AppendLine("akka.coordinated-shutdown.run-by-clr-shutdown-hook = off");
+        // .NET's ReuseAddress is SO_REUSEPORT on Linux: a second member could bind the same port and take
+        // half of the connections. A port in use must fail the start instead.
+        hocon.AppendLine("akka.remote.dot-netty.tcp.tcp-reuse-addr = off");
         void Set(string path, TimeSpan? value)
         {
             if (value is { } t) hocon.AppendLine($"{path} = {(long)Math.Ceiling(t.TotalMilliseconds)}ms");
