@@ -1,0 +1,44 @@
+using System.Globalization;
+
+namespace ActorGrad.Cluster.Tests;
+
+/// <summary>Fast clocks for tests; every duration here is an upper bound, never a sleep.</summary>
+internal static class ClusterTestSettings
+{
+    /// <summary>CI runs everything on 2 cores and sets ACTORGRAD_TEST_TIME_FACTOR=3.</summary>
+    public static readonly double TimeFactor =
+        double.TryParse(Environment.GetEnvironmentVariable("ACTORGRAD_TEST_TIME_FACTOR"), NumberStyles.Float, CultureInfo.InvariantCulture, out var f) && f > 0 ? f : 1;
+
+    public static TimeSpan Dilated(TimeSpan t) => t * TimeFactor;
+
+    /// <summary>Upper bound for anything cluster-shaped to happen on a loaded 2-core machine.</summary>
+    public static readonly TimeSpan Bound = Dilated(TimeSpan.FromSeconds(20));
+
+    /// <summary>
+    /// The clocks every member of a test cluster runs with (the node processes get them through
+    /// ACTORGRAD_Node__..., as an operator would). The heartbeat pause is patient: four or five
+    /// processes JIT-compiling on 2 cores pause each other.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, TimeSpan> FastClocks = new Dictionary<string, TimeSpan>
+    {
+        [nameof(ClusterMemberOptions.HeartbeatInterval)] = TimeSpan.FromMilliseconds(200),
+        [nameof(ClusterMemberOptions.AcceptableHeartbeatPause)] = TimeSpan.FromSeconds(3),
+        [nameof(ClusterMemberOptions.StableAfter)] = TimeSpan.FromSeconds(2),
+        [nameof(ClusterMemberOptions.GossipInterval)] = TimeSpan.FromMilliseconds(200),
+        [nameof(ClusterMemberOptions.LeaderActionsInterval)] = TimeSpan.FromMilliseconds(200),
+        [nameof(ClusterMemberOptions.UnreachableNodesReaperInterval)] = TimeSpan.FromMilliseconds(200),
+    };
+
+    /// <summary>Options for an in-test member with the same clocks as the node processes.</summary>
+    public static ClusterMemberOptions FastOptions(int port, params string[] seeds) => new()
+    {
+        Port = port,
+        Seeds = [.. seeds],
+        HeartbeatInterval = FastClocks[nameof(ClusterMemberOptions.HeartbeatInterval)],
+        AcceptableHeartbeatPause = FastClocks[nameof(ClusterMemberOptions.AcceptableHeartbeatPause)],
+        StableAfter = FastClocks[nameof(ClusterMemberOptions.StableAfter)],
+        GossipInterval = FastClocks[nameof(ClusterMemberOptions.GossipInterval)],
+        LeaderActionsInterval = FastClocks[nameof(ClusterMemberOptions.LeaderActionsInterval)],
+        UnreachableNodesReaperInterval = FastClocks[nameof(ClusterMemberOptions.UnreachableNodesReaperInterval)],
+    };
+}
