@@ -114,4 +114,24 @@ public sealed class MembershipTests(ITestOutputHelper output) : ClusterTest(outp
         await a.WaitForLineAsync(l => l.Contains("Membership: MemberRemoved") && l.Contains(b.Incarnation), "a removes b");
         Assert.DoesNotContain(a.Lines, l => l.Contains("Membership: UnreachableMember") && l.Contains(b.Incarnation));
     }
+
+    [Fact]
+    public async Task A_frozen_node_downed_by_the_others_stops_with_exit_code_3_when_it_runs_again()
+    {
+        var (a, b, c, tester) = await StartThreeNodesAndTester();
+        var events = tester.SubscribeToClusterEvents();
+        bool IsC(Member m) => m.UniqueAddress.Uid == c.Uid && m.Address.ToString() == c.Address;
+
+        c.Freeze();
+        try
+        {
+            await events.FishForMessageAsync<MemberDowned>(e => IsC(e.Member), Bound);
+            await events.FishForMessageAsync<MemberRemoved>(e => IsC(e.Member), Bound);
+        }
+        finally { c.Thaw(); }
+        // Back, c learns it was downed (or quarantined for it) and stops itself.
+        Assert.Equal(3, await c.WaitForExitAsync());
+        Assert.Contains(c.Lines, l => l.Contains("This member was downed by the cluster"));
+        await tester.WaitUntilAllUp(a, b);
+    }
 }

@@ -46,6 +46,7 @@ public sealed class MessagingMeasurementTests(ITestOutputHelper output) : Cluste
     {
         public InOrderCounter(int expected, TaskCompletionSource<TimeSpan> done)
         {
+            var clock = Stopwatch.StartNew();
                 var next = 0;
             Receive<int>(i =>
             {

@@ -117,11 +117,24 @@ internal sealed partial class NodeProcess : IAsyncDisposable
     /// <summary>SIGTERM, as a service manager stops a node; waits for it to exit.</summary>
     public async Task<int> TerminateAsync()
     {
-        if (Kill(_process.Id, Sigterm) != 0) throw new InvalidOperationException($"kill(SIGTERM) failed for node {Name}: errno {Marshal.GetLastPInvokeError()}");
+        Signal(Sigterm, "SIGTERM");
         return await WaitForExitAsync();
     }
 
+    /// <summary>SIGSTOP: the process freezes (no heartbeats) without its sockets closing, as in a long GC pause or a partition.</summary>
+    public void Freeze() => Signal(Sigstop, "SIGSTOP");
+
+    /// <summary>SIGCONT: a frozen process runs again.</summary>
+    public void Thaw() => Signal(Sigcont, "SIGCONT");
+
+    private void Signal(int signal, string name)
+    {
+        if (Kill(_process.Id, signal) != 0) throw new InvalidOperationException($"kill({name}) failed for node {Name}: errno {Marshal.GetLastPInvokeError()}");
+    }
+
     private const int Sigterm = 15;
+    private const int Sigstop = 19;
+    private const int Sigcont = 18;
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int Kill(int pid, int signal);
