@@ -69,7 +69,7 @@ public sealed class MembershipTests(ITestOutputHelper output) : ClusterTest(outp
         var removed = await events.FishForMessageAsync<MemberRemoved>(e => IsC(e.Member), Bound);
         Assert.Equal(MemberStatus.Down, removed.PreviousStatus);
         await watcher.ExpectTerminatedAsync(echoC, Bound);
-        Output.WriteLine($"c unreachable after {unreachableAfter.TotalSeconds:0.0} s, downed after {downedAfter.TotalSeconds:0.0} s (heartbeat pause 3 s, stable-after 2 s)");
+        Output.WriteLine($"c unreachable after {unreachableAfter.TotalSeconds:0.0} s, downed after {downedAfter.TotalSeconds:0.0} s (heartbeat pause {FastClocks[nameof(ClusterMemberOptions.AcceptableHeartbeatPause)].TotalSeconds:0} s, stable-after 2 s)");
 
         // The surviving processes reach the same verdict on their own.
         foreach (var survivor in new[] { a, b })
