@@ -14,12 +14,22 @@ public sealed class MessagingMeasurementTests(ITestOutputHelper output) : Cluste
 {
     private const int Tells = 20_000;
     private const int Asks = 1_000;
+    private readonly string _dir = Directory.CreateTempSubdirectory("actorgrad-measure-").FullName;
 
-    [Fact]
-    public async Task Tells_arrive_in_order_across_processes_and_asks_round_trip()
+    public override async Task DisposeAsync()
     {
-        var a = await StartNode("a");
-        var tester = await StartTester(a);
+        await base.DisposeAsync();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    [Theory]
+    [InlineData("plain TCP")]
+    [InlineData("mutual TLS")]
+    public async Task Tells_arrive_in_order_across_processes_and_asks_round_trip(string transport)
+    {
+        var certificates = transport == "mutual TLS" ? new TestCertificates(_dir, "ca") : null;
+        var a = await StartNode("a", extra: certificates?.NodeArgs("a"));
+        var tester = await StartTester(a, certificates?.Tester("tester"));
         var echo = await tester.EchoOf(a);
         for (var i = 0; i < 200; i++) await echo.Ask<int>(i, Bound); // warm up both JITs and the association
 
@@ -27,7 +37,7 @@ public sealed class MessagingMeasurementTests(ITestOutputHelper output) : Cluste
         var counter = tester.System.ActorOf(Props.Create(() => new InOrderCounter(Tells, done)));
         for (var i = 0; i < Tells; i++) echo.Tell(i, counter);
         var elapsed = await done.Task.WaitAsync(Bound * 3);
-        Output.WriteLine($"Tell: {Tells} ints to the echo on another process and back in {elapsed.TotalMilliseconds:0} ms: " +
+        Output.WriteLine($"{transport}: Tell: {Tells} ints to the echo on another process and back in {elapsed.TotalMilliseconds:0} ms: " +
                          $"{Tells / elapsed.TotalSeconds:0} round trips/s ({2 * Tells / elapsed.TotalSeconds:0} remote messages/s)");
 
         var samples = new double[Asks];
@@ -38,7 +48,7 @@ public sealed class MessagingMeasurementTests(ITestOutputHelper output) : Cluste
             samples[i] = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
         }
         Array.Sort(samples);
-        Output.WriteLine($"Ask: {Asks} sequential round trips: mean {samples.Average():0} us, p50 {samples[Asks / 2]:0} us, p99 {samples[Asks * 99 / 100]:0} us");
+        Output.WriteLine($"{transport}: Ask: {Asks} sequential round trips: mean {samples.Average():0} us, p50 {samples[Asks / 2]:0} us, p99 {samples[Asks * 99 / 100]:0} us");
     }
 
     /// <summary>Counts echoed ints; fails on the first one out of order; completes with the elapsed time at the last.</summary>
