@@ -35,8 +35,8 @@ public static class ClusterMemberHosting
             // Downing is the split brain resolver's, keep-majority; never auto-down.
             SplitBrainResolver = new KeepMajorityOption(),
         });
-        // Timings Akka.Hosting has no API for (and the failure detector's, kept in one place).
-        builder.AddHocon(TimingsHocon(settings), HoconAddMode.Prepend);
+        // What Akka.Hosting has no API for: clocks (the failure detector's too, kept in one place), shutdown, port reuse.
+        builder.AddHocon(HoconBeyondHosting(settings), HoconAddMode.Prepend);
         // serialization: wire helper (the MessagePack serializer's Akka.Hosting registration goes here)
         builder.AddStartup((system, _) =>
         {
@@ -45,7 +45,7 @@ public static class ClusterMemberHosting
             system.Log.Info("Listening on {0}:{1} uid={2} as {3}; seeds: {4}",
                 self.Address.Host, self.Address.Port, self.Uid, self.Address,
                 settings.Seeds.Count == 0 ? "none (this member forms the cluster)" : string.Join(", ", settings.Seeds));
-            system.Log.Info(settings.DescribeSecurity());
+            system.Log.Info("{0}", settings.DescribeSecurity());
             // Without seeds this member forms a new cluster: it joins itself.
             if (settings.Seeds.Count == 0) cluster.Join(self.Address);
         });
@@ -77,7 +77,7 @@ public static class ClusterMemberHosting
         return remote;
     }
 
-    private static string TimingsHocon(ClusterMemberSettings s)
+    private static string HoconBeyondHosting(ClusterMemberSettings s)
     {
         var hocon = new StringBuilder();
         // The host drives shutdown (SIGTERM -> host stop -> CoordinatedShutdown, leaving the cluster);
