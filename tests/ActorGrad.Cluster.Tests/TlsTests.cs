@@ -41,6 +41,12 @@ public sealed class TlsTests(ITestOutputHelper output) : ClusterTest(output)
         Assert.DoesNotContain(a.Lines, l => l.Contains("Membership:") && l.Contains(intruder.Address));
         Assert.DoesNotContain(tester.Cluster.State.Members, m => m.Address.Port == intruder.Port);
 
+        // A member without TLS gets nowhere either: its plain TCP handshake is no TLS handshake.
+        var plain = await StartNode("plain", a);
+        await a.WaitForLineAsync(l => l.Contains("TLS handshake failed") && l.Contains("not an SSL/TLS record"), "a rejects the plain TCP member");
+        Assert.DoesNotContain(plain.Lines, l => l.Contains("This member is Up"));
+        Assert.DoesNotContain(tester.Cluster.State.Members, m => m.Address.Port == plain.Port);
+
         // The cluster is unharmed.
         Assert.Equal("still here", await echoB.Ask<string>("still here", Bound));
         await tester.WaitUntilAllUp(a, b);
