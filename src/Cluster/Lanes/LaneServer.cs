@@ -41,6 +41,7 @@ internal sealed class LaneServer : IAsyncDisposable
             kestrel.Limits.MaxRequestBodySize = null;
             kestrel.Limits.Http2.InitialConnectionWindowSize = WindowBytes;
             kestrel.Limits.Http2.InitialStreamWindowSize = WindowBytes;
+            if (Environment.GetEnvironmentVariable("LANE_FRAME") is { } f) kestrel.Limits.Http2.MaxFrameSize = int.Parse(f);
             kestrel.Listen(address, settings.Port, listen =>
             {
                 listen.Protocols = HttpProtocols.Http2;
