@@ -1,24 +1,23 @@
-using System.Net.Security;
-using System.Security.Cryptography.X509Certificates;
 using Akka.Actor;
 using Akka.Event;
-using Grpc.Core;
-using Grpc.Net.Client;
 
 namespace ActorGrad.Cluster.Lanes;
 
 /// <summary>
-/// This member's sending end towards one peer: a bounded queue and one writer that keeps a gRPC client stream
-/// open to the peer's lane server and writes the queued frames into it one after another, so every
-/// (sender, recipient) pair's messages arrive in the order they were sent. A broken connection is logged,
-/// the frame that was on it goes to dead letters (it may or may not have arrived: at most once, as
-/// Akka.Remote), and the writer reconnects with a growing pause; after
-/// <see cref="TensorLaneSettings.ConnectAttempts"/> failures in a row the queued frames go to dead letters too.
+/// This member's sending end towards one peer: a bounded queue and one writer that keeps a connection open to
+/// the peer's lane and writes the queued frames into it one after another, so every (sender, recipient) pair's
+/// messages arrive in the order they were sent. A broken connection is logged, the frame that was on it goes to
+/// dead letters (it may or may not have arrived: at most once, as Akka.Remote), and the writer reconnects after
+/// a growing pause; after <see cref="TensorLaneSettings.ConnectAttempts"/> failures in a row the queued frames
+/// go to dead letters too, and the next message tries again.
 /// </summary>
 internal sealed class LanePeer : IAsyncDisposable
 {
     private static readonly TimeSpan FirstPause = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan LongestPause = TimeSpan.FromSeconds(5);
+
+    /// <summary>A payload up to this size is copied behind its header and written with it (one write, one TLS record run).</summary>
+    private const int CoalesceBytes = 64 << 10;
 
     private readonly TensorLane _lane;
     private readonly TensorLaneSettings _settings;
@@ -51,25 +50,31 @@ internal sealed class LanePeer : IAsyncDisposable
             {
                 if (!await reader.WaitToReadAsync(_stop.Token).ConfigureAwait(false)) return;
                 var port = await _lane.PortOfAsync(Address, _settings.ConnectTimeout, _stop.Token).ConfigureAwait(false);
-                using var channel = OpenChannel(Address.Host!, port);
-                using var call = channel.CreateCallInvoker().AsyncClientStreamingCall(LaneMethods.Deliver, null, new CallOptions(cancellationToken: _stop.Token));
-                _log.Debug("Tensor lane: streaming to {0} (port {1}).", Address, port);
-                while (await reader.WaitToReadAsync(_stop.Token).ConfigureAwait(false))
-                    while (reader.TryRead(out inFlight))
-                    {
-                        try
+                var stream = await LaneSockets.ConnectAsync(Address.Host!, port, _settings, _stop.Token).ConfigureAwait(false);
+                await using (stream.ConfigureAwait(false))
+                {
+                    _log.Debug("Tensor lane: connected to {0} (port {1}).", Address, port);
+                    // Nothing flows back on a lane connection: a read that ends means the peer closed or vanished,
+                    // and cancels whatever write is pending instead of letting it wait on a dead socket.
+                    using var broken = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+                    var watch = WatchAsync(stream, broken);
+                    while (await reader.WaitToReadAsync(broken.Token).ConfigureAwait(false))
+                        while (reader.TryRead(out inFlight))
                         {
-                            await call.RequestStream.WriteAsync(inFlight.Frame, _stop.Token).ConfigureAwait(false);
+                            try
+                            {
+                                await WriteAsync(stream, inFlight.Frame, broken.Token).ConfigureAwait(false);
+                            }
+                            finally
+                            {
+                                Queue.Sent(inFlight);
+                            }
+                            inFlight = null;
+                            failures = 0;
                         }
-                        finally
-                        {
-                            Queue.Sent(inFlight);
-                        }
-                        inFlight = null;
-                        failures = 0;
-                    }
-                await call.RequestStream.CompleteAsync().ConfigureAwait(false);
-                await call.ResponseAsync.ConfigureAwait(false);
+                    broken.Cancel();
+                    await watch.ConfigureAwait(false);
+                }
                 return;
             }
             catch (Exception) when (_stop.IsCancellationRequested)
@@ -77,14 +82,19 @@ internal sealed class LanePeer : IAsyncDisposable
                 if (inFlight is not null) _lane.DeadLetter(inFlight, "the lane stopped while it was being sent");
                 return;
             }
+            catch (OperationCanceledException) when (inFlight is null)
+            {
+                // Closed while idle (the peer stopped, or restarts): reconnect when there is something to send.
+                _log.Info("Tensor lane: {0} closed the connection; the next message reconnects.", Address);
+            }
             catch (Exception e)
             {
                 failures++;
-                var reason = e is RpcException r ? $"{r.StatusCode}: {r.Status.Detail}" : e.Message;
+                var reason = e is OperationCanceledException ? "the peer closed the connection" : e.Message;
                 if (inFlight is not null) _lane.DeadLetter(inFlight, $"the connection broke while it was being sent ({reason}); it may or may not have arrived");
                 if (failures >= _settings.ConnectAttempts)
                 {
-                    _log.Error("Tensor lane: {0} failed {1} times in a row (last: {2}); the queued messages go to dead letters.", Address, failures, reason);
+                    _log.Error("Tensor lane: sending to {0} failed {1} times in a row (last: {2}); the queued messages go to dead letters.", Address, failures, reason);
                     while (reader.TryRead(out var lost))
                     {
                         Queue.Sent(lost);
@@ -94,7 +104,7 @@ internal sealed class LanePeer : IAsyncDisposable
                     continue;
                 }
                 var pause = TimeSpan.FromTicks(Math.Min(LongestPause.Ticks, FirstPause.Ticks << (failures - 1)));
-                _log.Warning("Tensor lane: the stream to {0} failed ({1}); attempt {2} of {3} in {4} ms.",
+                _log.Warning("Tensor lane: sending to {0} failed ({1}); attempt {2} of {3} in {4} ms.",
                     Address, reason, failures + 1, _settings.ConnectAttempts, (int)pause.TotalMilliseconds);
                 try { await Task.Delay(pause, _stop.Token).ConfigureAwait(false); }
                 catch (OperationCanceledException) { return; }
@@ -102,42 +112,26 @@ internal sealed class LanePeer : IAsyncDisposable
         }
     }
 
-    private GrpcChannel OpenChannel(string host, int port)
+    private static async Task WriteAsync(Stream stream, LaneFrame frame, CancellationToken cancel)
     {
-        var handler = new SocketsHttpHandler
+        var head = LaneWire.EncodeHead(frame);
+        if (frame.Payload.Length <= CoalesceBytes)
         {
-            EnableMultipleHttp2Connections = false,
-            ConnectTimeout = _settings.ConnectTimeout,
-            PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
-            // A peer that vanished without closing the connection is noticed within 15 s even when idle.
-            KeepAlivePingDelay = TimeSpan.FromSeconds(5),
-            KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
-        };
-        var scheme = "http";
-        if (_settings.UsesTls)
-        {
-            scheme = "https";
-            var ca = _settings.CertificateAuthority!;
-            handler.SslOptions = new SslClientAuthenticationOptions
-            {
-                ClientCertificates = new X509CertificateCollection { _settings.Certificate! },
-                RemoteCertificateValidationCallback = (_, certificate, _, _) =>
-                {
-                    if (LaneCertificates.IsSignedBy(certificate as X509Certificate2, ca)) return true;
-                    _log.Error("Tensor lane: {0} presented a certificate ({1}) not signed by the cluster CA; not sending to it.",
-                        Address, certificate?.Subject ?? "none");
-                    return false;
-                },
-            };
+            var whole = new byte[head.Length + frame.Payload.Length];
+            head.CopyTo(whole, 0);
+            frame.Payload.CopyTo(whole, head.Length);
+            await stream.WriteAsync(whole, cancel).ConfigureAwait(false);
+            return;
         }
-        var uri = new UriBuilder(scheme, host, port).Uri;
-        return GrpcChannel.ForAddress(uri, new GrpcChannelOptions
-        {
-            HttpHandler = handler,
-            DisposeHttpClient = true,
-            MaxSendMessageSize = _settings.MaxMessageBytes,
-            MaxReceiveMessageSize = 1 << 10,
-        });
+        await stream.WriteAsync(head, cancel).ConfigureAwait(false);
+        await stream.WriteAsync(frame.Payload, cancel).ConfigureAwait(false);
+    }
+
+    private static async Task WatchAsync(Stream stream, CancellationTokenSource broken)
+    {
+        try { await stream.ReadAsync(new byte[1], broken.Token).ConfigureAwait(false); }
+        catch (Exception) { /* closed, reset or cancelled: all mean the same here */ }
+        broken.Cancel();
     }
 
     /// <summary>Stops the writer; what is still queued goes to dead letters.</summary>
@@ -147,6 +141,5 @@ internal sealed class LanePeer : IAsyncDisposable
         _stop.Cancel();
         try { await _writer.ConfigureAwait(false); }
         catch (Exception e) { _log.Warning("Tensor lane: the writer to {0} ended with {1}", Address, e.Message); }
-        _stop.Dispose();
     }
 }

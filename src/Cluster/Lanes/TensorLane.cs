@@ -9,8 +9,8 @@ namespace ActorGrad.Cluster.Lanes;
 /// The tensor data path beside Akka.Remote, one per member (an Akka extension: <c>TensorLane.Get(system)</c>).
 /// Akka.Remote keeps membership, heartbeats, routing and small messages; large messages (tensors, gradients)
 /// go through <see cref="Tell"/> instead of <c>IActorRef.Tell</c>: serialized with Akka's serialization, carried
-/// with their recipient and sender paths over a gRPC stream per peer on its own connection (mutual TLS with the
-/// cluster CA), and Told to the recipient on the receiving member with the resolved sender. Heartbeats never
+/// with their recipient and sender paths over one connection per peer of its own (mutual TLS with the cluster
+/// CA; see <see cref="LaneWire"/> for the bytes and BENCHMARKS.md for why not gRPC), and Told to the recipient on the receiving member with the resolved sender. Heartbeats never
 /// queue behind a tensor, because they are not on this connection.
 /// </summary>
 public sealed class TensorLane : IExtension
@@ -18,7 +18,7 @@ public sealed class TensorLane : IExtension
     private readonly ExtendedActorSystem _system;
     private readonly TensorLaneSettings _settings;
     private readonly ILoggingAdapter _log;
-    private readonly LaneServer _server;
+    private readonly LaneListener _listener;
     private readonly ConcurrentDictionary<Address, LanePeer> _peers = new();
     private readonly ConcurrentDictionary<Address, int> _ports = new();
     private readonly IActorRef _endpoint;
@@ -36,22 +36,21 @@ public sealed class TensorLane : IExtension
         SelfAddress = system.Provider.DefaultAddress;
         var host = _settings.Hostname ?? SelfAddress.Host
             ?? throw new ConfigurationException("TensorLane: the actor system has no remote address; the lane runs beside Akka.Remote.");
-        var service = new LaneService(new LaneDelivery(system, _log), _log);
-        _server = LaneServer.StartAsync(LaneServer.Resolve(host), _settings, service, _log).GetAwaiter().GetResult();
-        _endpoint = system.SystemActorOf(LaneEndpointActor.Props(this, _server.Port), LaneEndpointActor.Name);
+        _listener = new LaneListener(LaneSockets.Resolve(host), _settings, new LaneDelivery(system, _log), _log);
+        _endpoint = system.SystemActorOf(LaneEndpointActor.Props(this, _listener.Port), LaneEndpointActor.Name);
         CoordinatedShutdown.Get(system).AddTask("before-actor-system-terminate", "stop-tensor-lane", async () =>
         {
             await StopAsync().ConfigureAwait(false);
             return Akka.Done.Instance;
         });
         system.RegisterOnTermination(() => StopAsync().AsTask().Wait(TimeSpan.FromSeconds(10)));
-        _log.Info("Tensor lane: listening on {0}:{1} ({2}).", host, _server.Port, _settings.UsesTls ? "mutual TLS" : "plaintext");
+        _log.Info("Tensor lane: listening on {0}:{1} ({2}).", host, _listener.Port, _settings.UsesTls ? "mutual TLS" : "plaintext");
     }
 
     public static TensorLane Get(ActorSystem system) => system.WithExtension<TensorLane, TensorLaneProvider>();
 
     /// <summary>The port this member's lane listens on.</summary>
-    public int Port => _server.Port;
+    public int Port => _listener.Port;
 
     public Address SelfAddress { get; }
 
@@ -140,7 +139,7 @@ public sealed class TensorLane : IExtension
         foreach (var address in _peers.Keys)
             if (_peers.TryRemove(address, out var peer))
                 await peer.DisposeAsync().ConfigureAwait(false);
-        await _server.DisposeAsync().ConfigureAwait(false);
+        await _listener.DisposeAsync().ConfigureAwait(false);
     }
 }
 

@@ -35,7 +35,7 @@ public sealed record TensorLaneSettings
     /// <summary>The largest message the lane carries either way; a larger one is refused at the sender.</summary>
     public int MaxMessageBytes { get; init; } = 1 << 30;
 
-    /// <summary>How long a connection attempt, including the port query over Akka.Remote, may take.</summary>
+    /// <summary>How long a connection attempt (TCP, TLS and the lane's preface exchange), and the port query over Akka.Remote, may take.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Attempts to reach a peer before the queued messages go to dead letters (the lane keeps retrying on the next send).</summary>
