@@ -128,6 +128,26 @@ public sealed class TensorLaneTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public void TensorsOfACopyingSerializerArriveIntactThroughReusedBuffers()
+    {
+        var b = StartMember("lane", Ca, Ca.Member("member-b"), cluster: true);
+        JoinCluster(b);
+        var receiver = CreateTestProbe(b);
+        var recipient = RemoteRefOf(receiver);
+        var lane = TensorLane.Get(Sys);
+        // Same size every time, so the receiver reads each into the buffer the one before used.
+        for (var i = 0; i < 20; i++) lane.Tell(recipient, new FloatTensor(Enumerable.Repeat((float)i, 1 << 18).ToArray()));
+
+        for (var i = 0; i < 20; i++)
+        {
+            var t = receiver.ExpectMsg<FloatTensor>(Dilated(TimeSpan.FromSeconds(30)));
+            Assert.Equal(1 << 18, t.Values.Length);
+            var expected = (float)i;
+            Assert.True(t.Values.All(v => v == expected), $"Tensor {i} arrived with values of another tensor.");
+        }
+    }
+
+    [Fact]
     public void ALaneWithoutCertificatesIsRefusedUnlessPlaintextIsAskedFor()
     {
         var e = Assert.Throws<ArgumentException>(() => new TensorLaneSettings().Validate());
@@ -187,8 +207,16 @@ public sealed class TensorLaneTests : Akka.TestKit.Xunit2.TestKit
             akka.remote.dot-netty.tcp.port = 0
             akka.cluster.log-info = off
             akka.test.timefactor = {{factor.ToString(CultureInfo.InvariantCulture)}}
+            akka.actor.serializers.copying-floats = "{{typeof(CopyingFloatSerializer).AssemblyQualifiedName}}"
+            akka.actor.serialization-bindings { "{{typeof(FloatTensor).AssemblyQualifiedName}}" = copying-floats }
             """);
-        var lane = new TensorLaneSettings { Certificate = certificate, CertificateAuthority = ca.Certificate, ConnectAttempts = attempts };
+        var lane = new TensorLaneSettings
+        {
+            Certificate = certificate,
+            CertificateAuthority = ca.Certificate,
+            ConnectAttempts = attempts,
+            CopyingSerializerIds = new HashSet<int> { CopyingFloatSerializer.Id },
+        };
         return BootstrapSetup.Create().WithConfig(config).And(new TensorLaneSetup(lane));
     }
 
@@ -197,6 +225,23 @@ public sealed class TensorLaneTests : Akka.TestKit.Xunit2.TestKit
         foreach (var system in _others) Shutdown(system, verifySystemShutdown: false);
         base.AfterAll();
     }
+}
+
+/// <summary>A tensor stand-in for <see cref="CopyingFloatSerializer"/>.</summary>
+public sealed record FloatTensor(float[] Values);
+
+/// <summary>Copies float32 bytes out of its input and keeps nothing of it, as a tensor serializer that decodes into pooled storage.</summary>
+public sealed class CopyingFloatSerializer(ExtendedActorSystem system) : Akka.Serialization.Serializer(system)
+{
+    public const int Id = 7301;
+
+    public override int Identifier => Id;
+
+    public override bool IncludeManifest => false;
+
+    public override byte[] ToBinary(object obj) => MemoryMarshal.AsBytes(((FloatTensor)obj).Values.AsSpan()).ToArray();
+
+    public override object FromBinary(byte[] bytes, Type? type) => new FloatTensor(MemoryMarshal.Cast<byte, float>(bytes).ToArray());
 }
 
 /// <summary>A certificate authority made for one test run, and member certificates it signs (ECDSA P-256).</summary>

@@ -18,7 +18,7 @@ internal static class BenchMember
     public const string CaFile = "ca.cer";
     public const string PeerCertificateFile = "member-b.pfx";
 
-    public static ActorSystemSetup Setup(X509Certificate2 ca, X509Certificate2 certificate)
+    public static ActorSystemSetup Setup(X509Certificate2 ca, X509Certificate2 certificate, bool plaintextLane)
     {
         var config = ConfigurationFactory.ParseString("""
             akka.loglevel = WARNING
@@ -33,7 +33,7 @@ internal static class BenchMember
             }
             akka.cluster.log-info = off
             """);
-        var lane = Environment.GetEnvironmentVariable("LANE_PLAIN") == "1"
+        var lane = plaintextLane
             ? new TensorLaneSettings { AllowPlaintext = true }
             : new TensorLaneSettings { Certificate = certificate, CertificateAuthority = ca };
         return BootstrapSetup.Create().WithConfig(config).And(new TensorLaneSetup(lane));

@@ -9,10 +9,10 @@ using MemberStatus = Akka.Cluster.MemberStatus;
 namespace ActorGrad.Bench.ClusterBench;
 
 /// <summary>
-/// `cluster [lane|raw|akka ...]`: moving tensors between two Akka.Cluster members in two processes on
+/// `cluster [lane|lane-plaintext|raw|akka ...]`: moving tensors between two Akka.Cluster members in two processes on
 /// loopback. This process is member A, the sender; it starts member B (`cluster-peer`, the receiver) itself
-/// and always stops it at the end. Per tensor size (1 MiB, 64 MiB of float32 bytes): the tensor lane (gRPC
-/// stream, mutual TLS), a raw TCP socket pair between the same processes (the ceiling), the same over TLS, and
+/// and always stops it at the end. Per tensor size (1 MiB, 64 MiB of float32 bytes): the tensor lane (mutual
+/// TLS; and, in a second pair of processes, plaintext), a raw TCP socket pair between the same processes (the ceiling), the same over TLS, and
 /// Akka.Remote with 80 MiB frames for reference. A round of sends ends with an end marker behind them that B's
 /// sink answers with what it counted, so a round is timed until B has everything; each figure is the median of
 /// its timed rounds after a warm-up round. Unreachable events seen by either member during a figure are counted.
@@ -23,7 +23,7 @@ internal static class ClusterBenchmark
     private const int WarmupRounds = 1;
     private const int TimedRounds = 3;
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(180);
-    private static readonly string[] Figures = ["lane", "raw", "akka"];
+    private static readonly string[] Figures = ["lane", "lane-plaintext", "raw", "akka"];
 
     /// <summary>Per size: messages per round on the lane and raw TCP (256 MiB a round), and on Akka.Remote (slow: fewer).</summary>
     private static readonly Workload[] Workloads =
@@ -60,9 +60,37 @@ internal static class ClusterBenchmark
         var total = Stopwatch.StartNew();
         var ca = new BenchCa();
         var certificates = Directory.CreateTempSubdirectory("actorgrad-cluster-bench-");
-        File.WriteAllBytes(Path.Combine(certificates.FullName, BenchMember.CaFile), ca.Certificate.Export(X509ContentType.Cert));
-        File.WriteAllBytes(Path.Combine(certificates.FullName, BenchMember.PeerCertificateFile), ca.Member("member-b").Export(X509ContentType.Pkcs12));
-        var system = ActorSystem.Create(BenchMember.SystemName, BenchMember.Setup(ca.Certificate, ca.Member("member-a")));
+        try
+        {
+            File.WriteAllBytes(Path.Combine(certificates.FullName, BenchMember.CaFile), ca.Certificate.Export(X509ContentType.Cert));
+            File.WriteAllBytes(Path.Combine(certificates.FullName, BenchMember.PeerCertificateFile), ca.Member("member-b").Export(X509ContentType.Pkcs12));
+            var rows = Workloads.Select(w => new Row(w)).ToList();
+            if (figures.Intersect(["lane", "raw", "akka"]).Any())
+                await SessionAsync(ca, certificates.FullName, plaintextLane: false, figures, rows);
+            // A second pair of processes whose lanes run without TLS (the loopback / trusted-network setting).
+            if (figures.Contains("lane-plaintext"))
+                await SessionAsync(ca, certificates.FullName, plaintextLane: true, ["lane"], rows);
+            Print(rows);
+            Log($"total {total.Elapsed.TotalSeconds:F1} s");
+            return 0;
+        }
+        finally
+        {
+            certificates.Delete(recursive: true);
+        }
+    }
+
+    private sealed class Row(Workload w)
+    {
+        public Workload W { get; } = w;
+        public Figure? Lane, LanePlaintext, Raw, RawTls, Akka;
+    }
+
+    /// <summary>Starts member A here and B as a second process, runs the figures asked for, stops both.</summary>
+    private static async Task SessionAsync(BenchCa ca, string certificates, bool plaintextLane, string[] figures, List<Row> rows)
+    {
+        var watch = Stopwatch.StartNew();
+        var system = ActorSystem.Create(BenchMember.SystemName, BenchMember.Setup(ca.Certificate, ca.Member("member-a"), plaintextLane));
         PeerProcess? peer = null;
         try
         {
@@ -70,51 +98,49 @@ internal static class ClusterBenchmark
             var cluster = AkkaCluster.Get(system);
             var ownSink = system.ActorOf(Props.Create(() => new SinkActor()), "sink");
             cluster.Join(cluster.SelfAddress);
-            peer = PeerProcess.Start(cluster.SelfAddress.ToString(), certificates.FullName);
+            peer = PeerProcess.Start(cluster.SelfAddress.ToString(), certificates, plaintextLane);
             var (rawPort, rawTlsPort) = await peer.WaitReadyAsync(TimeSpan.FromSeconds(90));
             var b = await OtherUpMemberAsync(cluster);
             var sink = ((ExtendedActorSystem)system).Provider.ResolveActorRef(new RootActorPath(b) / "user" / "sink");
-            Log($"peer up after {total.Elapsed.TotalSeconds:F1} s: {b}; lane port {lane.Port}, raw TCP {rawPort}, raw TLS {rawTlsPort}");
+            Log($"peer up after {watch.Elapsed.TotalSeconds:F1} s: {b}; lane port {lane.Port} ({(plaintextLane ? "plaintext" : "mutual TLS")}), raw TCP {rawPort}, raw TLS {rawTlsPort}");
 
-            var rows = new List<(Workload W, Figure? Lane, Figure? Raw, Figure? RawTls, Figure? Akka)>();
             using var raw = new RawTcp.Client(rawPort, null);
             using var rawTls = new RawTcp.Client(rawTlsPort, ca.Certificate);
-            foreach (var w in Workloads)
+            var laneName = plaintextLane ? "lane (plaintext)" : "lane (mutual TLS)";
+            foreach (var row in rows)
             {
+                var w = row.W;
                 var message = new byte[w.Bytes];
                 Random.Shared.NextBytes(message);
-                Figure? laneFigure = null, rawFigure = null, rawTlsFigure = null;
                 if (figures.Contains("lane"))
-                    laneFigure = await MedianAsync(system, $"lane {w.Name}", w.Bytes, w.Messages, ownSink,
+                {
+                    var figure = await MedianAsync(system, $"{laneName} {w.Name}", w.Bytes, w.Messages, ownSink,
                         inbox => { for (var i = 0; i < w.Messages; i++) lane.Tell(sink, message); lane.Tell(sink, SinkActor.EndMarker, inbox); });
+                    if (plaintextLane) row.LanePlaintext = figure;
+                    else row.Lane = figure;
+                }
                 if (figures.Contains("raw"))
                 {
-                    rawFigure = Median($"raw TCP {w.Name}", w.Bytes, w.Messages, () => raw.Stream((long)w.Bytes * w.Messages, w.Bytes));
-                    rawTlsFigure = Median($"raw TLS {w.Name}", w.Bytes, w.Messages, () => rawTls.Stream((long)w.Bytes * w.Messages, w.Bytes));
+                    row.Raw = Median($"raw TCP {w.Name}", w.Bytes, w.Messages, () => raw.Stream((long)w.Bytes * w.Messages, w.Bytes));
+                    row.RawTls = Median($"raw TLS {w.Name}", w.Bytes, w.Messages, () => rawTls.Stream((long)w.Bytes * w.Messages, w.Bytes));
                 }
-                rows.Add((w, laneFigure, rawFigure, rawTlsFigure, null));
             }
             // Last: a 64 MiB message on Akka.Remote delays heartbeats enough to mark members unreachable.
             if (figures.Contains("akka"))
-                for (var i = 0; i < rows.Count; i++)
+                foreach (var row in rows)
                 {
-                    var w = rows[i].W;
+                    var w = row.W;
                     var message = new byte[w.Bytes];
                     Random.Shared.NextBytes(message);
-                    var akka = await MedianAsync(system, $"Akka.Remote {w.Name}", w.Bytes, w.AkkaMessages, ownSink,
+                    row.Akka = await MedianAsync(system, $"Akka.Remote {w.Name}", w.Bytes, w.AkkaMessages, ownSink,
                         inbox => { for (var n = 0; n < w.AkkaMessages; n++) sink.Tell(message); sink.Tell(SinkActor.EndMarker, inbox); },
                         timed: 1);
-                    rows[i] = rows[i] with { Akka = akka };
                 }
-            Print(rows);
-            Log($"total {total.Elapsed.TotalSeconds:F1} s");
-            return 0;
         }
         finally
         {
             peer?.Dispose();
             await system.Terminate().WaitAsync(TimeSpan.FromSeconds(15)).ContinueWith(_ => { });
-            certificates.Delete(recursive: true);
         }
     }
 
@@ -164,13 +190,13 @@ internal static class ClusterBenchmark
         return times[times.Count / 2];
     }
 
-    private static void Print(List<(Workload W, Figure? Lane, Figure? Raw, Figure? RawTls, Figure? Akka)> rows)
+    private static void Print(List<Row> rows)
     {
-        Console.WriteLine("| tensor | messages a round (lane, raw / Akka.Remote) | lane, mutual TLS | raw TCP | raw TLS | Akka.Remote, 80 MiB frames | lane / raw TCP | lane / raw TLS | unreachable events A+B during lane | during Akka.Remote |");
-        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-        foreach (var (w, lane, raw, rawTls, akka) in rows)
+        Console.WriteLine("| tensor | messages a round (lane, raw / Akka.Remote) | lane, mutual TLS | lane, plaintext | raw TCP | raw TLS | Akka.Remote, 80 MiB frames | TLS lane / raw TCP | TLS lane / raw TLS | plaintext lane / raw TCP | unreachable events A+B: lane | Akka.Remote |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var r in rows)
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {w.Name} | {w.Messages} / {w.AkkaMessages} | {Mbps(lane)} | {Mbps(raw)} | {Mbps(rawTls)} | {Mbps(akka)} | {Ratio(lane, raw)} | {Ratio(lane, rawTls)} | {Events(lane)} | {Events(akka)} |"));
+                $"| {r.W.Name} | {r.W.Messages} / {r.W.AkkaMessages} | {Mbps(r.Lane)} | {Mbps(r.LanePlaintext)} | {Mbps(r.Raw)} | {Mbps(r.RawTls)} | {Mbps(r.Akka)} | {Ratio(r.Lane, r.Raw)} | {Ratio(r.Lane, r.RawTls)} | {Ratio(r.LanePlaintext, r.Raw)} | {Events(r.Lane, r.LanePlaintext)} | {Events(r.Akka)} |"));
         Console.WriteLine("(MB/s of payload, MB = 10^6 bytes)");
     }
 
@@ -178,7 +204,11 @@ internal static class ClusterBenchmark
 
     private static string Ratio(Figure? a, Figure? b) => a is null || b is null ? "-" : (a.MBps / b.MBps).ToString("F2", CultureInfo.InvariantCulture);
 
-    private static string Events(Figure? f) => f is null ? "-" : $"{f.UnreachableA}+{f.UnreachableB}";
+    private static string Events(params Figure?[] figures)
+    {
+        var seen = figures.OfType<Figure>().ToList();
+        return seen.Count == 0 ? "-" : $"{seen.Sum(f => f.UnreachableA)}+{seen.Sum(f => f.UnreachableB)}";
+    }
 
     private static async Task<Address> OtherUpMemberAsync(AkkaCluster cluster)
     {

@@ -34,7 +34,7 @@ internal sealed class SinkActor : ReceiveActor
 }
 
 /// <summary>
-/// The second process of the cluster benchmark (`cluster-peer --seed ADDRESS --certs DIR`, started by
+/// The second process of the cluster benchmark (`cluster-peer --seed ADDRESS --certs DIR --lane tls|plaintext`, started by
 /// `cluster`): joins the benchmark's member, hosts /user/sink, the tensor lane and the raw TCP and TLS
 /// receivers, prints "READY &lt;raw port&gt; &lt;raw TLS port&gt;" once it is Up, and exits on "quit" or at the end
 /// of its stdin (so it never outlives the benchmark), or after a watchdog's few minutes at the latest.
@@ -47,18 +47,20 @@ internal static class ClusterPeer
     public static int Run(string[] args)
     {
         string? seed = null, certs = null;
+        var plaintextLane = false;
         for (var i = 0; i + 1 < args.Length; i += 2)
             switch (args[i])
             {
                 case "--seed": seed = args[i + 1]; break;
                 case "--certs": certs = args[i + 1]; break;
+                case "--lane" when args[i + 1] is "tls" or "plaintext": plaintextLane = args[i + 1] == "plaintext"; break;
                 default: throw new ArgumentException($"cluster-peer: unknown argument '{args[i]}'.");
             }
         if (seed is null || certs is null) throw new ArgumentException("cluster-peer needs --seed ADDRESS and --certs DIR.");
 
         var ca = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(certs, BenchMember.CaFile));
         var certificate = X509CertificateLoader.LoadPkcs12FromFile(Path.Combine(certs, BenchMember.PeerCertificateFile), null);
-        var system = ActorSystem.Create(BenchMember.SystemName, BenchMember.Setup(ca, certificate));
+        var system = ActorSystem.Create(BenchMember.SystemName, BenchMember.Setup(ca, certificate, plaintextLane));
         try
         {
             system.ActorOf(Props.Create(() => new SinkActor()), "sink");

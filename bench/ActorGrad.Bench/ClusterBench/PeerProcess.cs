@@ -26,7 +26,7 @@ internal sealed class PeerProcess : IDisposable
 
     public int Id => _process.Id;
 
-    public static PeerProcess Start(string seed, string certificatesDirectory)
+    public static PeerProcess Start(string seed, string certificatesDirectory, bool plaintextLane)
     {
         var dll = typeof(Program).Assembly.Location;
         var info = new ProcessStartInfo
@@ -37,7 +37,8 @@ internal sealed class PeerProcess : IDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var a in new[] { dll, "cluster-peer", "--seed", seed, "--certs", certificatesDirectory }) info.ArgumentList.Add(a);
+        foreach (var a in new[] { dll, "cluster-peer", "--seed", seed, "--certs", certificatesDirectory, "--lane", plaintextLane ? "plaintext" : "tls" })
+            info.ArgumentList.Add(a);
         // A diagnostic port (dotnet-trace launching us) is ours: inherited, it would suspend the peer at startup.
         info.Environment.Remove("DOTNET_DiagnosticPorts");
         var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {info.FileName} {dll} cluster-peer.");

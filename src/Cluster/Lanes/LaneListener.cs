@@ -108,6 +108,7 @@ internal sealed class LaneListener : IAsyncDisposable
     {
         var prefix = new byte[LaneWire.PrefixBytes];
         var header = new byte[256];
+        var buffers = new PayloadBuffers();
         while (true)
         {
             var got = await stream.ReadAtLeastAsync(prefix, prefix.Length, throwOnEndOfStream: false, _stop.Token).ConfigureAwait(false);
@@ -118,9 +119,12 @@ internal sealed class LaneListener : IAsyncDisposable
             await stream.ReadExactlyAsync(header.AsMemory(0, headerBytes), _stop.Token).ConfigureAwait(false);
             var (serializerId, recipient, sender, manifest) = LaneWire.DecodeHeader(header.AsSpan(0, headerBytes));
             // Uninitialized: every byte is read into it next, and zeroing 64 MiB is not free.
-            var payload = GC.AllocateUninitializedArray<byte>(payloadBytes);
+            var reusable = _settings.CopyingSerializerIds.Contains(serializerId);
+            var payload = reusable ? buffers.Rent(payloadBytes) : GC.AllocateUninitializedArray<byte>(payloadBytes);
             await stream.ReadExactlyAsync(payload, _stop.Token).ConfigureAwait(false);
             _delivery.Deliver(new LaneFrame(recipient, sender, serializerId, manifest, payload), peer);
+            // Deliver has deserialized the message; a copying serializer kept nothing of the array.
+            if (reusable) buffers.Return(payload);
         }
     }
 

@@ -35,6 +35,15 @@ public sealed record TensorLaneSettings
     /// <summary>The largest message the lane carries either way; a larger one is refused at the sender.</summary>
     public int MaxMessageBytes { get; init; } = 1 << 30;
 
+    /// <summary>
+    /// Serializers (by Akka serializer id) whose FromBinary copies what it needs out of the bytes and keeps neither
+    /// the array nor a slice of it, as a tensor serializer that decodes into pooled tensor storage does. Their
+    /// payloads are read into arrays the receiving lane reuses (per connection, by length: a model's gradients have
+    /// the same sizes every step) instead of a fresh array per message, which on a 1 MiB tensor costs as much as
+    /// the socket. Listing a serializer that keeps its input corrupts messages: list only those that copy.
+    /// </summary>
+    public IReadOnlySet<int> CopyingSerializerIds { get; init; } = new HashSet<int>();
+
     /// <summary>How long a connection attempt (TCP, TLS and the lane's preface exchange), and the port query over Akka.Remote, may take.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
