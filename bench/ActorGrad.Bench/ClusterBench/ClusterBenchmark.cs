@@ -15,13 +15,13 @@ namespace ActorGrad.Bench.ClusterBench;
 /// TLS; and, in a second pair of processes, plaintext), a raw TCP socket pair between the same processes (the ceiling), the same over TLS, and
 /// Akka.Remote with 80 MiB frames for reference. A round of sends ends with an end marker behind them that B's
 /// sink answers with what it counted, so a round is timed until B has everything; each figure is the median of
-/// its timed rounds after a warm-up round. Unreachable events seen by either member during a figure are counted.
+/// its timed rounds after a warm-up round, the kinds taking turns round by round. Unreachable events seen by either member during a figure are counted.
 /// </summary>
 internal static class ClusterBenchmark
 {
     private const int MiB = 1 << 20;
     private const int WarmupRounds = 1;
-    private const int TimedRounds = 3;
+    private const int TimedRounds = 5;
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(180);
     private static readonly string[] Figures = ["lane", "lane-plaintext", "raw", "akka"];
 
@@ -29,7 +29,7 @@ internal static class ClusterBenchmark
     private static readonly Workload[] Workloads =
     [
         new("1 MiB", MiB, 256, 64),
-        new("64 MiB", 64 * MiB, 4, 2),
+        new("64 MiB", 64 * MiB, 4, 4),
     ];
 
     private sealed record Workload(string Name, int Bytes, int Messages, int AkkaMessages);
@@ -69,7 +69,7 @@ internal static class ClusterBenchmark
                 await SessionAsync(ca, certificates.FullName, plaintextLane: false, figures, rows);
             // A second pair of processes whose lanes run without TLS (the loopback / trusted-network setting).
             if (figures.Contains("lane-plaintext"))
-                await SessionAsync(ca, certificates.FullName, plaintextLane: true, ["lane"], rows);
+                await SessionAsync(ca, certificates.FullName, plaintextLane: true, figures.Contains("raw") ? ["lane", "raw"] : ["lane"], rows);
             Print(rows);
             Log($"total {total.Elapsed.TotalSeconds:F1} s");
             return 0;
@@ -84,6 +84,9 @@ internal static class ClusterBenchmark
     {
         public Workload W { get; } = w;
         public Figure? Lane, LanePlaintext, Raw, RawTls, Akka;
+
+        /// <summary>Raw TCP measured in turns with the plaintext lane (in the second pair of processes).</summary>
+        public Figure? RawBesidePlaintext;
     }
 
     /// <summary>Starts member A here and B as a second process, runs the figures asked for, stops both.</summary>
@@ -107,22 +110,34 @@ internal static class ClusterBenchmark
             using var raw = new RawTcp.Client(rawPort, null);
             using var rawTls = new RawTcp.Client(rawTlsPort, ca.Certificate);
             var laneName = plaintextLane ? "lane (plaintext)" : "lane (mutual TLS)";
+            using var inbox = Inbox.Create(system);
             foreach (var row in rows)
             {
                 var w = row.W;
                 var message = new byte[w.Bytes];
                 Random.Shared.NextBytes(message);
+                // The kinds take turns round by round, so a burst of load from elsewhere on the machine falls on all of them.
+                var kinds = new List<(string What, Func<Task<Round>> Run)>();
+                if (figures.Contains("lane"))
+                    kinds.Add(($"{laneName} {w.Name}", () => ActorRoundAsync($"{laneName} {w.Name}", w.Bytes, w.Messages, inbox, ownSink,
+                        replyTo => { for (var i = 0; i < w.Messages; i++) lane.Tell(sink, message); lane.Tell(sink, SinkActor.EndMarker, replyTo); })));
+                if (figures.Contains("raw"))
+                {
+                    kinds.Add(($"raw TCP {w.Name}", () => Task.FromResult(new Round(raw.Stream((long)w.Bytes * w.Messages, w.Bytes), 0, 0))));
+                    kinds.Add(($"raw TLS {w.Name}", () => Task.FromResult(new Round(rawTls.Stream((long)w.Bytes * w.Messages, w.Bytes), 0, 0))));
+                }
+                var measured = await InterleavedAsync(w.Bytes, w.Messages, kinds, TimedRounds);
+                var next = 0;
                 if (figures.Contains("lane"))
                 {
-                    var figure = await MedianAsync(system, $"{laneName} {w.Name}", w.Bytes, w.Messages, ownSink,
-                        inbox => { for (var i = 0; i < w.Messages; i++) lane.Tell(sink, message); lane.Tell(sink, SinkActor.EndMarker, inbox); });
-                    if (plaintextLane) row.LanePlaintext = figure;
-                    else row.Lane = figure;
+                    if (plaintextLane) row.LanePlaintext = measured[next++];
+                    else row.Lane = measured[next++];
                 }
                 if (figures.Contains("raw"))
                 {
-                    row.Raw = Median($"raw TCP {w.Name}", w.Bytes, w.Messages, () => raw.Stream((long)w.Bytes * w.Messages, w.Bytes));
-                    row.RawTls = Median($"raw TLS {w.Name}", w.Bytes, w.Messages, () => rawTls.Stream((long)w.Bytes * w.Messages, w.Bytes));
+                    if (plaintextLane) row.RawBesidePlaintext = measured[next++];
+                    else row.Raw = measured[next++];
+                    row.RawTls ??= measured[next];
                 }
             }
             // Last: a 64 MiB message on Akka.Remote delays heartbeats enough to mark members unreachable.
@@ -132,9 +147,9 @@ internal static class ClusterBenchmark
                     var w = row.W;
                     var message = new byte[w.Bytes];
                     Random.Shared.NextBytes(message);
-                    row.Akka = await MedianAsync(system, $"Akka.Remote {w.Name}", w.Bytes, w.AkkaMessages, ownSink,
-                        inbox => { for (var n = 0; n < w.AkkaMessages; n++) sink.Tell(message); sink.Tell(SinkActor.EndMarker, inbox); },
-                        timed: 1);
+                    var what = $"Akka.Remote {w.Name}";
+                    row.Akka = (await InterleavedAsync(w.Bytes, w.AkkaMessages, [(what, () => ActorRoundAsync(what, w.Bytes, w.AkkaMessages, inbox, ownSink,
+                        replyTo => { for (var n = 0; n < w.AkkaMessages; n++) sink.Tell(message); sink.Tell(SinkActor.EndMarker, replyTo); }))], timed: 1))[0];
                 }
         }
         finally
@@ -144,43 +159,46 @@ internal static class ClusterBenchmark
         }
     }
 
-    /// <summary>
-    /// Rounds of <paramref name="send"/> (which ends with the end marker, replied to the inbox); each round's
-    /// time runs until B's sink answered. Checks B counted every message and byte.
-    /// </summary>
-    private static async Task<Figure> MedianAsync(ActorSystem system, string what, int bytes, int messages, IActorRef ownSink, Action<IActorRef> send, int timed = TimedRounds)
+    private sealed record Round(double Seconds, long UnreachableA, long UnreachableB);
+
+    /// <summary>A warm-up round of each kind, then <paramref name="timed"/> rounds of each in turn; the median per kind.</summary>
+    private static async Task<Figure[]> InterleavedAsync(int bytes, int messages, List<(string What, Func<Task<Round>> Run)> kinds, int timed)
     {
-        var times = new List<double>();
-        long unreachableA = 0, unreachableB = 0;
-        using var inbox = Inbox.Create(system);
+        var times = kinds.Select(_ => new List<double>()).ToArray();
+        var unreachableA = new long[kinds.Count];
+        var unreachableB = new long[kinds.Count];
         for (var round = 0; round < WarmupRounds + timed; round++)
-        {
-            var watch = Stopwatch.StartNew();
-            send(inbox.Receiver);
-            var reply = (string)await inbox.ReceiveAsync(Bound);
-            var seconds = watch.Elapsed.TotalSeconds;
-            var parts = reply.Split(' ').Select(p => long.Parse(p, CultureInfo.InvariantCulture)).ToArray();
-            if (parts[0] != messages || parts[1] != (long)messages * bytes)
-                throw new InvalidOperationException($"{what}: B counted {parts[0]} messages and {parts[1]} bytes of {messages} and {(long)messages * bytes}.");
-            unreachableB += parts[2];
-            unreachableA += OwnUnreachable(ownSink);
-            if (round >= WarmupRounds) times.Add(seconds);
-        }
-        return new Figure((double)bytes * messages / MedianOf(what, times) / 1e6, unreachableA, unreachableB);
+            for (var k = 0; k < kinds.Count; k++)
+            {
+                var r = await kinds[k].Run();
+                if (round < WarmupRounds) continue;
+                times[k].Add(r.Seconds);
+                unreachableA[k] += r.UnreachableA;
+                unreachableB[k] += r.UnreachableB;
+            }
+        return kinds.Select((k, i) => new Figure((double)bytes * messages / MedianOf(k.What, times[i]) / 1e6, unreachableA[i], unreachableB[i])).ToArray();
+    }
+
+    /// <summary>
+    /// One round of <paramref name="send"/> (which ends with the end marker, replied to the inbox), timed until B's
+    /// sink answered; checks B counted every message and byte, and collects both members' unreachable events.
+    /// </summary>
+    private static async Task<Round> ActorRoundAsync(string what, int bytes, int messages, Inbox inbox, IActorRef ownSink, Action<IActorRef> send)
+    {
+        var watch = Stopwatch.StartNew();
+        send(inbox.Receiver);
+        var reply = (string)await inbox.ReceiveAsync(Bound);
+        var seconds = watch.Elapsed.TotalSeconds;
+        var parts = reply.Split(' ').Select(p => long.Parse(p, CultureInfo.InvariantCulture)).ToArray();
+        if (parts[0] != messages || parts[1] != (long)messages * bytes)
+            throw new InvalidOperationException($"{what}: B counted {parts[0]} messages and {parts[1]} bytes of {messages} and {(long)messages * bytes}.");
+        return new Round(seconds, OwnUnreachable(ownSink), parts[2]);
     }
 
     private static long OwnUnreachable(IActorRef ownSink)
     {
         var reply = ownSink.Ask<string>(SinkActor.EndMarker, TimeSpan.FromSeconds(10)).GetAwaiter().GetResult();
         return long.Parse(reply.Split(' ')[2], CultureInfo.InvariantCulture);
-    }
-
-    private static Figure Median(string what, int bytes, int messages, Func<double> round)
-    {
-        for (var i = 0; i < WarmupRounds; i++) round();
-        var times = new List<double>();
-        for (var i = 0; i < TimedRounds; i++) times.Add(round());
-        return new Figure((double)bytes * messages / MedianOf(what, times) / 1e6, 0, 0);
     }
 
     private static double MedianOf(string what, List<double> times)
@@ -192,11 +210,11 @@ internal static class ClusterBenchmark
 
     private static void Print(List<Row> rows)
     {
-        Console.WriteLine("| tensor | messages a round (lane, raw / Akka.Remote) | lane, mutual TLS | lane, plaintext | raw TCP | raw TLS | Akka.Remote, 80 MiB frames | TLS lane / raw TCP | TLS lane / raw TLS | plaintext lane / raw TCP | unreachable events A+B: lane | Akka.Remote |");
+        Console.WriteLine("| tensor | messages a round (lane, raw / Akka.Remote) | lane, mutual TLS | lane, plaintext | raw TCP (beside TLS lane / plaintext lane) | raw TLS | Akka.Remote, 80 MiB frames | TLS lane / raw TCP | TLS lane / raw TLS | plaintext lane / raw TCP | unreachable events A+B: lane | Akka.Remote |");
         Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in rows)
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {r.W.Name} | {r.W.Messages} / {r.W.AkkaMessages} | {Mbps(r.Lane)} | {Mbps(r.LanePlaintext)} | {Mbps(r.Raw)} | {Mbps(r.RawTls)} | {Mbps(r.Akka)} | {Ratio(r.Lane, r.Raw)} | {Ratio(r.Lane, r.RawTls)} | {Ratio(r.LanePlaintext, r.Raw)} | {Events(r.Lane, r.LanePlaintext)} | {Events(r.Akka)} |"));
+                $"| {r.W.Name} | {r.W.Messages} / {r.W.AkkaMessages} | {Mbps(r.Lane)} | {Mbps(r.LanePlaintext)} | {Mbps(r.Raw)} / {Mbps(r.RawBesidePlaintext)} | {Mbps(r.RawTls)} | {Mbps(r.Akka)} | {Ratio(r.Lane, r.Raw)} | {Ratio(r.Lane, r.RawTls)} | {Ratio(r.LanePlaintext, r.RawBesidePlaintext ?? r.Raw)} | {Events(r.Lane, r.LanePlaintext)} | {Events(r.Akka)} |"));
         Console.WriteLine("(MB/s of payload, MB = 10^6 bytes)");
     }
 
