@@ -135,7 +135,8 @@ public sealed class TensorLaneTests : Akka.TestKit.Xunit2.TestKit
         var receiver = CreateTestProbe(b);
         var recipient = RemoteRefOf(receiver);
         var lane = TensorLane.Get(Sys);
-        // Same size every time, so the receiver reads each into the buffer the one before used.
+        // Same size every time, so the receiver reads each into the buffer the one before used, and the sender
+        // serializes each into an array it rents, the one the message before gave back.
         for (var i = 0; i < 20; i++) lane.Tell(recipient, new FloatTensor(Enumerable.Repeat((float)i, 1 << 18).ToArray()));
 
         for (var i = 0; i < 20; i++)
@@ -230,8 +231,11 @@ public sealed class TensorLaneTests : Akka.TestKit.Xunit2.TestKit
 /// <summary>A tensor stand-in for <see cref="CopyingFloatSerializer"/>.</summary>
 public sealed record FloatTensor(float[] Values);
 
-/// <summary>Copies float32 bytes out of its input and keeps nothing of it, as a tensor serializer that decodes into pooled storage.</summary>
-public sealed class CopyingFloatSerializer(ExtendedActorSystem system) : Akka.Serialization.Serializer(system)
+/// <summary>
+/// Copies float32 bytes out of its input and keeps nothing of it, as a tensor serializer that decodes into pooled
+/// storage; and writes into the lane's rented buffer (<see cref="IBufferSerializer"/>).
+/// </summary>
+public sealed class CopyingFloatSerializer(ExtendedActorSystem system) : Akka.Serialization.Serializer(system), IBufferSerializer
 {
     public const int Id = 7301;
 
@@ -242,6 +246,10 @@ public sealed class CopyingFloatSerializer(ExtendedActorSystem system) : Akka.Se
     public override byte[] ToBinary(object obj) => MemoryMarshal.AsBytes(((FloatTensor)obj).Values.AsSpan()).ToArray();
 
     public override object FromBinary(byte[] bytes, Type? type) => new FloatTensor(MemoryMarshal.Cast<byte, float>(bytes).ToArray());
+
+    public int BinarySize(object message) => 4 * ((FloatTensor)message).Values.Length;
+
+    public void WriteBinary(object message, Span<byte> destination) => MemoryMarshal.AsBytes(((FloatTensor)message).Values.AsSpan()).CopyTo(destination);
 }
 
 /// <summary>A certificate authority made for one test run, and member certificates it signs (ECDSA P-256).</summary>

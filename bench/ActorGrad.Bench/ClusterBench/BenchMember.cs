@@ -32,10 +32,13 @@ internal static class BenchMember
               receive-buffer-size = 80MiB
             }
             akka.cluster.log-info = off
+            akka.actor.serializers.bench-tensor = "ActorGrad.Bench.ClusterBench.BenchTensorSerializer, ActorGrad.Bench"
+            akka.actor.serialization-bindings { "ActorGrad.Bench.ClusterBench.BenchTensor, ActorGrad.Bench" = bench-tensor }
             """);
+        var copying = new HashSet<int> { BenchTensorSerializer.Id };
         var lane = plaintextLane
-            ? new TensorLaneSettings { AllowPlaintext = true }
-            : new TensorLaneSettings { Certificate = certificate, CertificateAuthority = ca };
+            ? new TensorLaneSettings { AllowPlaintext = true, CopyingSerializerIds = copying }
+            : new TensorLaneSettings { Certificate = certificate, CertificateAuthority = ca, CopyingSerializerIds = copying };
         return BootstrapSetup.Create().WithConfig(config).And(new TensorLaneSetup(lane));
     }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography.X509Certificates;
 using ActorGrad.Cluster.Lanes;
 using Akka.Actor;
@@ -80,13 +81,11 @@ internal static class ClusterBenchmark
         }
     }
 
+    /// <summary>One workload's figures: each path's, with the raw TCP and raw TLS figures of the same pair of processes.</summary>
     private sealed class Row(Workload w)
     {
         public Workload W { get; } = w;
-        public Figure? Lane, LanePlaintext, Raw, RawTls, Akka;
-
-        /// <summary>Raw TCP measured in turns with the plaintext lane (in the second pair of processes).</summary>
-        public Figure? RawBesidePlaintext;
+        public List<(string Path, Figure Figure, Figure? RawTcp, Figure? RawTls)> Paths { get; } = [];
     }
 
     /// <summary>Starts member A here and B as a second process, runs the figures asked for, stops both.</summary>
@@ -116,29 +115,26 @@ internal static class ClusterBenchmark
                 var w = row.W;
                 var message = new byte[w.Bytes];
                 Random.Shared.NextBytes(message);
+                var tensor = new BenchTensor(MemoryMarshal.Cast<byte, float>(message).ToArray());
                 // The kinds take turns round by round, so a burst of load from elsewhere on the machine falls on all of them.
                 var kinds = new List<(string What, Func<Task<Round>> Run)>();
                 if (figures.Contains("lane"))
-                    kinds.Add(($"{laneName} {w.Name}", () => ActorRoundAsync($"{laneName} {w.Name}", w.Bytes, w.Messages, inbox, ownSink,
+                {
+                    kinds.Add(($"{laneName}, byte[] {w.Name}", () => ActorRoundAsync($"{laneName}, byte[] {w.Name}", w.Bytes, w.Messages, inbox, ownSink,
                         replyTo => { for (var i = 0; i < w.Messages; i++) lane.Tell(sink, message); lane.Tell(sink, SinkActor.EndMarker, replyTo); })));
+                    kinds.Add(($"{laneName}, tensor {w.Name}", () => ActorRoundAsync($"{laneName}, tensor {w.Name}", w.Bytes, w.Messages, inbox, ownSink,
+                        replyTo => { for (var i = 0; i < w.Messages; i++) lane.Tell(sink, tensor); lane.Tell(sink, SinkActor.EndMarker, replyTo); })));
+                }
                 if (figures.Contains("raw"))
                 {
-                    kinds.Add(($"raw TCP {w.Name}", () => Task.FromResult(new Round(raw.Stream((long)w.Bytes * w.Messages, w.Bytes), 0, 0))));
-                    kinds.Add(($"raw TLS {w.Name}", () => Task.FromResult(new Round(rawTls.Stream((long)w.Bytes * w.Messages, w.Bytes), 0, 0))));
+                    var pair = plaintextLane ? " (second pair)" : "";
+                    kinds.Add(($"raw TCP{pair} {w.Name}", () => Task.FromResult(new Round(raw.Stream((long)w.Bytes * w.Messages, w.Bytes), 0, 0))));
+                    kinds.Add(($"raw TLS{pair} {w.Name}", () => Task.FromResult(new Round(rawTls.Stream((long)w.Bytes * w.Messages, w.Bytes), 0, 0))));
                 }
                 var measured = await InterleavedAsync(w.Bytes, w.Messages, kinds, TimedRounds);
-                var next = 0;
-                if (figures.Contains("lane"))
-                {
-                    if (plaintextLane) row.LanePlaintext = measured[next++];
-                    else row.Lane = measured[next++];
-                }
-                if (figures.Contains("raw"))
-                {
-                    if (plaintextLane) row.RawBesidePlaintext = measured[next++];
-                    else row.Raw = measured[next++];
-                    row.RawTls ??= measured[next];
-                }
+                Figure? rawFigure = figures.Contains("raw") ? measured[^2] : null, rawTlsFigure = figures.Contains("raw") ? measured[^1] : null;
+                for (var k = 0; k < kinds.Count; k++)
+                    row.Paths.Add((kinds[k].What[..^(w.Name.Length + 1)], measured[k], rawFigure, rawTlsFigure));
             }
             // Last: a 64 MiB message on Akka.Remote delays heartbeats enough to mark members unreachable.
             if (figures.Contains("akka"))
@@ -148,8 +144,10 @@ internal static class ClusterBenchmark
                     var message = new byte[w.Bytes];
                     Random.Shared.NextBytes(message);
                     var what = $"Akka.Remote {w.Name}";
-                    row.Akka = (await InterleavedAsync(w.Bytes, w.AkkaMessages, [(what, () => ActorRoundAsync(what, w.Bytes, w.AkkaMessages, inbox, ownSink,
+                    var akka = (await InterleavedAsync(w.Bytes, w.AkkaMessages, [(what, () => ActorRoundAsync(what, w.Bytes, w.AkkaMessages, inbox, ownSink,
                         replyTo => { for (var n = 0; n < w.AkkaMessages; n++) sink.Tell(message); sink.Tell(SinkActor.EndMarker, replyTo); }))], timed: 1))[0];
+                    var raws = row.Paths.FirstOrDefault(p => p.Path == "raw TCP");
+                    row.Paths.Add(("Akka.Remote, byte[], 80 MiB frames", akka, raws.RawTcp, raws.RawTls));
                 }
         }
         finally
@@ -210,12 +208,13 @@ internal static class ClusterBenchmark
 
     private static void Print(List<Row> rows)
     {
-        Console.WriteLine("| tensor | messages a round (lane, raw / Akka.Remote) | lane, mutual TLS | lane, plaintext | raw TCP (beside TLS lane / plaintext lane) | raw TLS | Akka.Remote, 80 MiB frames | TLS lane / raw TCP | TLS lane / raw TLS | plaintext lane / raw TCP | unreachable events A+B: lane | Akka.Remote |");
-        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        Console.WriteLine("| tensor | path | messages a round | MB/s | / raw TCP | / raw TLS | unreachable events A+B |");
+        Console.WriteLine("|---|---|---:|---:|---:|---:|---:|");
         foreach (var r in rows)
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {r.W.Name} | {r.W.Messages} / {r.W.AkkaMessages} | {Mbps(r.Lane)} | {Mbps(r.LanePlaintext)} | {Mbps(r.Raw)} / {Mbps(r.RawBesidePlaintext)} | {Mbps(r.RawTls)} | {Mbps(r.Akka)} | {Ratio(r.Lane, r.Raw)} | {Ratio(r.Lane, r.RawTls)} | {Ratio(r.LanePlaintext, r.RawBesidePlaintext ?? r.Raw)} | {Events(r.Lane, r.LanePlaintext)} | {Events(r.Akka)} |"));
-        Console.WriteLine("(MB/s of payload, MB = 10^6 bytes)");
+            foreach (var (path, figure, rawTcp, rawTls) in r.Paths)
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"| {r.W.Name} | {path} | {(path.StartsWith("Akka") ? r.W.AkkaMessages : r.W.Messages)} | {Mbps(figure)} | {Ratio(figure, rawTcp)} | {Ratio(figure, rawTls)} | {Events(figure)} |"));
+        Console.WriteLine("(MB/s of payload, MB = 10^6 bytes; each ratio is to raw TCP / raw TLS measured in turns in the same pair of processes)");
     }
 
     private static string Mbps(Figure? f) => f is null ? "-" : f.MBps.ToString("N0", CultureInfo.InvariantCulture);

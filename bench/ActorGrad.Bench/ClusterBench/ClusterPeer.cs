@@ -19,6 +19,12 @@ internal sealed class SinkActor : ReceiveActor
     public SinkActor()
     {
         Receive<byte[]>(b => { _count++; _bytes += b.Length; });
+        Receive<BenchTensor>(t =>
+        {
+            _count++;
+            _bytes += 4L * t.Values.Length;
+            BenchTensorPool.Return(t.Values);
+        });
         Receive<string>(s => s == EndMarker, _ =>
         {
             Sender.Tell(string.Create(CultureInfo.InvariantCulture, $"{_count} {_bytes} {_unreachable}"));

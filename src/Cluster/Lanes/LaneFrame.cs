@@ -10,8 +10,14 @@ namespace ActorGrad.Cluster.Lanes;
 /// </summary>
 internal sealed record LaneFrame(string Recipient, string Sender, int SerializerId, string Manifest, byte[] Payload)
 {
+    /// <summary>The payload's bytes in <see cref="Payload"/> (less than its length when the array is rented).</summary>
+    public int PayloadLength { get; init; } = Payload.Length;
+
+    /// <summary>The payload array came from <see cref="System.Buffers.ArrayPool{T}.Shared"/> and goes back once written.</summary>
+    public bool Rented { get; init; }
+
     /// <summary>Bytes this frame holds in a send queue (what back-pressure counts).</summary>
-    public long Size => Payload.LongLength + 2L * (Recipient.Length + Sender.Length + Manifest.Length);
+    public long Size => PayloadLength + 2L * (Recipient.Length + Sender.Length + Manifest.Length);
 }
 
 /// <summary>
@@ -37,7 +43,7 @@ internal static class LaneWire
         var headerBytes = FixedHeaderBytes + Utf8(frame.Recipient) + Utf8(frame.Sender) + Utf8(frame.Manifest);
         var head = new byte[PrefixBytes + headerBytes];
         BinaryPrimitives.WriteUInt32LittleEndian(head, (uint)headerBytes);
-        BinaryPrimitives.WriteInt32LittleEndian(head.AsSpan(4), frame.Payload.Length);
+        BinaryPrimitives.WriteInt32LittleEndian(head.AsSpan(4), frame.PayloadLength);
         BinaryPrimitives.WriteInt32LittleEndian(head.AsSpan(PrefixBytes), frame.SerializerId);
         var at = PrefixBytes + 4;
         foreach (var s in (ReadOnlySpan<string>)[frame.Recipient, frame.Sender, frame.Manifest])

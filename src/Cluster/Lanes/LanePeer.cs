@@ -115,16 +115,17 @@ internal sealed class LanePeer : IAsyncDisposable
     private static async Task WriteAsync(Stream stream, LaneFrame frame, CancellationToken cancel)
     {
         var head = LaneWire.EncodeHead(frame);
-        if (frame.Payload.Length <= CoalesceBytes)
+        var payload = frame.Payload.AsMemory(0, frame.PayloadLength);
+        if (payload.Length <= CoalesceBytes)
         {
-            var whole = new byte[head.Length + frame.Payload.Length];
+            var whole = new byte[head.Length + payload.Length];
             head.CopyTo(whole, 0);
-            frame.Payload.CopyTo(whole, head.Length);
+            payload.CopyTo(whole.AsMemory(head.Length));
             await stream.WriteAsync(whole, cancel).ConfigureAwait(false);
             return;
         }
         await stream.WriteAsync(head, cancel).ConfigureAwait(false);
-        await stream.WriteAsync(frame.Payload, cancel).ConfigureAwait(false);
+        await stream.WriteAsync(payload, cancel).ConfigureAwait(false);
     }
 
     private static async Task WatchAsync(Stream stream, CancellationTokenSource broken)

@@ -1,7 +1,13 @@
-using Akka.Actor;
 using System.Threading.Channels;
+using Akka.Actor;
 
 namespace ActorGrad.Cluster.Lanes;
+
+/// <summary>A frame on its way, with what it was made from: if it cannot go, the original goes to dead letters.</summary>
+internal sealed record Outgoing(LaneFrame Frame, object Message, IActorRef Sender, IActorRef Recipient)
+{
+    public long Size => Frame.Size;
+}
 
 /// <summary>
 /// The frames waiting for one peer, bounded by their bytes: a frame is admitted while the queued bytes stay
@@ -9,12 +15,6 @@ namespace ActorGrad.Cluster.Lanes;
 /// waits, first come first admitted, so frames leave in the order they were offered. Bytes are given back
 /// when the writer has put the frame on the connection (<see cref="Sent"/>), not when it is dequeued.
 /// </summary>
-/// <summary>A frame on its way, with what it was made from: if it cannot go, the original goes to dead letters.</summary>
-internal sealed record Outgoing(LaneFrame Frame, object Message, IActorRef Sender, IActorRef Recipient)
-{
-    public long Size => Frame.Size;
-}
-
 internal sealed class SendQueue(long maxBytes)
 {
     private readonly object _gate = new();
@@ -50,6 +50,7 @@ internal sealed class SendQueue(long maxBytes)
     /// <summary>The writer has put <paramref name="frame"/> on the wire (or given up on it): its bytes are free.</summary>
     public void Sent(Outgoing frame)
     {
+        if (frame.Frame.Rented) System.Buffers.ArrayPool<byte>.Shared.Return(frame.Frame.Payload);
         lock (_gate)
         {
             _bytes -= frame.Size;

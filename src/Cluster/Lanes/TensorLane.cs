@@ -97,13 +97,31 @@ public sealed class TensorLane : IExtension
     {
         var serializer = _system.Serialization.FindSerializerFor(message);
         var manifest = Akka.Serialization.Serialization.ManifestFor(serializer, message);
-        var bytes = Akka.Serialization.Serialization.WithTransport(_system, () => serializer.ToBinary(message));
-        if (bytes.Length > _settings.MaxMessageBytes)
-            throw new ArgumentException($"A {message.GetType().Name} serializes to {bytes.Length} bytes; the tensor lane carries at most {_settings.MaxMessageBytes}.", nameof(message));
         var senderPath = ReferenceEquals(sender, ActorRefs.NoSender) || sender is DeadLetterActorRef
             ? ""
             : Akka.Serialization.Serialization.SerializedActorPath(sender);
-        return new LaneFrame(Akka.Serialization.Serialization.SerializedActorPath(recipient), senderPath, serializer.Identifier, manifest, bytes);
+        var recipientPath = Akka.Serialization.Serialization.SerializedActorPath(recipient);
+        if (serializer is IBufferSerializer buffered)
+        {
+            var size = buffered.BinarySize(message);
+            CheckSize(message, size);
+            var rented = System.Buffers.ArrayPool<byte>.Shared.Rent(size);
+            Akka.Serialization.Serialization.WithTransport(_system, () =>
+            {
+                buffered.WriteBinary(message, rented.AsSpan(0, size));
+                return true;
+            });
+            return new LaneFrame(recipientPath, senderPath, serializer.Identifier, manifest, rented) { PayloadLength = size, Rented = true };
+        }
+        var bytes = Akka.Serialization.Serialization.WithTransport(_system, () => serializer.ToBinary(message));
+        CheckSize(message, bytes.Length);
+        return new LaneFrame(recipientPath, senderPath, serializer.Identifier, manifest, bytes);
+    }
+
+    private void CheckSize(object message, int size)
+    {
+        if (size > _settings.MaxMessageBytes)
+            throw new ArgumentException($"A {message.GetType().Name} serializes to {size} bytes; the tensor lane carries at most {_settings.MaxMessageBytes}.", nameof(message));
     }
 
     /// <summary>The lane port of the member at <paramref name="address"/>, asked of its /system/tensor-lane once.</summary>
