@@ -128,6 +128,31 @@ public sealed class TensorLaneTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public void AMessageForAPeerThatIsGoneIsADeadLetterAndTheMemberCarriesOn()
+    {
+        var b = StartMember("lane", Ca, Ca.Member("member-b"), cluster: true);
+        JoinCluster(b);
+        var receiver = CreateTestProbe(b);
+        var recipient = RemoteRefOf(receiver);
+        var lane = TensorLane.Get(Sys);
+        lane.Tell(recipient, Numbered(1, 4096));
+        receiver.ExpectMsg<byte[]>(Dilated(TimeSpan.FromSeconds(30)));
+        var deadLetters = CreateTestProbe();
+        Sys.EventStream.Subscribe(deadLetters.Ref, typeof(DeadLetter));
+
+        Shutdown(b, verifySystemShutdown: true);
+        lane.Tell(recipient, Numbered(2, 4096));
+
+        // Upper bound: five connection attempts with pauses, or the port query's timeout once the member is removed.
+        var lost = deadLetters.FishForMessage<DeadLetter>(d => d.Message is byte[], Dilated(TimeSpan.FromSeconds(60)));
+        Assert.Equal(2, BitConverter.ToInt32((byte[])lost.Message));
+        Assert.False(Sys.WhenTerminated.IsCompleted);
+        var local = CreateTestProbe();
+        lane.Tell(local.Ref, "still here");
+        local.ExpectMsg("still here");
+    }
+
+    [Fact]
     public void TensorsOfACopyingSerializerArriveIntactThroughReusedBuffers()
     {
         var b = StartMember("lane", Ca, Ca.Member("member-b"), cluster: true);
