@@ -10,8 +10,9 @@ namespace ActorGrad.Cluster.Lanes;
 /// Akka.Remote keeps membership, heartbeats, routing and small messages; large messages (tensors, gradients)
 /// go through <see cref="Tell"/> instead of <c>IActorRef.Tell</c>: serialized with Akka's serialization, carried
 /// with their recipient and sender paths over one connection per peer of its own (mutual TLS with the cluster
-/// CA; see <see cref="LaneWire"/> for the bytes and BENCHMARKS.md for why not gRPC), and Told to the recipient on the receiving member with the resolved sender. Heartbeats never
-/// queue behind a tensor, because they are not on this connection.
+/// CA; see <see cref="LaneWire"/> for the bytes and BENCHMARKS.md for why not gRPC), and Told to the recipient
+/// on the receiving member with the resolved sender. Heartbeats never queue behind a tensor, because they are
+/// not on this connection.
 /// </summary>
 public sealed class TensorLane : IExtension
 {
@@ -154,6 +155,7 @@ public sealed class TensorLane : IExtension
     private async ValueTask StopAsync()
     {
         if (Interlocked.Exchange(ref _stopped, 1) != 0) return;
+        _system.Stop(_endpoint);
         foreach (var address in _peers.Keys)
             if (_peers.TryRemove(address, out var peer))
                 await peer.DisposeAsync().ConfigureAwait(false);
