@@ -11,7 +11,7 @@ namespace ActorGrad.Bench.ClusterBench;
 
 /// <summary>
 /// `cluster [lane|lane-plaintext|raw|akka ...]`: moving tensors between two Akka.Cluster members in two processes on
-/// loopback. This process is member A, the sender; it starts member B (`cluster-peer`, the receiver) itself
+/// loopback (and, for the choice of transport, a Kestrel connection handler). This process is member A, the sender; it starts member B (`cluster-peer`, the receiver) itself
 /// and always stops it at the end. Per tensor size (1 MiB, 64 MiB of float32 bytes): the tensor lane (mutual
 /// TLS; and, in a second pair of processes, plaintext), a raw TCP socket pair between the same processes (the ceiling), the same over TLS, and
 /// Akka.Remote with 80 MiB frames for reference. A round of sends ends with an end marker behind them that B's
@@ -101,13 +101,14 @@ internal static class ClusterBenchmark
             var ownSink = system.ActorOf(Props.Create(() => new SinkActor()), "sink");
             cluster.Join(cluster.SelfAddress);
             peer = PeerProcess.Start(cluster.SelfAddress.ToString(), certificates, plaintextLane);
-            var (rawPort, rawTlsPort) = await peer.WaitReadyAsync(TimeSpan.FromSeconds(90));
+            var (rawPort, rawTlsPort, kestrelPort) = await peer.WaitReadyAsync(TimeSpan.FromSeconds(90));
             var b = await OtherUpMemberAsync(cluster);
             var sink = ((ExtendedActorSystem)system).Provider.ResolveActorRef(new RootActorPath(b) / "user" / "sink");
             Log($"peer up after {watch.Elapsed.TotalSeconds:F1} s: {b}; lane port {lane.Port} ({(plaintextLane ? "plaintext" : "mutual TLS")}), raw TCP {rawPort}, raw TLS {rawTlsPort}");
 
             using var raw = new RawTcp.Client(rawPort, null);
             using var rawTls = new RawTcp.Client(rawTlsPort, ca.Certificate);
+            using var kestrel = new RawTcp.Client(kestrelPort, null);
             var laneName = plaintextLane ? "lane (plaintext)" : "lane (mutual TLS)";
             using var inbox = Inbox.Create(system);
             foreach (var row in rows)
@@ -131,6 +132,10 @@ internal static class ClusterBenchmark
                     kinds.Add(($"raw TCP{pair} {w.Name}", () => Task.FromResult(new Round(raw.Stream((long)w.Bytes * w.Messages, w.Bytes), 0, 0))));
                     kinds.Add(($"raw TLS{pair} {w.Name}", () => Task.FromResult(new Round(rawTls.Stream((long)w.Bytes * w.Messages, w.Bytes), 0, 0))));
                 }
+                // Kestrel's connection handler, in the plaintext pair: the receiving end the lane would have had on Kestrel.
+                if (figures.Contains("raw") && plaintextLane)
+                    kinds.Insert(kinds.Count - 2, ($"Kestrel connection, plaintext, copy out of its pipe {w.Name}",
+                        () => Task.FromResult(new Round(kestrel.Stream((long)w.Bytes * w.Messages, w.Bytes), 0, 0))));
                 var measured = await InterleavedAsync(w.Bytes, w.Messages, kinds, TimedRounds);
                 Figure? rawFigure = figures.Contains("raw") ? measured[^2] : null, rawTlsFigure = figures.Contains("raw") ? measured[^1] : null;
                 for (var k = 0; k < kinds.Count; k++)

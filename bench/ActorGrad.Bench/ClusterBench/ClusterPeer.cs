@@ -41,8 +41,8 @@ internal sealed class SinkActor : ReceiveActor
 
 /// <summary>
 /// The second process of the cluster benchmark (`cluster-peer --seed ADDRESS --certs DIR --lane tls|plaintext`, started by
-/// `cluster`): joins the benchmark's member, hosts /user/sink, the tensor lane and the raw TCP and TLS
-/// receivers, prints "READY &lt;raw port&gt; &lt;raw TLS port&gt;" once it is Up, and exits on "quit" or at the end
+/// `cluster`): joins the benchmark's member, hosts /user/sink, the tensor lane, the raw TCP and TLS
+/// receivers and the Kestrel sink, prints "READY &lt;raw port&gt; &lt;raw TLS port&gt; &lt;Kestrel port&gt;" once it is Up, and exits on "quit" or at the end
 /// of its stdin (so it never outlives the benchmark), or after a watchdog's few minutes at the latest.
 /// </summary>
 internal static class ClusterPeer
@@ -78,8 +78,9 @@ internal static class ClusterPeer
             using var rawTls = RawTcp.Listen();
             _ = Task.Run(() => RawTcp.Serve(raw, null));
             _ = Task.Run(() => RawTcp.Serve(rawTls, certificate));
+            var kestrel = KestrelSink.StartAsync().GetAwaiter().GetResult();
             if (!up.Task.Wait(TimeSpan.FromSeconds(60))) throw new TimeoutException("cluster-peer: not Up within 60 s.");
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{ReadyPrefix}{RawTcp.PortOf(raw)} {RawTcp.PortOf(rawTls)}"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{ReadyPrefix}{RawTcp.PortOf(raw)} {RawTcp.PortOf(rawTls)} {kestrel.Port}"));
             Console.Out.Flush();
             var quit = Task.Run(() =>
             {
@@ -87,6 +88,7 @@ internal static class ClusterPeer
                 while ((line = Console.ReadLine()) is not null && line != "quit") { }
             });
             quit.Wait(Watchdog);
+            kestrel.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
             return 0;
         }
         finally

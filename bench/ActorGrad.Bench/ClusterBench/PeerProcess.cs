@@ -59,8 +59,8 @@ internal sealed class PeerProcess : IDisposable
         return "dotnet";
     }
 
-    /// <summary>Reads the peer's stdout until its ready line; returns the raw TCP and raw TLS ports it names.</summary>
-    public async Task<(int Raw, int RawTls)> WaitReadyAsync(TimeSpan timeout)
+    /// <summary>Reads the peer's stdout until its ready line; returns the raw TCP, raw TLS and Kestrel ports it names.</summary>
+    public async Task<(int Raw, int RawTls, int Kestrel)> WaitReadyAsync(TimeSpan timeout)
     {
         using var cts = new CancellationTokenSource(timeout);
         while (true)
@@ -76,7 +76,8 @@ internal sealed class PeerProcess : IDisposable
             if (line.StartsWith(ClusterPeer.ReadyPrefix, StringComparison.Ordinal))
             {
                 var ports = line[ClusterPeer.ReadyPrefix.Length..].Split(' ');
-                return (int.Parse(ports[0], CultureInfo.InvariantCulture), int.Parse(ports[1], CultureInfo.InvariantCulture));
+                return (int.Parse(ports[0], CultureInfo.InvariantCulture), int.Parse(ports[1], CultureInfo.InvariantCulture),
+                    int.Parse(ports[2], CultureInfo.InvariantCulture));
             }
             Console.Error.WriteLine("[peer] " + line);
         }

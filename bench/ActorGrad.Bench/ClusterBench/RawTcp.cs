@@ -105,6 +105,7 @@ internal static class RawTcp
             Random.Shared.NextBytes(chunk);
             var watch = Stopwatch.StartNew();
             BinaryPrimitives.WriteInt32LittleEndian(_command, OpStream);
+            BinaryPrimitives.WriteInt32LittleEndian(_command.AsSpan(4), writeBytes);
             BinaryPrimitives.WriteInt64LittleEndian(_command.AsSpan(8), totalBytes);
             _stream.Write(_command);
             for (var left = totalBytes; left > 0;)
