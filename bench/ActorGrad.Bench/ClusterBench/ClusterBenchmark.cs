@@ -1,40 +1,42 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Security.Cryptography;
-using ActorGrad.Engine.Actors;
-using ActorGrad.Engine.Cluster;
-using ActorGrad.Engine.Tensors;
-using ActorGrad.Protocol.Wire;
-using Google.Protobuf;
-using ClusterMember = ActorGrad.Engine.Cluster.Cluster;
-using Envelope = ActorGrad.Protocol.Wire.Envelope;
-using MemberStatus = ActorGrad.Engine.Cluster.MemberStatus;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography.X509Certificates;
+using ActorGrad.Cluster.Lanes;
+using Akka.Actor;
+using AkkaCluster = Akka.Cluster.Cluster;
+using MemberStatus = Akka.Cluster.MemberStatus;
 
 namespace ActorGrad.Bench.ClusterBench;
 
 /// <summary>
-/// `cluster`: the cluster transport between two processes on loopback, next to a raw TCP socket
-/// between the same two processes. This process is member A (the sender); it starts member B
-/// (`cluster-peer`, the receiver) itself and always stops it at the end (killing it if it does not
-/// quit within a few seconds). Each figure: warm-up
-/// rounds, then the median of timed rounds; a round of Tells ends with an Ask of an end marker that
-/// the receiving actor answers with the number of messages it got, so a round is timed until the
-/// receiver has them all.
+/// `cluster [lane|lane-plaintext|raw|akka ...]`: moving tensors between two Akka.Cluster members in two processes on
+/// loopback (and, for the choice of transport, a Kestrel connection handler). This process is member A, the sender; it starts member B (`cluster-peer`, the receiver) itself
+/// and always stops it at the end. Per tensor size (1 MiB, 64 MiB of float32 bytes): the tensor lane (mutual
+/// TLS; and, in a second pair of processes, plaintext), a raw TCP socket pair between the same processes (the ceiling), the same over TLS, and
+/// Akka.Remote with 80 MiB frames for reference. A round of sends ends with an end marker behind them that B's
+/// sink answers with what it counted, so a round is timed until B has everything; each figure is the median of
+/// its timed rounds after a warm-up round, the kinds taking turns round by round. Unreachable events seen by either member during a figure are counted.
 /// </summary>
 internal static class ClusterBenchmark
 {
-    private const int SmallMessages = 100_000;
-    private const int TensorFloats = 262_144; // 1 MiB of float32
-    private const int TensorsPerRound = 128;  // 128 MiB a round, under the 256 MiB per-peer queue limit
-    private const int AskRoundTrips = 2_000;
-    private const int WarmupRounds = 2;
-    private const int TimedRounds = 7;
-    private const int RawSmallWriteBytes = 64 * 1024; // the transport's flush threshold
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
+    private const int MiB = 1 << 20;
+    private const int WarmupRounds = 1;
+    private const int TimedRounds = 5;
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(180);
+    private static readonly string[] Figures = ["lane", "lane-plaintext", "raw", "akka"];
 
-    private static readonly string[] Figures = ["tell", "ask", "tensor"];
+    /// <summary>Per size: messages per round on the lane and raw TCP (256 MiB a round), and on Akka.Remote (slow: fewer).</summary>
+    private static readonly Workload[] Workloads =
+    [
+        new("1 MiB", MiB, 256, 64),
+        new("64 MiB", 64 * MiB, 4, 4),
+    ];
 
-    /// <summary>`cluster [tell|ask|tensor ...]`: the figures named, or all of them.</summary>
+    private sealed record Workload(string Name, int Bytes, int Messages, int AkkaMessages);
+
+    private sealed record Figure(double MBps, long UnreachableA, long UnreachableB);
+
     public static int Run(string[] args)
     {
         foreach (var a in args)
@@ -57,183 +59,190 @@ internal static class ClusterBenchmark
     private static async Task<int> RunAsync(string[] figures)
     {
         var total = Stopwatch.StartNew();
-        var secret = RandomNumberGenerator.GetBytes(32);
-        await using var cluster = await ClusterMember.StartAsync(ClusterPeer.Settings("bench", secret));
-        await cluster.WhenUp.WaitAsync(Bound);
-        using var peer = PeerProcess.Start(cluster.SelfAddress.HostPort, Convert.ToHexString(secret));
-        MemberAddress? member = null;
+        var ca = new BenchCa();
+        var certificates = Directory.CreateTempSubdirectory("actorgrad-cluster-bench-");
         try
         {
-            var rawPort = await peer.WaitReadyAsync(TimeSpan.FromSeconds(30));
-            member = await OtherUpMemberAsync(cluster);
-            var sink = cluster.ActorAt(member, "/user/sink");
-            var echo = cluster.ActorAt(member, "/user/echo");
-            using var raw = new RawTcp.Client(rawPort);
-            Log($"peer up after {total.Elapsed.TotalSeconds:F1} s: {member}, raw TCP on port {rawPort}");
-
-            var smallFrame = SmallFrameBytes(cluster, sink);
-            var rows = new List<Row>();
-            if (figures.Contains("tell")) rows.AddRange(await TellFigureAsync(sink, raw, smallFrame));
-            if (figures.Contains("ask")) rows.Add(await AskFigureAsync(echo, raw, smallFrame));
-            if (figures.Contains("tensor")) rows.Add(await TensorFigureAsync(cluster, sink, raw));
+            File.WriteAllBytes(Path.Combine(certificates.FullName, BenchMember.CaFile), ca.Certificate.Export(X509ContentType.Cert));
+            File.WriteAllBytes(Path.Combine(certificates.FullName, BenchMember.PeerCertificateFile), ca.Member("member-b").Export(X509ContentType.Pkcs12));
+            var rows = Workloads.Select(w => new Row(w)).ToList();
+            if (figures.Intersect(["lane", "raw", "akka"]).Any())
+                await SessionAsync(ca, certificates.FullName, plaintextLane: false, figures, rows);
+            // A second pair of processes whose lanes run without TLS (the loopback / trusted-network setting).
+            if (figures.Contains("lane-plaintext"))
+                await SessionAsync(ca, certificates.FullName, plaintextLane: true, figures.Contains("raw") ? ["lane", "raw"] : ["lane"], rows);
             Print(rows);
             Log($"total {total.Elapsed.TotalSeconds:F1} s");
             return 0;
         }
         finally
         {
-            peer.Stop();
-            // The peer left before it exited; once this member has removed it, leaving sends it nothing.
-            if (member is not null) await RemovedAsync(cluster, member, TimeSpan.FromSeconds(3));
+            certificates.Delete(recursive: true);
         }
     }
 
-    /// <summary>Small messages: one-way Tells of an int, all in flight at once, then the end marker.</summary>
-    private static async Task<Row[]> TellFigureAsync(IActorRef sink, RawTcp.Client raw, int frameBytes)
+    /// <summary>One workload's figures: each path's, with the raw TCP and raw TLS figures of the same pair of processes.</summary>
+    private sealed class Row(Workload w)
     {
-        var tell = await MedianAsync("tell int", () => TellRoundAsync(sink, SmallMessages, i => i));
-        // The ceiling: the same number of bytes as one bulk stream, in writes of the transport's flush threshold.
-        var rawSmall = Median("raw small", () => raw.Stream((long)SmallMessages * frameBytes, RawSmallWriteBytes));
-        return
-        [
-            new Row($"Tell of an int, one way, {SmallMessages:N0} in flight ({frameBytes}-byte frames)",
-                SmallMessages / tell, SmallMessages / rawSmall, "msg/s", Higher: true),
-            new Row("  the same, as frame bytes on the wire",
-                SmallMessages * (double)frameBytes / tell / 1e6, SmallMessages * (double)frameBytes / rawSmall / 1e6, "MB/s", Higher: true),
-        ];
+        public Workload W { get; } = w;
+        public List<(string Path, Figure Figure, Figure? RawTcp, Figure? RawTls)> Paths { get; } = [];
     }
 
-    /// <summary>Request-response: one Ask of an int at a time, answered by the echo actor.</summary>
-    private static async Task<Row> AskFigureAsync(IActorRef echo, RawTcp.Client raw, int frameBytes)
+    /// <summary>Starts member A here and B as a second process, runs the figures asked for, stops both.</summary>
+    private static async Task SessionAsync(BenchCa ca, string certificates, bool plaintextLane, string[] figures, List<Row> rows)
     {
-        var ask = await MedianAsync("ask", () => AskRoundAsync(echo, AskRoundTrips));
-        // The ceiling: one frame-sized write each way at a time.
-        var rawPing = Median("raw ping-pong", () => raw.PingPong(frameBytes, AskRoundTrips));
-        return new Row($"Ask round trip of an int, one at a time ({frameBytes}-byte messages for raw TCP)",
-            ask / AskRoundTrips * 1e6, rawPing / AskRoundTrips * 1e6, "us", Higher: false);
-    }
-
-    /// <summary>Bandwidth: one-way Tells of a 1 MiB tensor, all in flight at once, then the end marker.</summary>
-    private static async Task<Row> TensorFigureAsync(ClusterMember cluster, IActorRef sink, RawTcp.Client raw)
-    {
-        using var tensor = Tensor.RandomNormal(7, TensorFloats);
-        var frameBytes = TensorFrameBytes(cluster, sink, tensor);
-        const double payload = 4.0 * TensorFloats * TensorsPerRound;
-        var tensors = await MedianAsync("tensors", () => TellRoundAsync(sink, TensorsPerRound, _ => tensor));
-        // The ceiling: the same frames' bytes, one write per frame.
-        var rawTensors = Median("raw 1 MiB", () => raw.Stream((long)TensorsPerRound * frameBytes, frameBytes));
-        return new Row($"Tell of a 1 MiB tensor (262144 float32), one way, {TensorsPerRound} in flight (payload MB/s)",
-            payload / tensors / 1e6, payload / rawTensors / 1e6, "MB/s", Higher: true);
-    }
-
-    private sealed record Row(string Figure, double Cluster, double Raw, string Unit, bool Higher)
-    {
-        /// <summary>The cluster's performance as a fraction of raw TCP's (throughput over throughput, latency inverted).</summary>
-        public double OfRaw => Higher ? Cluster / Raw : Raw / Cluster;
-    }
-
-    private static void Print(List<Row> rows)
-    {
-        var c = CultureInfo.InvariantCulture;
-        Console.WriteLine("| figure | cluster | raw TCP (ceiling) | unit | cluster as a fraction of raw |");
-        Console.WriteLine("|---|---:|---:|---|---:|");
-        foreach (var r in rows)
-            Console.WriteLine(string.Create(c, $"| {r.Figure} | {Format(r.Cluster)} | {Format(r.Raw)} | {r.Unit} | {r.OfRaw:F2} |"));
-    }
-
-    private static string Format(double v) => v.ToString(v >= 1000 ? "N0" : v >= 100 ? "F0" : "F1", CultureInfo.InvariantCulture);
-
-    /// <summary>Seconds until the receiver has counted <paramref name="count"/> messages Told to it back to back.</summary>
-    private static async Task<double> TellRoundAsync(IActorRef sink, int count, Func<int, object> message)
-    {
-        var peerBefore = GcStats.FromWire(await sink.Ask<string>(ClusterPeer.StatsMarker, Bound));
-        var before = GcStats.Take();
         var watch = Stopwatch.StartNew();
-        for (var i = 0; i < count; i++) sink.Tell(message(i));
-        var told = watch.Elapsed.TotalSeconds;
-        var received = await sink.Ask<long>(ClusterPeer.EndMarker, Bound);
+        var system = ActorSystem.Create(BenchMember.SystemName, BenchMember.Setup(ca.Certificate, ca.Member("member-a"), plaintextLane));
+        PeerProcess? peer = null;
+        try
+        {
+            var lane = TensorLane.Get(system);
+            var cluster = AkkaCluster.Get(system);
+            var ownSink = system.ActorOf(Props.Create(() => new SinkActor()), "sink");
+            cluster.Join(cluster.SelfAddress);
+            peer = PeerProcess.Start(cluster.SelfAddress.ToString(), certificates, plaintextLane);
+            var (rawPort, rawTlsPort, kestrelPort) = await peer.WaitReadyAsync(TimeSpan.FromSeconds(90));
+            var b = await OtherUpMemberAsync(cluster);
+            var sink = ((ExtendedActorSystem)system).Provider.ResolveActorRef(new RootActorPath(b) / "user" / "sink");
+            Log($"peer up after {watch.Elapsed.TotalSeconds:F1} s: {b}; lane port {lane.Port} ({(plaintextLane ? "plaintext" : "mutual TLS")}), raw TCP {rawPort}, raw TLS {rawTlsPort}");
+
+            using var raw = new RawTcp.Client(rawPort, null);
+            using var rawTls = new RawTcp.Client(rawTlsPort, ca.Certificate);
+            using var kestrel = new RawTcp.Client(kestrelPort, null);
+            var laneName = plaintextLane ? "lane (plaintext)" : "lane (mutual TLS)";
+            using var inbox = Inbox.Create(system);
+            foreach (var row in rows)
+            {
+                var w = row.W;
+                var message = new byte[w.Bytes];
+                Random.Shared.NextBytes(message);
+                var tensor = new BenchTensor(MemoryMarshal.Cast<byte, float>(message).ToArray());
+                // The kinds take turns round by round, so a burst of load from elsewhere on the machine falls on all of them.
+                var kinds = new List<(string What, Func<Task<Round>> Run)>();
+                if (figures.Contains("lane"))
+                {
+                    kinds.Add(($"{laneName}, byte[] {w.Name}", () => ActorRoundAsync($"{laneName}, byte[] {w.Name}", w.Bytes, w.Messages, inbox, ownSink,
+                        replyTo => { for (var i = 0; i < w.Messages; i++) lane.Tell(sink, message); lane.Tell(sink, SinkActor.EndMarker, replyTo); })));
+                    kinds.Add(($"{laneName}, tensor {w.Name}", () => ActorRoundAsync($"{laneName}, tensor {w.Name}", w.Bytes, w.Messages, inbox, ownSink,
+                        replyTo => { for (var i = 0; i < w.Messages; i++) lane.Tell(sink, tensor); lane.Tell(sink, SinkActor.EndMarker, replyTo); })));
+                }
+                if (figures.Contains("raw"))
+                {
+                    var pair = plaintextLane ? " (second pair)" : "";
+                    kinds.Add(($"raw TCP{pair} {w.Name}", () => Task.FromResult(new Round(raw.Stream((long)w.Bytes * w.Messages, w.Bytes), 0, 0))));
+                    kinds.Add(($"raw TLS{pair} {w.Name}", () => Task.FromResult(new Round(rawTls.Stream((long)w.Bytes * w.Messages, w.Bytes), 0, 0))));
+                }
+                // Kestrel's connection handler, in the plaintext pair: the receiving end the lane would have had on Kestrel.
+                if (figures.Contains("raw") && plaintextLane)
+                    kinds.Insert(kinds.Count - 2, ($"Kestrel connection, plaintext, copy out of its pipe {w.Name}",
+                        () => Task.FromResult(new Round(kestrel.Stream((long)w.Bytes * w.Messages, w.Bytes), 0, 0))));
+                var measured = await InterleavedAsync(w.Bytes, w.Messages, kinds, TimedRounds);
+                Figure? rawFigure = figures.Contains("raw") ? measured[^2] : null, rawTlsFigure = figures.Contains("raw") ? measured[^1] : null;
+                for (var k = 0; k < kinds.Count; k++)
+                    row.Paths.Add((kinds[k].What[..^(w.Name.Length + 1)], measured[k], rawFigure, rawTlsFigure));
+            }
+            // Last: a 64 MiB message on Akka.Remote delays heartbeats enough to mark members unreachable.
+            if (figures.Contains("akka"))
+                foreach (var row in rows)
+                {
+                    var w = row.W;
+                    var message = new byte[w.Bytes];
+                    Random.Shared.NextBytes(message);
+                    var what = $"Akka.Remote {w.Name}";
+                    var akka = (await InterleavedAsync(w.Bytes, w.AkkaMessages, [(what, () => ActorRoundAsync(what, w.Bytes, w.AkkaMessages, inbox, ownSink,
+                        replyTo => { for (var n = 0; n < w.AkkaMessages; n++) sink.Tell(message); sink.Tell(SinkActor.EndMarker, replyTo); }))], timed: 1))[0];
+                    var raws = row.Paths.FirstOrDefault(p => p.Path == "raw TCP");
+                    row.Paths.Add(("Akka.Remote, byte[], 80 MiB frames", akka, raws.RawTcp, raws.RawTls));
+                }
+        }
+        finally
+        {
+            peer?.Dispose();
+            await system.Terminate().WaitAsync(TimeSpan.FromSeconds(15)).ContinueWith(_ => { });
+        }
+    }
+
+    private sealed record Round(double Seconds, long UnreachableA, long UnreachableB);
+
+    /// <summary>A warm-up round of each kind, then <paramref name="timed"/> rounds of each in turn; the median per kind.</summary>
+    private static async Task<Figure[]> InterleavedAsync(int bytes, int messages, List<(string What, Func<Task<Round>> Run)> kinds, int timed)
+    {
+        var times = kinds.Select(_ => new List<double>()).ToArray();
+        var unreachableA = new long[kinds.Count];
+        var unreachableB = new long[kinds.Count];
+        for (var round = 0; round < WarmupRounds + timed; round++)
+            for (var k = 0; k < kinds.Count; k++)
+            {
+                var r = await kinds[k].Run();
+                if (round < WarmupRounds) continue;
+                times[k].Add(r.Seconds);
+                unreachableA[k] += r.UnreachableA;
+                unreachableB[k] += r.UnreachableB;
+            }
+        return kinds.Select((k, i) => new Figure((double)bytes * messages / MedianOf(k.What, times[i]) / 1e6, unreachableA[i], unreachableB[i])).ToArray();
+    }
+
+    /// <summary>
+    /// One round of <paramref name="send"/> (which ends with the end marker, replied to the inbox), timed until B's
+    /// sink answered; checks B counted every message and byte, and collects both members' unreachable events.
+    /// </summary>
+    private static async Task<Round> ActorRoundAsync(string what, int bytes, int messages, Inbox inbox, IActorRef ownSink, Action<IActorRef> send)
+    {
+        var watch = Stopwatch.StartNew();
+        send(inbox.Receiver);
+        var reply = (string)await inbox.ReceiveAsync(Bound);
         var seconds = watch.Elapsed.TotalSeconds;
-        var after = GcStats.Take();
-        if (received != count) throw new InvalidOperationException($"The receiver counted {received} messages of {count}.");
-        var peerAfter = GcStats.FromWire(await sink.Ask<string>(ClusterPeer.StatsMarker, Bound));
-        Log($"    {count} Tells queued in {told * 1e3:F0} ms, all received after {seconds * 1e3:F0} ms");
-        Log($"      sender:   {after.Since(before, count)}");
-        Log($"      receiver: {peerAfter.Since(peerBefore, count)}");
-        return seconds;
+        var parts = reply.Split(' ').Select(p => long.Parse(p, CultureInfo.InvariantCulture)).ToArray();
+        if (parts[0] != messages || parts[1] != (long)messages * bytes)
+            throw new InvalidOperationException($"{what}: B counted {parts[0]} messages and {parts[1]} bytes of {messages} and {(long)messages * bytes}.");
+        return new Round(seconds, OwnUnreachable(ownSink), parts[2]);
     }
 
-    private static async Task<double> AskRoundAsync(IActorRef echo, int count)
+    private static long OwnUnreachable(IActorRef ownSink)
     {
-        var watch = Stopwatch.StartNew();
-        for (var i = 0; i < count; i++)
-            if (await echo.Ask<int>(i, Bound) != i) throw new InvalidOperationException("The echo answered with another number.");
-        return watch.Elapsed.TotalSeconds;
-    }
-
-    private static async Task<double> MedianAsync(string what, Func<Task<double>> round)
-    {
-        for (var i = 0; i < WarmupRounds; i++) await round();
-        var times = new List<double>();
-        for (var i = 0; i < TimedRounds; i++) times.Add(await round());
-        return MedianOf(what, times);
-    }
-
-    private static double Median(string what, Func<double> round)
-    {
-        for (var i = 0; i < WarmupRounds; i++) round();
-        var times = new List<double>();
-        for (var i = 0; i < TimedRounds; i++) times.Add(round());
-        return MedianOf(what, times);
+        var reply = ownSink.Ask<string>(SinkActor.EndMarker, TimeSpan.FromSeconds(10)).GetAwaiter().GetResult();
+        return long.Parse(reply.Split(' ')[2], CultureInfo.InvariantCulture);
     }
 
     private static double MedianOf(string what, List<double> times)
     {
         times.Sort();
-        Log($"{what}: rounds {string.Join(" ", times.Select(t => (t * 1e3).ToString("F1", CultureInfo.InvariantCulture)))} ms");
+        Log($"{what}: rounds {string.Join(" ", times.Select(t => (t * 1e3).ToString("F0", CultureInfo.InvariantCulture)))} ms");
         return times[times.Count / 2];
     }
 
-    private static async Task<MemberAddress> OtherUpMemberAsync(ClusterMember cluster)
+    private static void Print(List<Row> rows)
     {
-        var deadline = Stopwatch.StartNew();
-        while (deadline.Elapsed < TimeSpan.FromSeconds(30))
-        {
-            var other = cluster.Members.FirstOrDefault(m => m.Address != cluster.SelfAddress && m.Status == MemberStatus.Up);
-            if (other is not null) return other.Address;
-            await Task.Delay(20);
-        }
-        throw new TimeoutException("The peer process did not become an Up member within 30 s.");
+        Console.WriteLine("| tensor | path | messages a round | MB/s | / raw TCP | / raw TLS | unreachable events A+B |");
+        Console.WriteLine("|---|---|---:|---:|---:|---:|---:|");
+        foreach (var r in rows)
+            foreach (var (path, figure, rawTcp, rawTls) in r.Paths)
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"| {r.W.Name} | {path} | {(path.StartsWith("Akka") ? r.W.AkkaMessages : r.W.Messages)} | {Mbps(figure)} | {Ratio(figure, rawTcp)} | {Ratio(figure, rawTls)} | {Events(figure)} |"));
+        Console.WriteLine("(MB/s of payload, MB = 10^6 bytes; each ratio is to raw TCP / raw TLS measured in turns in the same pair of processes)");
     }
 
-    private static async Task RemovedAsync(ClusterMember cluster, MemberAddress member, TimeSpan max)
+    private static string Mbps(Figure? f) => f is null ? "-" : f.MBps.ToString("N0", CultureInfo.InvariantCulture);
+
+    private static string Ratio(Figure? a, Figure? b) => a is null || b is null ? "-" : (a.MBps / b.MBps).ToString("F2", CultureInfo.InvariantCulture);
+
+    private static string Events(params Figure?[] figures)
+    {
+        var seen = figures.OfType<Figure>().ToList();
+        return seen.Count == 0 ? "-" : $"{seen.Sum(f => f.UnreachableA)}+{seen.Sum(f => f.UnreachableB)}";
+    }
+
+    private static async Task<Address> OtherUpMemberAsync(AkkaCluster cluster)
     {
         var watch = Stopwatch.StartNew();
-        while (watch.Elapsed < max && cluster.Members.Any(m => m.Address == member && m.Status != MemberStatus.Removed))
-            await Task.Delay(20);
-    }
-
-    /// <summary>Bytes on the wire of one Tell of an int to <paramref name="sink"/>: the envelope Remoting.SendUser builds.</summary>
-    private static int SmallFrameBytes(ClusterMember cluster, IActorRef sink)
-    {
-        var serialized = cluster.Serialization.Serialize(0);
-        return FrameEncoder.Encode(UserFrame(cluster, sink, serialized)).Length;
-    }
-
-    private static int TensorFrameBytes(ClusterMember cluster, IActorRef sink, Tensor tensor)
-    {
-        var serialized = cluster.Serialization.Serialize(tensor);
-        return FrameEncoder.Encode(UserFrame(cluster, sink, serialized), serialized.Tensor).Length;
-    }
-
-    private static Frame UserFrame(ClusterMember cluster, IActorRef sink, SerializedMessage serialized) => new()
-    {
-        Envelope = new Envelope
+        while (watch.Elapsed < TimeSpan.FromSeconds(60))
         {
-            Recipient = sink.Path.ToString(),
-            SenderMemberUid = cluster.SelfAddress.Uid,
-            User = new UserMessage { SerializerId = serialized.SerializerId, Manifest = serialized.Manifest, Body = ByteString.CopyFrom(serialized.Body) },
-        },
-    };
+            var other = cluster.State.Members.FirstOrDefault(m => m.Address != cluster.SelfAddress && m.Status == MemberStatus.Up);
+            if (other is not null) return other.Address;
+            await Task.Delay(50);
+        }
+        throw new TimeoutException("The peer process did not become an Up member within 60 s.");
+    }
 
     private static void Log(string line) => Console.Error.WriteLine(line);
 }

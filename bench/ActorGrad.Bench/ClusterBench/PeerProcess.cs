@@ -4,7 +4,7 @@ using System.Globalization;
 namespace ActorGrad.Bench.ClusterBench;
 
 /// <summary>
-/// The `cluster-peer` child process: `dotnet ActorGrad.Bench.dll cluster-peer --seed ... --secret ...`.
+/// The `cluster-peer` child process: `dotnet ActorGrad.Bench.dll cluster-peer --seed ... --certs ...`.
 /// Its stderr is forwarded to ours; its stdin stays open for as long as it should live. Stop (also
 /// run on Ctrl+C and at process exit) asks it to quit, and kills it if it has not within a few seconds.
 /// </summary>
@@ -26,7 +26,7 @@ internal sealed class PeerProcess : IDisposable
 
     public int Id => _process.Id;
 
-    public static PeerProcess Start(string seed, string secretHex)
+    public static PeerProcess Start(string seed, string certificatesDirectory, bool plaintextLane)
     {
         var dll = typeof(Program).Assembly.Location;
         var info = new ProcessStartInfo
@@ -37,7 +37,8 @@ internal sealed class PeerProcess : IDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var a in new[] { dll, "cluster-peer", "--seed", seed, "--secret", secretHex }) info.ArgumentList.Add(a);
+        foreach (var a in new[] { dll, "cluster-peer", "--seed", seed, "--certs", certificatesDirectory, "--lane", plaintextLane ? "plaintext" : "tls" })
+            info.ArgumentList.Add(a);
         // A diagnostic port (dotnet-trace launching us) is ours: inherited, it would suspend the peer at startup.
         info.Environment.Remove("DOTNET_DiagnosticPorts");
         var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {info.FileName} {dll} cluster-peer.");
@@ -58,8 +59,8 @@ internal sealed class PeerProcess : IDisposable
         return "dotnet";
     }
 
-    /// <summary>Reads the peer's stdout until its ready line; returns the raw TCP port it names.</summary>
-    public async Task<int> WaitReadyAsync(TimeSpan timeout)
+    /// <summary>Reads the peer's stdout until its ready line; returns the raw TCP, raw TLS and Kestrel ports it names.</summary>
+    public async Task<(int Raw, int RawTls, int Kestrel)> WaitReadyAsync(TimeSpan timeout)
     {
         using var cts = new CancellationTokenSource(timeout);
         while (true)
@@ -73,7 +74,11 @@ internal sealed class PeerProcess : IDisposable
                 throw new InvalidOperationException($"The peer process ended before it was ready (exit code {(_process.HasExited ? _process.ExitCode : -1)}).");
             }
             if (line.StartsWith(ClusterPeer.ReadyPrefix, StringComparison.Ordinal))
-                return int.Parse(line.AsSpan(ClusterPeer.ReadyPrefix.Length), CultureInfo.InvariantCulture);
+            {
+                var ports = line[ClusterPeer.ReadyPrefix.Length..].Split(' ');
+                return (int.Parse(ports[0], CultureInfo.InvariantCulture), int.Parse(ports[1], CultureInfo.InvariantCulture),
+                    int.Parse(ports[2], CultureInfo.InvariantCulture));
+            }
             Console.Error.WriteLine("[peer] " + line);
         }
     }

@@ -1,0 +1,99 @@
+using System.Buffers.Binary;
+using System.Text;
+
+namespace ActorGrad.Cluster.Lanes;
+
+/// <summary>
+/// One actor message on the lane: who it is for, who sent it, and its bytes as Akka's serialization made
+/// them. The payload is the serializer's output as it is: the sender writes it to the socket from where it
+/// lies, the receiver reads it from the socket into the array it hands to the deserializer.
+/// </summary>
+internal sealed record LaneFrame(string Recipient, string Sender, int SerializerId, string Manifest, byte[] Payload)
+{
+    /// <summary>The payload's bytes in <see cref="Payload"/> (less than its length when the array is rented).</summary>
+    public int PayloadLength { get; init; } = Payload.Length;
+
+    /// <summary>The payload array came from <see cref="System.Buffers.ArrayPool{T}.Shared"/> and goes back once written.</summary>
+    public bool Rented { get; init; }
+
+    /// <summary>Bytes this frame holds in a send queue (what back-pressure counts).</summary>
+    public long Size => PayloadLength + 2L * (Recipient.Length + Sender.Length + Manifest.Length);
+}
+
+/// <summary>
+/// The lane's bytes on a connection. After TLS (if any), the connecting member sends <see cref="Preface"/> and
+/// the accepting member answers with it once it accepted the peer; then the connecting member sends frames,
+/// one after another, and nothing flows back. A frame: the header's length (uint32 LE) and the payload's
+/// length (int32 LE), then the header (serializer id int32 LE; recipient path, sender path and manifest, each
+/// a uint16 LE length and UTF-8), then the payload. Lengths are checked against limits before anything is
+/// allocated or read: none is taken on trust.
+/// </summary>
+internal static class LaneWire
+{
+    /// <summary>"AGL" and the protocol version.</summary>
+    public static readonly byte[] Preface = "AGL\u0001"u8.ToArray();
+
+    public const int PrefixBytes = 8;
+    private const int FixedHeaderBytes = 4 + 3 * 2;
+    public const int MaxHeaderBytes = FixedHeaderBytes + 3 * ushort.MaxValue;
+
+    /// <summary>The frame's prefix and header in one array (the payload is written after it, from its own array).</summary>
+    public static byte[] EncodeHead(LaneFrame frame)
+    {
+        var headerBytes = FixedHeaderBytes + Utf8(frame.Recipient) + Utf8(frame.Sender) + Utf8(frame.Manifest);
+        var head = new byte[PrefixBytes + headerBytes];
+        BinaryPrimitives.WriteUInt32LittleEndian(head, (uint)headerBytes);
+        BinaryPrimitives.WriteInt32LittleEndian(head.AsSpan(4), frame.PayloadLength);
+        BinaryPrimitives.WriteInt32LittleEndian(head.AsSpan(PrefixBytes), frame.SerializerId);
+        var at = PrefixBytes + 4;
+        foreach (var s in (ReadOnlySpan<string>)[frame.Recipient, frame.Sender, frame.Manifest])
+        {
+            var n = Encoding.UTF8.GetBytes(s, head.AsSpan(at + 2));
+            BinaryPrimitives.WriteUInt16LittleEndian(head.AsSpan(at), (ushort)n);
+            at += 2 + n;
+        }
+        return head;
+    }
+
+    /// <summary>Reads and checks a prefix: the header's and the payload's lengths.</summary>
+    public static (int HeaderBytes, int PayloadBytes) DecodePrefix(ReadOnlySpan<byte> prefix, int maxPayloadBytes)
+    {
+        var header = BinaryPrimitives.ReadUInt32LittleEndian(prefix);
+        var payload = BinaryPrimitives.ReadInt32LittleEndian(prefix[4..]);
+        if (header is < FixedHeaderBytes or > MaxHeaderBytes)
+            throw new InvalidDataException($"A lane frame announces a {header}-byte header; headers are {FixedHeaderBytes} to {MaxHeaderBytes} bytes.");
+        if (payload < 0 || payload > maxPayloadBytes)
+            throw new InvalidDataException($"A lane frame announces a {payload}-byte payload; this member accepts 0 to {maxPayloadBytes}.");
+        return ((int)header, payload);
+    }
+
+    /// <summary>Reads a header; every string must end inside it, and nothing may follow the last.</summary>
+    public static (int SerializerId, string Recipient, string Sender, string Manifest) DecodeHeader(ReadOnlySpan<byte> header)
+    {
+        var serializerId = BinaryPrimitives.ReadInt32LittleEndian(header);
+        var rest = header[4..];
+        var recipient = ReadString(ref rest, "recipient path");
+        var sender = ReadString(ref rest, "sender path");
+        var manifest = ReadString(ref rest, "manifest");
+        if (!rest.IsEmpty) throw new InvalidDataException($"A lane frame's header has {rest.Length} bytes after its manifest.");
+        return (serializerId, recipient, sender, manifest);
+    }
+
+    private static string ReadString(ref ReadOnlySpan<byte> rest, string what)
+    {
+        if (rest.Length < 2) throw new InvalidDataException($"A lane frame's header ends inside the length of its {what}.");
+        int length = BinaryPrimitives.ReadUInt16LittleEndian(rest);
+        if (rest.Length - 2 < length)
+            throw new InvalidDataException($"A lane frame's {what} is said to be {length} bytes; the header has {rest.Length - 2} left.");
+        var s = Encoding.UTF8.GetString(rest.Slice(2, length));
+        rest = rest[(2 + length)..];
+        return s;
+    }
+
+    private static int Utf8(string s)
+    {
+        var n = Encoding.UTF8.GetByteCount(s);
+        if (n > ushort.MaxValue) throw new ArgumentException($"A lane frame's path or manifest is {n} bytes of UTF-8; the limit is {ushort.MaxValue}.");
+        return n;
+    }
+}

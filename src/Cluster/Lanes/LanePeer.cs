@@ -1,0 +1,146 @@
+using Akka.Actor;
+using Akka.Event;
+
+namespace ActorGrad.Cluster.Lanes;
+
+/// <summary>
+/// This member's sending end towards one peer: a bounded queue and one writer that keeps a connection open to
+/// the peer's lane and writes the queued frames into it one after another, so every (sender, recipient) pair's
+/// messages arrive in the order they were sent. A broken connection is logged, the frame that was on it goes to
+/// dead letters (it may or may not have arrived: at most once, as Akka.Remote), and the writer reconnects after
+/// a growing pause; after <see cref="TensorLaneSettings.ConnectAttempts"/> failures in a row the queued frames
+/// go to dead letters too, and the next message tries again.
+/// </summary>
+internal sealed class LanePeer : IAsyncDisposable
+{
+    private static readonly TimeSpan FirstPause = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan LongestPause = TimeSpan.FromSeconds(5);
+
+    /// <summary>A payload up to this size is copied behind its header and written with it (one write, one TLS record run).</summary>
+    private const int CoalesceBytes = 64 << 10;
+
+    private readonly TensorLane _lane;
+    private readonly TensorLaneSettings _settings;
+    private readonly ILoggingAdapter _log;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _writer;
+
+    public LanePeer(TensorLane lane, Address address, TensorLaneSettings settings, ILoggingAdapter log)
+    {
+        _lane = lane;
+        Address = address;
+        _settings = settings;
+        _log = log;
+        Queue = new SendQueue(settings.MaxQueuedBytesPerPeer);
+        _writer = Task.Run(WriteLoopAsync);
+    }
+
+    public Address Address { get; }
+
+    public SendQueue Queue { get; }
+
+    private async Task WriteLoopAsync()
+    {
+        var failures = 0;
+        var reader = Queue.Reader;
+        while (!_stop.IsCancellationRequested)
+        {
+            Outgoing? inFlight = null;
+            try
+            {
+                if (!await reader.WaitToReadAsync(_stop.Token).ConfigureAwait(false)) return;
+                var port = await _lane.PortOfAsync(Address, _settings.ConnectTimeout, _stop.Token).ConfigureAwait(false);
+                var stream = await LaneSockets.ConnectAsync(Address.Host!, port, _settings, _stop.Token).ConfigureAwait(false);
+                await using (stream.ConfigureAwait(false))
+                {
+                    _log.Debug("Tensor lane: connected to {0} (port {1}).", Address, port);
+                    // Nothing flows back on a lane connection: a read that ends means the peer closed or vanished,
+                    // and cancels whatever write is pending instead of letting it wait on a dead socket.
+                    using var broken = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+                    var watch = WatchAsync(stream, broken);
+                    while (await reader.WaitToReadAsync(broken.Token).ConfigureAwait(false))
+                        while (reader.TryRead(out inFlight))
+                        {
+                            try
+                            {
+                                await WriteAsync(stream, inFlight.Frame, broken.Token).ConfigureAwait(false);
+                            }
+                            finally
+                            {
+                                Queue.Sent(inFlight);
+                            }
+                            inFlight = null;
+                            failures = 0;
+                        }
+                    broken.Cancel();
+                    await watch.ConfigureAwait(false);
+                }
+                return;
+            }
+            catch (Exception) when (_stop.IsCancellationRequested)
+            {
+                if (inFlight is not null) _lane.DeadLetter(inFlight, "the lane stopped while it was being sent");
+                return;
+            }
+            catch (OperationCanceledException) when (inFlight is null)
+            {
+                // Closed while idle (the peer stopped, or restarts): reconnect when there is something to send.
+                _log.Info("Tensor lane: {0} closed the connection; the next message reconnects.", Address);
+            }
+            catch (Exception e)
+            {
+                failures++;
+                var reason = e is OperationCanceledException ? "the peer closed the connection" : e.Message;
+                if (inFlight is not null) _lane.DeadLetter(inFlight, $"the connection broke while it was being sent ({reason}); it may or may not have arrived");
+                if (failures >= _settings.ConnectAttempts)
+                {
+                    _log.Error("Tensor lane: sending to {0} failed {1} times in a row (last: {2}); the queued messages go to dead letters.", Address, failures, reason);
+                    while (reader.TryRead(out var lost))
+                    {
+                        Queue.Sent(lost);
+                        _lane.DeadLetter(lost, $"{Address} could not be reached");
+                    }
+                    failures = 0;
+                    continue;
+                }
+                var pause = TimeSpan.FromTicks(Math.Min(LongestPause.Ticks, FirstPause.Ticks << (failures - 1)));
+                _log.Warning("Tensor lane: sending to {0} failed ({1}); attempt {2} of {3} in {4} ms.",
+                    Address, reason, failures + 1, _settings.ConnectAttempts, (int)pause.TotalMilliseconds);
+                try { await Task.Delay(pause, _stop.Token).ConfigureAwait(false); }
+                catch (OperationCanceledException) { return; }
+            }
+        }
+    }
+
+    private static async Task WriteAsync(Stream stream, LaneFrame frame, CancellationToken cancel)
+    {
+        var head = LaneWire.EncodeHead(frame);
+        var payload = frame.Payload.AsMemory(0, frame.PayloadLength);
+        if (payload.Length <= CoalesceBytes)
+        {
+            var whole = new byte[head.Length + payload.Length];
+            head.CopyTo(whole, 0);
+            payload.CopyTo(whole.AsMemory(head.Length));
+            await stream.WriteAsync(whole, cancel).ConfigureAwait(false);
+            return;
+        }
+        await stream.WriteAsync(head, cancel).ConfigureAwait(false);
+        await stream.WriteAsync(payload, cancel).ConfigureAwait(false);
+    }
+
+    private static async Task WatchAsync(Stream stream, CancellationTokenSource broken)
+    {
+        try { await stream.ReadAsync(new byte[1], broken.Token).ConfigureAwait(false); }
+        catch (Exception) { /* closed, reset or cancelled: all mean the same here */ }
+        broken.Cancel();
+    }
+
+    /// <summary>Stops the writer; what is still queued goes to dead letters.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var lost in Queue.Close()) _lane.DeadLetter(lost, $"the lane to {Address} closed");
+        _stop.Cancel();
+        try { await _writer.ConfigureAwait(false); }
+        catch (Exception e) { _log.Warning("Tensor lane: the writer to {0} ended with {1}", Address, e.Message); }
+    }
+}

@@ -1,0 +1,169 @@
+using System.Collections.Concurrent;
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.Event;
+
+namespace ActorGrad.Cluster.Lanes;
+
+/// <summary>
+/// The tensor data path beside Akka.Remote, one per member (an Akka extension: <c>TensorLane.Get(system)</c>).
+/// Akka.Remote keeps membership, heartbeats, routing and small messages; large messages (tensors, gradients)
+/// go through <see cref="Tell"/> instead of <c>IActorRef.Tell</c>: serialized with Akka's serialization, carried
+/// with their recipient and sender paths over one connection per peer of its own (mutual TLS with the cluster
+/// CA; see <see cref="LaneWire"/> for the bytes and BENCHMARKS.md for why not gRPC), and Told to the recipient
+/// on the receiving member with the resolved sender. Heartbeats never queue behind a tensor, because they are
+/// not on this connection.
+/// </summary>
+public sealed class TensorLane : IExtension
+{
+    private readonly ExtendedActorSystem _system;
+    private readonly TensorLaneSettings _settings;
+    private readonly ILoggingAdapter _log;
+    private readonly LaneListener _listener;
+    private readonly ConcurrentDictionary<Address, LanePeer> _peers = new();
+    private readonly ConcurrentDictionary<Address, int> _ports = new();
+    private readonly IActorRef _endpoint;
+    private int _stopped;
+
+    public TensorLane(ExtendedActorSystem system)
+    {
+        _system = system;
+        var setup = system.Settings.Setup.Get<TensorLaneSetup>();
+        if (!setup.HasValue)
+            throw new ConfigurationException("TensorLane needs a TensorLaneSetup in the actor system's setup (its certificates and port); none was given.");
+        _settings = setup.Value.Settings;
+        _settings.Validate();
+        _log = Logging.GetLogger(system, typeof(TensorLane));
+        SelfAddress = system.Provider.DefaultAddress;
+        var host = _settings.Hostname ?? SelfAddress.Host
+            ?? throw new ConfigurationException("TensorLane: the actor system has no remote address; the lane runs beside Akka.Remote.");
+        _listener = new LaneListener(LaneSockets.Resolve(host), _settings, new LaneDelivery(system, _log), _log);
+        _endpoint = system.SystemActorOf(LaneEndpointActor.Props(this, _listener.Port), LaneEndpointActor.Name);
+        CoordinatedShutdown.Get(system).AddTask("before-actor-system-terminate", "stop-tensor-lane", async () =>
+        {
+            await StopAsync().ConfigureAwait(false);
+            return Akka.Done.Instance;
+        });
+        system.RegisterOnTermination(() => StopAsync().AsTask().Wait(TimeSpan.FromSeconds(10)));
+        _log.Info("Tensor lane: listening on {0}:{1} ({2}).", host, _listener.Port, _settings.UsesTls ? "mutual TLS" : "plaintext");
+    }
+
+    public static TensorLane Get(ActorSystem system) => system.WithExtension<TensorLane, TensorLaneProvider>();
+
+    /// <summary>The port this member's lane listens on.</summary>
+    public int Port => _listener.Port;
+
+    public Address SelfAddress { get; }
+
+    /// <summary>
+    /// Sends <paramref name="message"/> to <paramref name="recipient"/> as <paramref name="sender"/>: a plain Tell if
+    /// the recipient is local, otherwise over the lane. Blocks while the peer's queue is full (bounded memory);
+    /// actors that must not block use <see cref="SendAsync"/>. A message that cannot go (peer gone, connection
+    /// broken) is logged and goes to dead letters; it never throws for that.
+    /// </summary>
+    public void Tell(IActorRef recipient, object message, IActorRef? sender = null)
+    {
+        var queued = SendAsync(recipient, message, sender);
+        if (!queued.IsCompleted) queued.GetAwaiter().GetResult();
+    }
+
+    /// <summary>Like <see cref="Tell"/>; completes when the message is in the peer's queue (not when it arrived).</summary>
+    public Task SendAsync(IActorRef recipient, object message, IActorRef? sender = null, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(recipient);
+        ArgumentNullException.ThrowIfNull(message);
+        var from = sender ?? ActorRefs.NoSender ?? _system.DeadLetters;
+        if (recipient is IActorRefScope { IsLocal: true })
+        {
+            recipient.Tell(message, from);
+            return Task.CompletedTask;
+        }
+        var outgoing = new Outgoing(Serialize(recipient, message, from), message, from, recipient);
+        if (Volatile.Read(ref _stopped) != 0)
+        {
+            DeadLetter(outgoing, "the lane has stopped");
+            return Task.CompletedTask;
+        }
+        var peer = _peers.GetOrAdd(recipient.Path.Address, a => new LanePeer(this, a, _settings, _log));
+        return Queued(peer.Queue.EnqueueAsync(outgoing, cancel), outgoing);
+    }
+
+    private async Task Queued(Task enqueue, Outgoing outgoing)
+    {
+        try { await enqueue.ConfigureAwait(false); }
+        catch (InvalidOperationException e) { DeadLetter(outgoing, e.Message); }
+    }
+
+    private LaneFrame Serialize(IActorRef recipient, object message, IActorRef sender)
+    {
+        var serializer = _system.Serialization.FindSerializerFor(message);
+        var manifest = Akka.Serialization.Serialization.ManifestFor(serializer, message);
+        var senderPath = ReferenceEquals(sender, ActorRefs.NoSender) || sender is DeadLetterActorRef
+            ? ""
+            : Akka.Serialization.Serialization.SerializedActorPath(sender);
+        var recipientPath = Akka.Serialization.Serialization.SerializedActorPath(recipient);
+        if (serializer is IBufferSerializer buffered)
+        {
+            var size = buffered.BinarySize(message);
+            CheckSize(message, size);
+            var rented = System.Buffers.ArrayPool<byte>.Shared.Rent(size);
+            Akka.Serialization.Serialization.WithTransport(_system, () =>
+            {
+                buffered.WriteBinary(message, rented.AsSpan(0, size));
+                return true;
+            });
+            return new LaneFrame(recipientPath, senderPath, serializer.Identifier, manifest, rented) { PayloadLength = size, Rented = true };
+        }
+        var bytes = Akka.Serialization.Serialization.WithTransport(_system, () => serializer.ToBinary(message));
+        CheckSize(message, bytes.Length);
+        return new LaneFrame(recipientPath, senderPath, serializer.Identifier, manifest, bytes);
+    }
+
+    private void CheckSize(object message, int size)
+    {
+        if (size > _settings.MaxMessageBytes)
+            throw new ArgumentException($"A {message.GetType().Name} serializes to {size} bytes; the tensor lane carries at most {_settings.MaxMessageBytes}.", nameof(message));
+    }
+
+    /// <summary>The lane port of the member at <paramref name="address"/>, asked of its /system/tensor-lane once.</summary>
+    internal async Task<int> PortOfAsync(Address address, TimeSpan timeout, CancellationToken cancel)
+    {
+        if (_ports.TryGetValue(address, out var port)) return port;
+        var endpoint = _system.ActorSelection(new RootActorPath(address) / "system" / LaneEndpointActor.Name);
+        port = await endpoint.Ask<int>(LaneEndpointActor.PortQuery, timeout, cancel).ConfigureAwait(false);
+        _ports[address] = port;
+        return port;
+    }
+
+    /// <summary>A member left the cluster: its sending end closes and what waited for it goes to dead letters.</summary>
+    internal void PeerRemoved(Address address)
+    {
+        _ports.TryRemove(address, out _);
+        if (_peers.TryRemove(address, out var peer))
+        {
+            _log.Info("Tensor lane: {0} left the cluster; closing the lane to it.", address);
+            _ = peer.DisposeAsync().AsTask();
+        }
+    }
+
+    internal void DeadLetter(Outgoing lost, string why)
+    {
+        _log.Warning("Tensor lane: a {0} for {1} was not delivered: {2}.", lost.Message.GetType().Name, lost.Recipient.Path, why);
+        _system.EventStream.Publish(new DeadLetter(lost.Message, lost.Sender, lost.Recipient));
+    }
+
+    private async ValueTask StopAsync()
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) != 0) return;
+        _system.Stop(_endpoint);
+        foreach (var address in _peers.Keys)
+            if (_peers.TryRemove(address, out var peer))
+                await peer.DisposeAsync().ConfigureAwait(false);
+        await _listener.DisposeAsync().ConfigureAwait(false);
+    }
+}
+
+public sealed class TensorLaneProvider : ExtensionIdProvider<TensorLane>
+{
+    public override TensorLane CreateExtension(ExtendedActorSystem system) => new(system);
+}

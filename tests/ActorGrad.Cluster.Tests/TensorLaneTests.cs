@@ -1,0 +1,315 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using ActorGrad.Cluster.Lanes;
+using Akka.Actor;
+using Akka.Actor.Setup;
+using Akka.Cluster;
+using Akka.Configuration;
+using Akka.Event;
+using Akka.TestKit;
+using Xunit.Abstractions;
+using AkkaCluster = Akka.Cluster.Cluster;
+
+namespace ActorGrad.Cluster.Tests.Lanes;
+
+/// <summary>
+/// The tensor lane between two Akka.Cluster members in this process on 127.0.0.1 (member A is the TestKit's
+/// system, B a second one), with mutual TLS certificates from a throwaway CA made here.
+/// </summary>
+public sealed class TensorLaneTests : Akka.TestKit.Xunit2.TestKit
+{
+    private static readonly ThrowawayCa Ca = new("actorgrad-test-cluster-ca");
+    private readonly List<ActorSystem> _others = [];
+
+    public TensorLaneTests(ITestOutputHelper output)
+        : base(MemberSetup(Ca, Ca.Member("member-a"), cluster: true), "lane", output)
+    {
+    }
+
+    [Fact]
+    public void A64MiBTensorArrivesBitExactAndNoMemberIsMarkedUnreachable()
+    {
+        var b = StartMember("lane", Ca, Ca.Member("member-b"), cluster: true);
+        var unreachableSeenByA = WatchUnreachable(Sys);
+        var unreachableSeenByB = WatchUnreachable(b);
+        JoinCluster(b);
+
+        var tensor = new float[16 << 20]; // 64 MiB of float32
+        var random = new Random(11);
+        for (var i = 0; i < tensor.Length; i++) tensor[i] = (float)random.NextDouble() - 0.5f;
+        tensor[1] = float.NaN;
+        tensor[2] = -0.0f;
+        tensor[3] = float.Epsilon;
+        var bytes = MemoryMarshal.AsBytes(tensor.AsSpan()).ToArray();
+
+        var receiver = CreateTestProbe(b);
+        var replyTo = CreateTestProbe();
+        TensorLane.Get(Sys).Tell(RemoteRefOf(receiver), bytes, replyTo.Ref);
+
+        var arrived = receiver.ExpectMsg<byte[]>(Dilated(TimeSpan.FromSeconds(60)));
+        var values = MemoryMarshal.Cast<byte, float>(arrived);
+        Assert.Equal(tensor.Length, values.Length);
+        for (var i = 0; i < tensor.Length; i++)
+            if (BitConverter.SingleToInt32Bits(values[i]) != BitConverter.SingleToInt32Bits(tensor[i]))
+                Assert.Fail($"Element {i} arrived as {values[i]:R}, was sent as {tensor[i]:R}.");
+
+        // The sender arrived resolved: a reply to it over Akka.Remote reaches the probe on A.
+        receiver.Reply("thanks");
+        replyTo.ExpectMsg("thanks", Dilated(TimeSpan.FromSeconds(10)));
+        Assert.False(unreachableSeenByA.HasMessages, $"A marked a member unreachable: {Peek(unreachableSeenByA)}");
+        Assert.False(unreachableSeenByB.HasMessages, $"B marked a member unreachable: {Peek(unreachableSeenByB)}");
+    }
+
+    [Fact]
+    public void AStreamOf100OneMiBMessagesArrivesInOrder()
+    {
+        var b = StartMember("lane", Ca, Ca.Member("member-b"), cluster: true);
+        JoinCluster(b);
+        var receiver = CreateTestProbe(b);
+        var recipient = RemoteRefOf(receiver);
+        var lane = TensorLane.Get(Sys);
+        for (var i = 0; i < 100; i++) lane.Tell(recipient, Numbered(i, 1 << 20), TestActor);
+
+        for (var i = 0; i < 100; i++)
+        {
+            var m = receiver.ExpectMsg<byte[]>(Dilated(TimeSpan.FromSeconds(30)));
+            Assert.Equal(1 << 20, m.Length);
+            Assert.Equal(i, BitConverter.ToInt32(m));
+            Assert.True(m.AsSpan(4).SequenceEqual(Numbered(i, 1 << 20).AsSpan(4)), $"Message {i} arrived with other bytes.");
+        }
+    }
+
+    [Fact]
+    public void APeerWhoseCertificateTheClusterCaDidNotSignIsRefused()
+    {
+        var b = StartMember("lane", Ca, Ca.Member("member-b"), cluster: true);
+        JoinCluster(b);
+        // The intruder trusts the cluster CA (so it would accept B's certificate) but presents one of its own CA.
+        var rogue = new ThrowawayCa("rogue-ca");
+        var intruder = StartMember("intruder", Ca, rogue.Member("intruder"), cluster: false, attempts: 1);
+        var intruderDeadLetters = CreateTestProbe(intruder);
+        intruder.EventStream.Subscribe(intruderDeadLetters.Ref, typeof(DeadLetter));
+        var receiver = CreateTestProbe(b);
+        var recipient = ((ExtendedActorSystem)intruder).Provider.ResolveActorRef(receiver.Ref.Path.ToStringWithAddress(AkkaCluster.Get(b).SelfAddress));
+
+        var payload = Numbered(7, 1024);
+        TensorLane.Get(intruder).Tell(recipient, payload);
+
+        // Upper bound: a refusal the client does not see at once is found by its HTTP/2 keep-alive ping (15 s).
+        var lost = intruderDeadLetters.FishForMessage<DeadLetter>(d => d.Message is byte[], Dilated(TimeSpan.FromSeconds(60)));
+        Assert.Equal(payload, (byte[])lost.Message);
+        Assert.False(receiver.HasMessages, "B received a message from a peer without the cluster's certificate.");
+
+        // B's lane still serves members with the right certificate.
+        TensorLane.Get(Sys).Tell(RemoteRefOf(receiver), Numbered(8, 1024));
+        Assert.Equal(8, BitConverter.ToInt32(receiver.ExpectMsg<byte[]>(Dilated(TimeSpan.FromSeconds(30)))));
+    }
+
+    [Fact]
+    public void AMissingRecipientIsADeadLetterAndTheLaneKeepsWorking()
+    {
+        var b = StartMember("lane", Ca, Ca.Member("member-b"), cluster: true);
+        JoinCluster(b);
+        var deadLettersOnB = CreateTestProbe(b);
+        b.EventStream.Subscribe(deadLettersOnB.Ref, typeof(DeadLetter));
+        var receiver = CreateTestProbe(b);
+        var missing = ((ExtendedActorSystem)Sys).Provider.ResolveActorRef(new RootActorPath(AkkaCluster.Get(b).SelfAddress) / "user" / "nobody-here");
+        var lane = TensorLane.Get(Sys);
+
+        lane.Tell(missing, Numbered(1, 4096), TestActor);
+        lane.Tell(RemoteRefOf(receiver), Numbered(2, 4096), TestActor);
+
+        var dead = deadLettersOnB.FishForMessage<DeadLetter>(d => d.Message is byte[], Dilated(TimeSpan.FromSeconds(30)));
+        Assert.Equal(1, BitConverter.ToInt32((byte[])dead.Message));
+        Assert.Contains("nobody-here", dead.Recipient.Path.ToString());
+        Assert.Equal(2, BitConverter.ToInt32(receiver.ExpectMsg<byte[]>(Dilated(TimeSpan.FromSeconds(30)))));
+    }
+
+    [Fact]
+    public void AMessageForAPeerThatIsGoneIsADeadLetterAndTheMemberCarriesOn()
+    {
+        var b = StartMember("lane", Ca, Ca.Member("member-b"), cluster: true);
+        JoinCluster(b);
+        var receiver = CreateTestProbe(b);
+        var recipient = RemoteRefOf(receiver);
+        var lane = TensorLane.Get(Sys);
+        lane.Tell(recipient, Numbered(1, 4096));
+        receiver.ExpectMsg<byte[]>(Dilated(TimeSpan.FromSeconds(30)));
+        var deadLetters = CreateTestProbe();
+        Sys.EventStream.Subscribe(deadLetters.Ref, typeof(DeadLetter));
+
+        Shutdown(b, verifySystemShutdown: true);
+        lane.Tell(recipient, Numbered(2, 4096));
+
+        // Upper bound: five connection attempts with pauses, or the port query's timeout once the member is removed.
+        var lost = deadLetters.FishForMessage<DeadLetter>(d => d.Message is byte[], Dilated(TimeSpan.FromSeconds(60)));
+        Assert.Equal(2, BitConverter.ToInt32((byte[])lost.Message));
+        Assert.False(Sys.WhenTerminated.IsCompleted);
+        var local = CreateTestProbe();
+        lane.Tell(local.Ref, "still here");
+        local.ExpectMsg("still here");
+    }
+
+    [Fact]
+    public void TensorsOfACopyingSerializerArriveIntactThroughReusedBuffers()
+    {
+        var b = StartMember("lane", Ca, Ca.Member("member-b"), cluster: true);
+        JoinCluster(b);
+        var receiver = CreateTestProbe(b);
+        var recipient = RemoteRefOf(receiver);
+        var lane = TensorLane.Get(Sys);
+        // Same size every time, so the receiver reads each into the buffer the one before used, and the sender
+        // serializes each into an array it rents, the one the message before gave back.
+        for (var i = 0; i < 20; i++) lane.Tell(recipient, new FloatTensor(Enumerable.Repeat((float)i, 1 << 18).ToArray()));
+
+        for (var i = 0; i < 20; i++)
+        {
+            var t = receiver.ExpectMsg<FloatTensor>(Dilated(TimeSpan.FromSeconds(30)));
+            Assert.Equal(1 << 18, t.Values.Length);
+            var expected = (float)i;
+            Assert.True(t.Values.All(v => v == expected), $"Tensor {i} arrived with values of another tensor.");
+        }
+    }
+
+    [Fact]
+    public void ALaneWithoutCertificatesIsRefusedUnlessPlaintextIsAskedFor()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new TensorLaneSettings().Validate());
+        Assert.Contains("AllowPlaintext", e.Message);
+    }
+
+    /// <summary>B's probe as A sees it: a remote ref with B's address.</summary>
+    private IActorRef RemoteRefOf(TestProbe probe) =>
+        ((ExtendedActorSystem)Sys).Provider.ResolveActorRef(probe.Ref.Path.ToStringWithAddress(AkkaCluster.Get(probe.Sys).SelfAddress));
+
+    private static byte[] Numbered(int n, int size)
+    {
+        var m = new byte[size];
+        new Random(n).NextBytes(m);
+        BitConverter.TryWriteBytes(m, n);
+        return m;
+    }
+
+    private ActorSystem StartMember(string name, ThrowawayCa ca, X509Certificate2 certificate, bool cluster, int attempts = 5)
+    {
+        var system = ActorSystem.Create(name, MemberSetup(ca, certificate, cluster, attempts));
+        _others.Add(system);
+        _ = TensorLane.Get(system);
+        return system;
+    }
+
+    /// <summary>A joins itself, B joins A; returns when A has seen both Up.</summary>
+    private void JoinCluster(ActorSystem b)
+    {
+        var ups = CreateTestProbe();
+        AkkaCluster.Get(Sys).Subscribe(ups.Ref, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.MemberUp));
+        var a = AkkaCluster.Get(Sys).SelfAddress;
+        AkkaCluster.Get(Sys).Join(a);
+        AkkaCluster.Get(b).Join(a);
+        var waiting = new HashSet<Address> { a, AkkaCluster.Get(b).SelfAddress };
+        ups.FishForMessage<ClusterEvent.MemberUp>(up => waiting.Remove(up.Member.Address) && waiting.Count == 0, Dilated(TimeSpan.FromSeconds(30)));
+        _ = TensorLane.Get(Sys);
+    }
+
+    private TestProbe WatchUnreachable(ActorSystem system)
+    {
+        var probe = CreateTestProbe(system);
+        AkkaCluster.Get(system).Subscribe(probe.Ref, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.UnreachableMember));
+        return probe;
+    }
+
+    private static string Peek(TestProbe probe) => probe.HasMessages ? probe.ReceiveOne(TimeSpan.Zero)?.ToString() ?? "" : "";
+
+    private static ActorSystemSetup MemberSetup(ThrowawayCa ca, X509Certificate2 certificate, bool cluster, int attempts = 5)
+    {
+        var factor = double.TryParse(Environment.GetEnvironmentVariable("ACTORGRAD_TEST_TIME_FACTOR"), NumberStyles.Float, CultureInfo.InvariantCulture, out var f) && f > 0 ? f : 1.0;
+        var config = ConfigurationFactory.ParseString($$"""
+            akka.loglevel = WARNING
+            akka.stdout-loglevel = WARNING
+            akka.actor.provider = {{(cluster ? "cluster" : "remote")}}
+            akka.remote.dot-netty.tcp.hostname = 127.0.0.1
+            akka.remote.dot-netty.tcp.port = 0
+            akka.cluster.log-info = off
+            akka.test.timefactor = {{factor.ToString(CultureInfo.InvariantCulture)}}
+            akka.actor.serializers.copying-floats = "{{typeof(CopyingFloatSerializer).AssemblyQualifiedName}}"
+            akka.actor.serialization-bindings { "{{typeof(FloatTensor).AssemblyQualifiedName}}" = copying-floats }
+            """);
+        var lane = new TensorLaneSettings
+        {
+            Certificate = certificate,
+            CertificateAuthority = ca.Certificate,
+            ConnectAttempts = attempts,
+            CopyingSerializerIds = new HashSet<int> { CopyingFloatSerializer.Id },
+        };
+        return BootstrapSetup.Create().WithConfig(config).And(new TensorLaneSetup(lane));
+    }
+
+    protected override void AfterAll()
+    {
+        foreach (var system in _others) Shutdown(system, verifySystemShutdown: false);
+        base.AfterAll();
+    }
+}
+
+/// <summary>A tensor stand-in for <see cref="CopyingFloatSerializer"/>.</summary>
+public sealed record FloatTensor(float[] Values);
+
+/// <summary>
+/// Copies float32 bytes out of its input and keeps nothing of it, as a tensor serializer that decodes into pooled
+/// storage; and writes into the lane's rented buffer (<see cref="IBufferSerializer"/>).
+/// </summary>
+public sealed class CopyingFloatSerializer(ExtendedActorSystem system) : Akka.Serialization.Serializer(system), IBufferSerializer
+{
+    public const int Id = 7301;
+
+    public override int Identifier => Id;
+
+    public override bool IncludeManifest => false;
+
+    public override byte[] ToBinary(object obj) => MemoryMarshal.AsBytes(((FloatTensor)obj).Values.AsSpan()).ToArray();
+
+    public override object FromBinary(byte[] bytes, Type? type) => new FloatTensor(MemoryMarshal.Cast<byte, float>(bytes).ToArray());
+
+    public int BinarySize(object message) => 4 * ((FloatTensor)message).Values.Length;
+
+    public void WriteBinary(object message, Span<byte> destination) => MemoryMarshal.AsBytes(((FloatTensor)message).Values.AsSpan()).CopyTo(destination);
+}
+
+/// <summary>A certificate authority made for one test run, and member certificates it signs (ECDSA P-256).</summary>
+internal sealed class ThrowawayCa
+{
+    private readonly ECDsa _key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+
+    public ThrowawayCa(string name)
+    {
+        var request = new CertificateRequest($"CN={name}", _key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
+        Certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+    }
+
+    public X509Certificate2 Certificate { get; }
+
+    public X509Certificate2 Member(string name)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, false));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(
+            [new Oid("1.3.6.1.5.5.7.3.1"), new Oid("1.3.6.1.5.5.7.3.2")], false)); // server and client authentication
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddIpAddress(System.Net.IPAddress.Loopback);
+        names.AddDnsName("localhost");
+        request.CertificateExtensions.Add(names.Build());
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(Certificate, true, false));
+        using var signed = request.Create(Certificate.SubjectName, X509SignatureGenerator.CreateForECDsa(_key),
+            DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddHours(12), RandomNumberGenerator.GetBytes(16));
+        using var withKey = signed.CopyWithPrivateKey(key);
+        // Through PKCS#12, so the key is one TLS on every platform can use.
+        return X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null);
+    }
+}
