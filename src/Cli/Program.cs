@@ -5,7 +5,10 @@ namespace ActorGrad.Cli;
 
 public static class Program
 {
-    public static Task<int> Main(string[] args) => BuildRoot().Parse(args).InvokeAsync();
+    // Signals are the commands' own business: `actorgrad node` lets its host leave the cluster on SIGTERM,
+    // which System.CommandLine's default (cancel, then exit 143 after 2 s) would cut short.
+    public static Task<int> Main(string[] args) =>
+        BuildRoot().Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
 
     /// <summary>Every sub-command lives in its own file under Commands/ and is listed here once.</summary>
     internal static RootCommand BuildRoot()
@@ -13,6 +16,7 @@ public static class Program
         var root = new RootCommand("actorgrad: actor-based automatic differentiation");
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(NodeCommand.Create());
+        root.Subcommands.Add(CertsCommand.Create());
         return root;
     }
 }

@@ -19,22 +19,16 @@ internal sealed partial class NodeProcess : IAsyncDisposable
 
     public string Name { get; private init; } = "";
     public int Port { get; private set; }
-    public ulong Uid { get; private set; }
+    public long Uid { get; private set; }
+    /// <summary>The member's Akka address, akka.tcp://actorgrad@127.0.0.1:PORT (or akka.ssl.tcp://...).</summary>
+    public string Address { get; private set; } = "";
     public string HostPort => $"127.0.0.1:{Port}";
+    /// <summary>How the membership log names this incarnation: address#uid.</summary>
+    public string Incarnation => $"{Address}#{Uid}";
     public bool HasExited => _process.HasExited;
     public int ExitCode => _process.ExitCode;
 
-    /// <summary>Fast failure-detection clocks, given through the environment (ACTORGRAD_Node__...), as an operator would.</summary>
-    public static readonly IReadOnlyDictionary<string, string> FastClocks = new Dictionary<string, string>
-    {
-        ["ACTORGRAD_Node__HeartbeatInterval"] = "00:00:00.1",
-        ["ACTORGRAD_Node__GossipInterval"] = "00:00:00.1",
-        ["ACTORGRAD_Node__AcceptableHeartbeatPause"] = "00:00:03",
-        ["ACTORGRAD_Node__DownUnreachableAfter"] = "00:00:01",
-        ["ACTORGRAD_Node__RemoveDownAfter"] = "00:00:00.2",
-    };
-
-    /// <summary>Starts `actorgrad node` with these arguments; with <paramref name="waitUntilListening"/>, returns once it logged its port and uid.</summary>
+    /// <summary>Starts `actorgrad node` with these arguments and the test clocks; with <paramref name="waitUntilListening"/>, returns once it logged its address and uid.</summary>
     public static async Task<NodeProcess> StartAsync(string name, IEnumerable<string> args, bool waitUntilListening = true)
     {
         var info = new ProcessStartInfo("dotnet")
@@ -47,7 +41,7 @@ internal sealed partial class NodeProcess : IAsyncDisposable
         info.ArgumentList.Add(CliAssembly);
         info.ArgumentList.Add("node");
         foreach (var a in args) info.ArgumentList.Add(a);
-        foreach (var (k, v) in FastClocks) info.Environment[k] = v;
+        foreach (var (k, v) in ClusterTestSettings.FastClocks) info.Environment[$"ACTORGRAD_Node__{k}"] = v.ToString("c");
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var node = new NodeProcess(process) { Name = name };
         process.OutputDataReceived += (_, e) => node.Add(e.Data);
@@ -61,12 +55,13 @@ internal sealed partial class NodeProcess : IAsyncDisposable
             var line = await node.WaitForLineAsync(l => ListeningLine().IsMatch(l), "it listens");
             var m = ListeningLine().Match(line);
             node.Port = int.Parse(m.Groups[1].Value);
-            node.Uid = ulong.Parse(m.Groups[2].Value);
+            node.Uid = long.Parse(m.Groups[2].Value);
+            node.Address = m.Groups[3].Value;
         }
         return node;
     }
 
-    [GeneratedRegex(@"Listening on 127\.0\.0\.1:(\d+) uid=(\d+)")]
+    [GeneratedRegex(@"Listening on 127\.0\.0\.1:(\d+) uid=(-?\d+) as (\S+);")]
     private static partial Regex ListeningLine();
 
     private void Add(string? line)
@@ -78,29 +73,39 @@ internal sealed partial class NodeProcess : IAsyncDisposable
 
     public IReadOnlyList<string> Lines { get { lock (_gate) return _lines.ToList(); } }
 
-    /// <summary>The first line (from the start of the output) that matches; fails with the whole output after the bound.</summary>
+    /// <summary>The first line (from the start of the output) that matches; fails with the output's tail after the bound.</summary>
     public async Task<string> WaitForLineAsync(Func<string, bool> predicate, string what, TimeSpan? max = null)
     {
         var bound = max ?? ClusterTestSettings.Bound;
         using var cts = new CancellationTokenSource(bound);
         while (true)
         {
-            var found = Lines.FirstOrDefault(predicate);
-            if (found is not null) return found;
-            if (_process.HasExited && Lines.FirstOrDefault(predicate) is null)
+            if (Lines.FirstOrDefault(predicate) is { } found) return found;
+            if (_process.HasExited)
             {
                 // Exited: the output is complete once the process object says so.
                 await _process.WaitForExitAsync(CancellationToken.None);
                 if (Lines.FirstOrDefault(predicate) is { } late) return late;
-                throw new InvalidOperationException($"Node {Name} exited (code {_process.ExitCode}) before {what}. Output:\n{string.Join('\n', Lines)}");
+                throw new InvalidOperationException($"Node {Name} exited (code {_process.ExitCode}) before {what}. Output:\n{Tail()}");
             }
             try { await _changed.WaitAsync(cts.Token); }
             catch (OperationCanceledException)
             {
-                throw new TimeoutException($"Node {Name}: no line within {bound.TotalSeconds:0} s showing {what}. Output:\n{string.Join('\n', Lines)}");
+                throw new TimeoutException($"Node {Name}: no line within {bound.TotalSeconds:0} s showing {what}. Output:\n{Tail()}");
             }
         }
     }
+
+    /// <summary>Waits for the process to end by itself (bounded) and returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan? max = null)
+    {
+        using var cts = new CancellationTokenSource(max ?? ClusterTestSettings.Bound);
+        try { await _process.WaitForExitAsync(cts.Token); }
+        catch (OperationCanceledException) { throw new TimeoutException($"Node {Name} did not exit. Output:\n{Tail()}"); }
+        return _process.ExitCode;
+    }
+
+    private string Tail() => string.Join('\n', Lines.TakeLast(60));
 
     /// <summary>kill -9: the process gets no chance to leave the cluster.</summary>
     public async Task KillAsync()
@@ -110,14 +115,26 @@ internal sealed partial class NodeProcess : IAsyncDisposable
     }
 
     /// <summary>SIGTERM, as a service manager stops a node; waits for it to exit.</summary>
-    public async Task TerminateAsync()
+    public async Task<int> TerminateAsync()
     {
-        if (Kill(_process.Id, Sigterm) != 0) throw new InvalidOperationException($"kill(SIGTERM) failed for node {Name}: errno {Marshal.GetLastPInvokeError()}");
-        using var cts = new CancellationTokenSource(ClusterTestSettings.Bound);
-        await _process.WaitForExitAsync(cts.Token);
+        Signal(Sigterm, "SIGTERM");
+        return await WaitForExitAsync();
+    }
+
+    /// <summary>SIGSTOP: the process freezes (no heartbeats) without its sockets closing, as in a long GC pause or a partition.</summary>
+    public void Freeze() => Signal(Sigstop, "SIGSTOP");
+
+    /// <summary>SIGCONT: a frozen process runs again.</summary>
+    public void Thaw() => Signal(Sigcont, "SIGCONT");
+
+    private void Signal(int signal, string name)
+    {
+        if (Kill(_process.Id, signal) != 0) throw new InvalidOperationException($"kill({name}) failed for node {Name}: errno {Marshal.GetLastPInvokeError()}");
     }
 
     private const int Sigterm = 15;
+    private const int Sigstop = 19;
+    private const int Sigcont = 18;
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int Kill(int pid, int signal);
@@ -132,7 +149,7 @@ internal sealed partial class NodeProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    public override string ToString() => $"{Name} ({HostPort} uid={Uid})";
+    public override string ToString() => $"{Name} ({Incarnation})";
 
     /// <summary>The built `actorgrad` command: src/Cli/bin/{configuration}/net10.0/actorgrad.dll of this checkout.</summary>
     public static string CliAssembly { get; } = FindCli();

@@ -1,17 +1,25 @@
 using System.CommandLine;
-using ActorGrad.Cli.Node;
+using ActorGrad.Cli.Member;
+using ActorGrad.Cluster;
+using ActorGrad.Cluster.Membership;
+using Akka.Actor;
+using Akka.Event;
+using Akka.Hosting;
+using Akka.Hosting.Logging;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
+using AkkaCluster = Akka.Cluster.Cluster;
 
 namespace ActorGrad.Cli.Commands;
 
 /// <summary>
-/// `actorgrad node`: one cluster member as a long-running process on Microsoft.Extensions.Hosting.
+/// `actorgrad node`: one Akka.Cluster member as a long-running process on Akka.Hosting.
 /// Configuration comes from appsettings.json (section "Node"), then ACTORGRAD_-prefixed environment
-/// variables, then the command line. Stops cleanly (leaving the cluster) on SIGTERM and Ctrl-C.
+/// variables, then the command line. SIGTERM and Ctrl-C leave the cluster (CoordinatedShutdown).
+/// Exit codes: 0 normal, 2 bad configuration (one line says why), 3 downed by the others.
 /// </summary>
 internal static class NodeCommand
 {
@@ -19,33 +27,37 @@ internal static class NodeCommand
     {
         var port = new Option<int?>("--port") { Description = "TCP port to listen on (0 picks a free one; default 4051)." };
         var host = new Option<string?>("--host") { Description = "Address to listen on and to be reached at (default 127.0.0.1)." };
-        var seeds = new Option<string[]>("--seed") { Description = "host:port of a seed node; repeat for several. None: this node forms a new cluster.", AllowMultipleArgumentsPerToken = false };
-        var secretFile = new Option<string?>("--secret-file") { Description = "File holding the cluster's shared secret (never sent over the wire)." };
-        var system = new Option<string?>("--system") { Description = "Actor system name (default actorgrad)." };
-        var clusterName = new Option<string?>("--cluster-name") { Description = "Cluster name; members of other clusters are refused (default actorgrad)." };
+        var publicHost = new Option<string?>("--public-host") { Description = "Address the others reach this member at, if not --host (NAT, containers)." };
+        var seeds = new Option<string[]>("--seed") { Description = "HOST:PORT of a seed member; repeat for several. None: this member forms a new cluster.", AllowMultipleArgumentsPerToken = false };
+        var system = new Option<string?>("--system") { Description = "Actor system name, the same on every member (default actorgrad)." };
         var roles = new Option<string[]>("--role") { Description = "A role this member offers; repeat for several." };
-        var tlsCert = new Option<string?>("--tls-cert") { Description = "PEM certificate (with --tls-key) or PKCS#12 file: members then talk TLS and must present this certificate." };
+        var tlsCert = new Option<string?>("--tls-cert") { Description = "This member's certificate: PEM (with --tls-key) or PKCS#12 (.pfx/.p12). Members then talk mutual TLS." };
         var tlsKey = new Option<string?>("--tls-key") { Description = "PEM private key of --tls-cert." };
+        var tlsPassword = new Option<string?>("--tls-password") { Description = "Password of a PKCS#12 --tls-cert (better: ACTORGRAD_Node__TlsCertificatePassword)." };
+        var tlsCa = new Option<string?>("--tls-ca") { Description = "The cluster CA certificate (ca.pem from `actorgrad certs ca`): peers must be signed by it." };
+        var insecure = new Option<bool>("--insecure") { Description = "Allow plain TCP on non-loopback addresses: no encryption, no authentication." };
         var config = new Option<string?>("--config") { Description = "An appsettings-style JSON file (default: appsettings.json in the working directory, if present)." };
         var command = new Command("node", "Run one cluster member until SIGTERM or Ctrl-C; logs a line per membership change.")
         {
-            port, host, seeds, secretFile, system, clusterName, roles, tlsCert, tlsKey, config,
+            port, host, publicHost, seeds, system, roles, tlsCert, tlsKey, tlsPassword, tlsCa, insecure, config,
         };
         command.SetAction((result, cancel) =>
         {
             var overrides = new Dictionary<string, string?>();
-            void Set(string key, object? value) { if (value is not null) overrides[$"{NodeOptions.Section}:{key}"] = value.ToString(); }
-            Set(nameof(NodeOptions.Port), result.GetValue(port));
-            Set(nameof(NodeOptions.Host), result.GetValue(host));
-            Set(nameof(NodeOptions.SecretFile), result.GetValue(secretFile));
-            Set(nameof(NodeOptions.SystemName), result.GetValue(system));
-            Set(nameof(NodeOptions.ClusterName), result.GetValue(clusterName));
-            Set(nameof(NodeOptions.TlsCertificateFile), result.GetValue(tlsCert));
-            Set(nameof(NodeOptions.TlsKeyFile), result.GetValue(tlsKey));
+            void Set(string key, object? value) { if (value is not null) overrides[$"{ClusterMemberOptions.Section}:{key}"] = value.ToString(); }
+            Set(nameof(ClusterMemberOptions.Port), result.GetValue(port));
+            Set(nameof(ClusterMemberOptions.Host), result.GetValue(host));
+            Set(nameof(ClusterMemberOptions.PublicHost), result.GetValue(publicHost));
+            Set(nameof(ClusterMemberOptions.SystemName), result.GetValue(system));
+            Set(nameof(ClusterMemberOptions.TlsCertificateFile), result.GetValue(tlsCert));
+            Set(nameof(ClusterMemberOptions.TlsKeyFile), result.GetValue(tlsKey));
+            Set(nameof(ClusterMemberOptions.TlsCertificatePassword), result.GetValue(tlsPassword));
+            Set(nameof(ClusterMemberOptions.TlsCaFile), result.GetValue(tlsCa));
+            if (result.GetValue(insecure)) Set(nameof(ClusterMemberOptions.Insecure), true);
             var seedList = result.GetValue(seeds) ?? [];
-            for (var i = 0; i < seedList.Length; i++) Set($"{nameof(NodeOptions.Seeds)}:{i}", seedList[i]);
+            for (var i = 0; i < seedList.Length; i++) Set($"{nameof(ClusterMemberOptions.Seeds)}:{i}", seedList[i]);
             var roleList = result.GetValue(roles) ?? [];
-            for (var i = 0; i < roleList.Length; i++) Set($"{nameof(NodeOptions.Roles)}:{i}", roleList[i]);
+            for (var i = 0; i < roleList.Length; i++) Set($"{nameof(ClusterMemberOptions.Roles)}:{i}", roleList[i]);
             return RunAsync(overrides, result.GetValue(config), cancel);
         });
         return command;
@@ -58,15 +70,78 @@ internal static class NodeCommand
             .AddEnvironmentVariables("ACTORGRAD_")
             .AddInMemoryCollection(overrides);
 
+    /// <summary>The member options the configuration describes (binding errors, such as a port that is no number, throw).</summary>
+    internal static ClusterMemberOptions Bind(IConfiguration configuration) =>
+        configuration.GetSection(ClusterMemberOptions.Section).Get<ClusterMemberOptions>() ?? new ClusterMemberOptions();
+
     internal static async Task<int> RunAsync(IReadOnlyDictionary<string, string?> overrides, string? configFile, CancellationToken cancel)
     {
         if (configFile is not null && !File.Exists(configFile))
-        {
-            await Console.Error.WriteLineAsync($"actorgrad node: the configuration file '{configFile}' does not exist.");
-            return 2;
-        }
+            return await BadConfiguration($"the configuration file '{configFile}' does not exist.");
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = Directory.GetCurrentDirectory() });
-        AddSources(builder.Configuration, configFile, overrides);
+        ClusterMemberSettings settings;
+        try
+        {
+            AddSources(builder.Configuration, configFile, overrides);
+            settings = Bind(builder.Configuration).Validate();
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or FileNotFoundException or InvalidOperationException or InvalidDataException)
+        {
+            return await BadConfiguration(e.Message);
+        }
+
+        ConfigureLogging(builder);
+        builder.Services.AddSingleton<IHostLifetime, Microsoft.Extensions.Hosting.Internal.ConsoleLifetime>();
+        builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        builder.Services.AddClusterMember(settings, (akka, _) =>
+        {
+            akka.ConfigureLoggers(l =>
+            {
+                l.ClearLoggers();
+                l.AddLogger<LoggerFactoryLogger>();
+            });
+            akka.WithActors((actors, _) =>
+            {
+                actors.ActorOf(EchoActor.Props(), EchoActor.Name);
+                actors.ActorOf(MembershipLog.Props(), MembershipLog.Name);
+                AkkaCluster.Get(actors).RegisterOnMemberUp(() => actors.Log.Info("This member is Up"));
+            });
+        });
+
+        using var host = builder.Build();
+        var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("node");
+        var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
+        try
+        {
+            await host.StartAsync(cancel);
+        }
+        catch (Exception e)
+        {
+            // A port in use or a transport that cannot start: one clear line, no stack trace.
+            return await BadConfiguration($"cannot start the member on {settings.Host}:{settings.Port}: {Innermost(e).Message}");
+        }
+        if (host.Services.GetService<ActorSystem>() is not { } system || system.WhenTerminated.IsCompleted)
+            return await BadConfiguration($"cannot start the member on {settings.Host}:{settings.Port} (see the log above).");
+        var shutdown = CoordinatedShutdown.Get(system);
+        // Downed by the others (or any other reason the system ends by itself): the process ends with it.
+        _ = system.WhenTerminated.ContinueWith(_ => lifetime.StopApplication(), TaskScheduler.Default);
+        lifetime.ApplicationStopping.Register(() =>
+        {
+            if (shutdown.ShutdownReason is null) logger.LogInformation("Leaving the cluster");
+        });
+
+        await host.WaitForShutdownAsync(CancellationToken.None);
+        var reason = shutdown.ShutdownReason;
+        var code = NodeExitCode.For(reason);
+        if (code == NodeExitCode.DownedByCluster)
+            logger.LogError("This member was downed by the cluster; stopping (exit {Code})", code);
+        logger.LogInformation("Stopped ({Reason})", reason?.GetType().Name ?? "host stopped");
+        return code;
+    }
+
+    private static void ConfigureLogging(HostApplicationBuilder builder)
+    {
         builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
         builder.Logging.AddSimpleConsole(o =>
         {
@@ -74,25 +149,17 @@ internal static class NodeCommand
             o.TimestampFormat = "HH:mm:ss.fff ";
             o.ColorBehavior = LoggerColorBehavior.Disabled;
         });
-        builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
-        builder.Services.AddSingleton<IHostLifetime, Microsoft.Extensions.Hosting.Internal.ConsoleLifetime>();
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
-        builder.Services.Configure<NodeOptions>(builder.Configuration.GetSection(NodeOptions.Section));
-        builder.Services.AddSingleton<NodeExit>();
-        builder.Services.AddHostedService<NodeService>();
+    }
 
-        using var host = builder.Build();
-        var exit = host.Services.GetRequiredService<NodeExit>();
-        try
-        {
-            await host.RunAsync(cancel);
-        }
-        catch (Exception e) when (e is ArgumentException or FormatException or FileNotFoundException or InvalidOperationException or IOException or System.Net.Sockets.SocketException)
-        {
-            // A bad configuration or a port in use: one clear line, no stack trace.
-            await Console.Error.WriteLineAsync($"actorgrad node: {e.Message}");
-            return 2;
-        }
-        return exit.Code;
+    private static Exception Innermost(Exception e)
+    {
+        while (e.InnerException is not null) e = e.InnerException;
+        return e;
+    }
+
+    private static async Task<int> BadConfiguration(string reason)
+    {
+        await Console.Error.WriteLineAsync($"actorgrad node: {reason}");
+        return NodeExitCode.BadConfiguration;
     }
 }

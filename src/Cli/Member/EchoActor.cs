@@ -1,6 +1,6 @@
-using ActorGrad.Engine.Actors;
+using Akka.Actor;
 
-namespace ActorGrad.Cli.Node;
+namespace ActorGrad.Cli.Member;
 
 /// <summary>
 /// /user/echo on every node: replies with what it receives, so other members (and the tests) can
@@ -13,7 +13,9 @@ internal sealed class EchoActor : ReceiveActor
     public EchoActor()
     {
         Receive<string>(s => s == "stop", _ => Context.Stop(Self));
-        Receive<string>(s => s == "fail", _ => Sender.Tell(new Status.Failure(new InvalidOperationException("echo was asked to fail")), Self));
-        ReceiveAny(m => Sender.Tell(m, Self));
+        Receive<string>(s => s == "fail", _ => Sender.Tell(new Status.Failure(new InvalidOperationException("echo was asked to fail"))));
+        ReceiveAny(m => Sender.Tell(m));
     }
+
+    public static Props Props() => Akka.Actor.Props.Create(() => new EchoActor());
 }
