@@ -26,7 +26,10 @@ public sealed record GradientJob(
     public long Step { get; init; }
 }
 
-/// <summary>The batch's loss and every parameter's batch gradient, in the spec's parameter order.</summary>
+/// <summary>
+/// The batch's loss and every parameter's batch gradient, in the spec's parameter order; <see cref="Members"/> is how many
+/// members were given work for it (lost ones included).
+/// </summary>
 public sealed record GradientResult(string JobId, GraphSpec Spec, float Loss, ImmutableArray<Tensor> Gradients, int Members)
 {
     /// <summary>The gradient of the parameter named <paramref name="name"/>.</summary>

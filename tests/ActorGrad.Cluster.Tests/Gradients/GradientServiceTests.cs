@@ -3,6 +3,7 @@ using ActorGrad.Protocol.Specs;
 using Xunit.Abstractions;
 using static ActorGrad.Cluster.Tests.ClusterTestSettings;
 using static ActorGrad.Cluster.Tests.Gradients.GradientFixtures;
+using static ActorGrad.Cluster.Tests.Gradients.GradientWaits;
 
 namespace ActorGrad.Cluster.Tests.Gradients;
 
@@ -35,18 +36,6 @@ public sealed class GradientServiceTests(ITestOutputHelper output) : IAsyncLifet
         return client;
     }
 
-    /// <summary>Until the client sees <paramref name="count"/> Up workers (a job places its work on the workers Up when it starts).</summary>
-    private static async Task UntilWorkersUp(GradientClient client, int count)
-    {
-        var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var watcher = client.System.ActorOf(Akka.Actor.Props.Create(() => new WorkersUpSignal(count, seen)));
-        try { await seen.Task.WaitAsync(Bound); }
-        catch (TimeoutException) { throw new TimeoutException($"The client did not see {count} Up workers within {Bound.TotalSeconds:0} s."); }
-        finally { client.System.Stop(watcher); }
-    }
-
-    private static Task<GradientResult> Run(GradientClient client, GradientJob job, Action<ShardProgress>? progress = null) =>
-        client.ComputeAsync(job with { Timeout = Bound }, progress).WaitAsync(Bound * 2);
 
     [Fact]
     public async Task Gradients_are_bitwise_identical_on_1_2_3_members_and_any_placement_and_match_the_in_process_gradient()
@@ -171,31 +160,3 @@ public sealed class GradientServiceTests(ITestOutputHelper output) : IAsyncLifet
     }
 }
 
-/// <summary>Completes its signal once the cluster events it is told show <c>count</c> Up workers.</summary>
-internal sealed class WorkersUpSignal : Akka.Actor.ReceiveActor
-{
-    private readonly HashSet<Akka.Actor.Address> _up = [];
-
-    public WorkersUpSignal(int count, TaskCompletionSource seen)
-    {
-        void Check() { if (_up.Count >= count) seen.TrySetResult(); }
-        Receive<Akka.Cluster.ClusterEvent.CurrentClusterState>(state =>
-        {
-            foreach (var m in state.Members)
-                if (m.Status == Akka.Cluster.MemberStatus.Up && m.HasRole(GradientRoles.Worker)) _up.Add(m.Address);
-            Check();
-        });
-        Receive<Akka.Cluster.ClusterEvent.MemberUp>(up =>
-        {
-            if (up.Member.HasRole(GradientRoles.Worker)) _up.Add(up.Member.Address);
-            Check();
-        });
-        Receive<Akka.Cluster.ClusterEvent.MemberRemoved>(removed => _up.Remove(removed.Member.Address));
-    }
-
-    protected override void PreStart() =>
-        Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, Akka.Cluster.ClusterEvent.SubscriptionInitialStateMode.InitialStateAsSnapshot,
-            typeof(Akka.Cluster.ClusterEvent.MemberUp), typeof(Akka.Cluster.ClusterEvent.MemberRemoved));
-
-    protected override void PostStop() => Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
-}
