@@ -93,6 +93,10 @@ public sealed class GradientServiceTests(ITestOutputHelper output) : IAsyncLifet
         Assert.Contains("op table", failure.Message);
         AssertCloseToInProcess(good, await goodRun);
 
+        // A shard too big for Akka.Remote's frame (128,000 bytes by default) is refused at once, not dropped on the way.
+        var oversized = Assert.Throws<ArgumentException>(() => { _ = client.ComputeAsync(Spirals(shards: 1, pointsPerClass: 4000)); });
+        Assert.Contains("MaximumFrameSize", oversized.Message);
+
         // The members keep serving: the next job runs on both.
         var again = await Run(client, good);
         Assert.Equal(2, again.Members);
