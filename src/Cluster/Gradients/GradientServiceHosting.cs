@@ -6,10 +6,20 @@ namespace ActorGrad.Cluster.Gradients;
 public static class GradientServiceHosting
 {
     /// <summary>Starts /user/gradients (give the member the role <see cref="GradientRoles.Worker"/> so coordinators use it).</summary>
-    public static AkkaConfigurationBuilder WithGradientService(this AkkaConfigurationBuilder builder, ITensorMessageSender? sender = null) =>
-        builder.WithActors((system, registry) =>
+    public static AkkaConfigurationBuilder WithGradientService(this AkkaConfigurationBuilder builder, ITensorMessageSender? sender = null)
+    {
+        // A shard runs for a while on the worker's thread: a thread of its own keeps it from delaying the cluster's
+        // heartbeats and gossip on the shared pool (Akka's advice for blocking work: isolate it on its own dispatcher).
+        builder.AddHocon($$"""
+            {{ShardWorker.DispatcherId}} {
+              type = PinnedDispatcher
+              executor = fork-join-executor
+            }
+            """, HoconAddMode.Prepend);
+        return builder.WithActors((system, registry) =>
         {
             var service = system.ActorOf(GradientService.Props(sender ?? AkkaTensorSender.Instance), GradientService.Name);
             registry.Register<GradientService>(service);
         });
+    }
 }

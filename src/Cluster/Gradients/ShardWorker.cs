@@ -26,7 +26,11 @@ internal sealed class ShardWorker : ReceiveActor
         Receive<RunShard>(Run);
     }
 
-    public static Props Props(ITensorMessageSender sender, string member) => Akka.Actor.Props.Create(() => new ShardWorker(sender, member));
+    /// <summary>The worker's own thread (configured by <see cref="GradientServiceHosting.WithGradientService"/>).</summary>
+    public const string DispatcherId = "actorgrad.gradients.shard-worker-dispatcher";
+
+    public static Props Props(ITensorMessageSender sender, string member) =>
+        Akka.Actor.Props.Create(() => new ShardWorker(sender, member)).WithDispatcher(DispatcherId);
 
     private void Run(RunShard m)
     {

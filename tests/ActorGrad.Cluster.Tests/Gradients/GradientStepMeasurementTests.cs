@@ -15,7 +15,7 @@ namespace ActorGrad.Cluster.Tests.Gradients;
 /// </summary>
 public sealed class GradientStepMeasurementTests(ITestOutputHelper output) : IAsyncLifetime
 {
-    private const int Steps = 5;
+    private const int Steps = 20;
     private readonly List<IAsyncDisposable> _members = [];
 
     public Task InitializeAsync() => Task.CompletedTask;
