@@ -81,25 +81,26 @@ public sealed class GradientClient : IAsyncDisposable
         var fullBatchSize = job.Batch[first.Name].Shape[first.BatchAxis];
 
         var jobId = Guid.NewGuid().ToString("N");
-        CheckFrameSize(new RunShard(jobId, job.Step, 0, 0, fullBatchSize, spec, parameters, shards[0], [.. parameters.Select(_ => new string('x', 120))]));
+        CheckFrameSize(new PrepareJob(jobId, job.Step, spec, parameters, fullBatchSize), "the spec and the parameters");
+        CheckFrameSize(new RunShard(jobId, job.Step, 0, 0, shards[0], [.. parameters.Select(_ => new string('x', 120))]), "a shard of its data");
         var completion = new TaskCompletionSource<GradientResult>(TaskCreationOptions.RunContinuationsAsynchronously);
         System.ActorOf(JobCoordinator.Props(jobId, job, parameters, shards, fullBatchSize, completion, progress, _sender), $"gradient-job-{jobId}");
         return completion.Task;
     }
 
     /// <summary>
-    /// Tensors travel as Akka messages for now: a shard (the largest is shard 0) must fit Akka.Remote's frame, or
-    /// Akka.Remote would drop it with a log line and the job would only end at its time bound. Say so now instead.
+    /// Tensors travel as Akka messages for now: the job's setup and its largest shard (shard 0) must fit Akka.Remote's
+    /// frame, or Akka.Remote would drop them with a log line and the job would only end at its time bound. Say so now.
     /// </summary>
-    private void CheckFrameSize(RunShard largest)
+    private void CheckFrameSize(object message, string what)
     {
         var frame = System.Settings.Config.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size", null);
         if (frame is not { } limit) return; // not a remoting system: nothing leaves the process
-        var bytes = WireCodec.Encode(largest).Length;
+        var bytes = WireCodec.Encode(message).Length;
         if (bytes > limit)
             throw new ArgumentException(
-                $"A shard of this job is {bytes:N0} bytes on the wire (spec, parameters and its data), more than Akka.Remote's frame of {limit:N0} bytes: " +
-                $"use more shards, or raise MaximumFrameSize (Node:MaximumFrameSize) on every member.");
+                $"This job's message with {what} is {bytes:N0} bytes on the wire, more than Akka.Remote's frame of {limit:N0} bytes: " +
+                $"{(message is RunShard ? "use more shards, or " : "")}raise MaximumFrameSize (Node:MaximumFrameSize) on every member.");
     }
 
     /// <summary>Leaves the cluster when this client joined it itself.</summary>

@@ -29,9 +29,11 @@ internal sealed class GradientService : ReceiveActor
         _member = AkkaCluster.Get(Context.System).SelfAddress.ToString();
         _worker = Context.ActorOf(ShardWorker.Props(sender, _member), "worker");
         Receive<CreateOwner>(CreateOwner);
+        Receive<PrepareJob>(m => _worker.Forward(m));
         Receive<RunShard>(m => _worker.Forward(m));
         Receive<EndJob>(m =>
         {
+            _worker.Forward(m);
             if (!_ownersByJob.Remove(m.JobId, out var owners)) return;
             foreach (var owner in owners)
             {
@@ -59,7 +61,7 @@ internal sealed class GradientService : ReceiveActor
     {
         if (m.Shards < 1 || m.Parameter < 0)
         {
-            Sender.Tell(new GradientWorkFailed(m.JobId, _member, $"the owner of parameter {m.Parameter}",
+            Sender.Tell(new GradientWorkFailed(m.JobId, _member, $"creating the owner of parameter {m.Parameter}",
                 new ArgumentException($"An owner needs at least one shard and a parameter index of 0 or more, not {m.Shards} shards for parameter {m.Parameter}.")));
             return;
         }

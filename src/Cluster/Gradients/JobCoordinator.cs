@@ -39,6 +39,7 @@ internal sealed class JobCoordinator : ReceiveActor, IWithTimers
     private readonly List<Address> _workers = [];
     private readonly HashSet<Address> _lost = [];
     private readonly HashSet<Address> _used = [];
+    private readonly HashSet<Address> _prepared = [];
     private readonly IActorRef?[] _owners;
     private readonly Address?[] _ownerMember;
     private readonly Tensor?[] _gradients;
@@ -136,7 +137,7 @@ internal sealed class JobCoordinator : ReceiveActor, IWithTimers
             TryComplete();
         });
         Receive<GradientWorkFailed>(m => m.JobId == _jobId, m =>
-            Fail($"Member {m.Member} could not run {m.What} of job {_jobId}: {m.Cause.Message}", m.Member, m.Cause));
+            Fail($"Member {m.Member} failed job {_jobId} ({m.What}): {m.Cause.Message}", m.Member, m.Cause));
         Receive<Terminated>(t =>
         {
             for (var i = 0; i < _owners.Length; i++)
@@ -211,8 +212,11 @@ internal sealed class JobCoordinator : ReceiveActor, IWithTimers
             _needsRun[s] = false;
             _inFlight[s] = (member, attempt);
             _used.Add(member);
-            _sender.Send(ServiceAt(member),
-                new RunShard(_jobId, _job.Step, s, attempt, _fullBatchSize, _job.Spec, _parameters, _shards[s], owners), Self);
+            // The spec and the parameters go to a member once per step, before its first shard (messages between two
+            // actors keep their order).
+            if (_prepared.Add(member))
+                _sender.Send(ServiceAt(member), new PrepareJob(_jobId, _job.Step, _job.Spec, _parameters, _fullBatchSize), Self);
+            _sender.Send(ServiceAt(member), new RunShard(_jobId, _job.Step, s, attempt, _shards[s], owners), Self);
         }
     }
 

@@ -90,7 +90,7 @@ internal sealed class ParameterOwner : ReceiveActor
 
     private void Fail(string why)
     {
-        _coordinator.Tell(new GradientWorkFailed(_job.JobId, _member, $"the owner of parameter {_job.Parameter}",
+        _coordinator.Tell(new GradientWorkFailed(_job.JobId, _member, $"summing parameter {_job.Parameter}",
             new InvalidOperationException(why)));
     }
 }

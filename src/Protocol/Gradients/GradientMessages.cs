@@ -22,14 +22,20 @@ public sealed record CreateOwner(string JobId, long Step, int Parameter, int Sha
 public sealed record OwnerReady(string JobId, long Step, int Parameter) : GradientMessage;
 
 /// <summary>
+/// Coordinator -> a member's gradient service, once per member and step before its first shard: the spec, the step's
+/// parameter values (spec order) and the full batch size B that the shards' shares divide by. The member checks the
+/// spec here and keeps all three until <see cref="EndJob"/> (or until the coordinator is gone).
+/// </summary>
+public sealed record PrepareJob(string JobId, long Step, GraphSpec Spec, ImmutableArray<ITensorPayload> Parameters, int FullBatchSize) : GradientMessage;
+
+/// <summary>
 /// Coordinator -> a member's gradient service: run shard <paramref name="Shard"/> of the batch (its
-/// <paramref name="Data"/>, in the spec's data-input order) through the spec with <paramref name="Parameters"/>
-/// (spec order) and send each parameter's gradient to its owner (<paramref name="Owners"/>: actor paths, spec order).
+/// <paramref name="Data"/>, in the spec's data-input order) through the prepared job and send each parameter's gradient
+/// to its owner (<paramref name="Owners"/>: actor paths in spec order; empty where the sum is already in).
 /// <paramref name="Attempt"/> tells runs of the same shard apart (a lost member's shards run again).
 /// </summary>
 public sealed record RunShard(
-    string JobId, long Step, int Shard, int Attempt, int FullBatchSize, GraphSpec Spec,
-    ImmutableArray<ITensorPayload> Parameters, ImmutableArray<ITensorPayload> Data, ImmutableArray<string> Owners) : GradientMessage;
+    string JobId, long Step, int Shard, int Attempt, ImmutableArray<ITensorPayload> Data, ImmutableArray<string> Owners) : GradientMessage;
 
 /// <summary>Worker -> owner: one shard's contribution (its share of the batch gradient) to a parameter.</summary>
 public sealed record ShardGradient(string JobId, long Step, int Shard, int Parameter, ITensorPayload Value) : GradientMessage;
@@ -42,7 +48,7 @@ public sealed record ParameterGradient(string JobId, long Step, int Parameter, I
 
 /// <summary>
 /// A member -> coordinator: the job's work cannot be done there (a rejected spec, values that do not fit);
-/// <paramref name="Member"/> is that member's address, <paramref name="What"/> the work ("shard 3", "owner of 'w1'").
+/// <paramref name="Member"/> is that member's address, <paramref name="What"/> the work ("running shard 3", "checking its spec").
 /// </summary>
 public sealed record GradientWorkFailed(string JobId, string Member, string What, Exception Cause) : GradientMessage;
 

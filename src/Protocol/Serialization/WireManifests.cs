@@ -60,16 +60,23 @@ public static class WireManifests
             (ref MessagePackReader r, MessagePackSerializerOptions o) => { Fields(ref r, 5, "gown"); return new CreateOwner(Text(ref r, "gown"), r.ReadInt64(), r.ReadInt32(), r.ReadInt32(), RequiredTensor(ref r, o, "gown")); }),
         Row("gready", (ref MessagePackWriter w, OwnerReady m, MessagePackSerializerOptions _) => { w.WriteArrayHeader(3); w.Write(m.JobId); w.Write(m.Step); w.Write(m.Parameter); },
             (ref MessagePackReader r, MessagePackSerializerOptions _) => { Fields(ref r, 3, "gready"); return new OwnerReady(Text(ref r, "gready"), r.ReadInt64(), r.ReadInt32()); }),
-        Row("grun", (ref MessagePackWriter w, RunShard m, MessagePackSerializerOptions o) =>
+        Row("gprep", (ref MessagePackWriter w, PrepareJob m, MessagePackSerializerOptions o) =>
             {
-                w.WriteArrayHeader(9); w.Write(m.JobId); w.Write(m.Step); w.Write(m.Shard); w.Write(m.Attempt); w.Write(m.FullBatchSize);
-                Specs.GraphSpecFormatter.Write(ref w, m.Spec, o); Tensors(ref w, m.Parameters, o); Tensors(ref w, m.Data, o); Texts(ref w, m.Owners);
+                w.WriteArrayHeader(5); w.Write(m.JobId); w.Write(m.Step); Specs.GraphSpecFormatter.Write(ref w, m.Spec, o); Tensors(ref w, m.Parameters, o); w.Write(m.FullBatchSize);
             },
             (ref MessagePackReader r, MessagePackSerializerOptions o) =>
             {
-                Fields(ref r, 9, "grun");
-                return new RunShard(Text(ref r, "grun"), r.ReadInt64(), r.ReadInt32(), r.ReadInt32(), r.ReadInt32(), Specs.GraphSpecFormatter.Read(ref r, o),
-                    Tensors(ref r, o, "grun"), Tensors(ref r, o, "grun"), Texts(ref r, "grun"));
+                Fields(ref r, 5, "gprep");
+                return new PrepareJob(Text(ref r, "gprep"), r.ReadInt64(), Specs.GraphSpecFormatter.Read(ref r, o), Tensors(ref r, o, "gprep"), r.ReadInt32());
+            }),
+        Row("grun", (ref MessagePackWriter w, RunShard m, MessagePackSerializerOptions o) =>
+            {
+                w.WriteArrayHeader(6); w.Write(m.JobId); w.Write(m.Step); w.Write(m.Shard); w.Write(m.Attempt); Tensors(ref w, m.Data, o); Texts(ref w, m.Owners);
+            },
+            (ref MessagePackReader r, MessagePackSerializerOptions o) =>
+            {
+                Fields(ref r, 6, "grun");
+                return new RunShard(Text(ref r, "grun"), r.ReadInt64(), r.ReadInt32(), r.ReadInt32(), Tensors(ref r, o, "grun"), Texts(ref r, "grun"));
             }),
         Row("gshard", (ref MessagePackWriter w, ShardGradient m, MessagePackSerializerOptions o) => { w.WriteArrayHeader(5); w.Write(m.JobId); w.Write(m.Step); w.Write(m.Shard); w.Write(m.Parameter); Tensor(ref w, m.Value, o); },
             (ref MessagePackReader r, MessagePackSerializerOptions o) => { Fields(ref r, 5, "gshard"); return new ShardGradient(Text(ref r, "gshard"), r.ReadInt64(), r.ReadInt32(), r.ReadInt32(), RequiredTensor(ref r, o, "gshard")); }),

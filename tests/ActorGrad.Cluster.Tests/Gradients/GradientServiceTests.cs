@@ -93,6 +93,13 @@ public sealed class GradientServiceTests(ITestOutputHelper output) : IAsyncLifet
         Assert.Contains("op table", failure.Message);
         AssertCloseToInProcess(good, await goodRun);
 
+        // Values that do not fit the spec are refused where a shard runs, naming the parameter.
+        var wrongShape = good with { Parameters = new Dictionary<string, ActorGrad.Engine.Tensors.Tensor>(good.Parameters) { ["w1"] = ActorGrad.Engine.Tensors.Tensor.Zeros(3, 16) } };
+        var shapeFailure = await Assert.ThrowsAsync<GradientJobException>(() => Run(client, wrongShape));
+        output.WriteLine(shapeFailure.Message);
+        Assert.Contains("(running shard ", shapeFailure.Message);
+        Assert.Contains("'w1'", shapeFailure.Message);
+
         // A shard too big for Akka.Remote's frame (128,000 bytes by default) is refused at once, not dropped on the way.
         var oversized = Assert.Throws<ArgumentException>(() => { _ = client.ComputeAsync(Spirals(shards: 1, pointsPerClass: 4000)); });
         Assert.Contains("MaximumFrameSize", oversized.Message);

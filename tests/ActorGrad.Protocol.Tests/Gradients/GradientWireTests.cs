@@ -20,8 +20,8 @@ public class GradientWireTests
     [
         new CreateOwner("job-1", 7, 2, 8, Tensor(1, 3, 4)),
         new OwnerReady("job-1", 7, 2),
-        new RunShard("job-1", 7, 5, 13, 120, GraphSpecWireTests.Sample(), [Tensor(2, 2, 3), Tensor(3, 3)], [Tensor(4, 10, 2), Tensor(5, 10, 3)],
-            ["akka.tcp://actorgrad@127.0.0.1:4051/user/gradients/$a#12", ""]),
+        new PrepareJob("job-1", 7, GraphSpecWireTests.Sample(), [Tensor(2, 2, 3), Tensor(3, 3)], 120),
+        new RunShard("job-1", 7, 5, 13, [Tensor(4, 10, 2), Tensor(5, 10, 3)], ["akka.tcp://actorgrad@127.0.0.1:4051/user/gradients/$a#12", ""]),
         new ShardGradient("job-1", 7, 5, 1, Tensor(6, 3)),
         new ShardDone("job-1", 7, 5, 13, 0.6931472f),
         new ParameterGradient("job-1", 7, 1, Tensor(7, 3)),
@@ -42,7 +42,7 @@ public class GradientWireTests
     {
         var expected = new Dictionary<Type, string>
         {
-            [typeof(CreateOwner)] = "gown", [typeof(OwnerReady)] = "gready", [typeof(RunShard)] = "grun", [typeof(ShardGradient)] = "gshard",
+            [typeof(CreateOwner)] = "gown", [typeof(PrepareJob)] = "gprep", [typeof(OwnerReady)] = "gready", [typeof(RunShard)] = "grun", [typeof(ShardGradient)] = "gshard",
             [typeof(ShardDone)] = "gdone", [typeof(ParameterGradient)] = "gparam", [typeof(GradientWorkFailed)] = "gfail", [typeof(EndJob)] = "gend",
         };
         foreach (var (type, manifest) in expected) Assert.Equal(manifest, WireManifests.For(type).Manifest);
@@ -54,13 +54,18 @@ public class GradientWireTests
         foreach (var message in Samples())
         {
             var decoded = WireCodec.Decode(WireCodec.Encode(message), WireCodec.ManifestOf(message));
-            if (message is RunShard run)
+            if (message is PrepareJob prepare)
+            {
+                var back = Assert.IsType<PrepareJob>(decoded);
+                Assert.Equal((prepare.JobId, prepare.Step, prepare.FullBatchSize), (back.JobId, back.Step, back.FullBatchSize));
+                SpecAssert.Same(prepare.Spec, back.Spec);
+                Assert.Equal(prepare.Parameters.Length, back.Parameters.Length);
+                for (var i = 0; i < prepare.Parameters.Length; i++) WireAssert.SameTensor(prepare.Parameters[i], back.Parameters[i]);
+            }
+            else if (message is RunShard run)
             {
                 var back = Assert.IsType<RunShard>(decoded);
-                Assert.Equal((run.JobId, run.Step, run.Shard, run.Attempt, run.FullBatchSize), (back.JobId, back.Step, back.Shard, back.Attempt, back.FullBatchSize));
-                SpecAssert.Same(run.Spec, back.Spec);
-                Assert.Equal(run.Parameters.Length, back.Parameters.Length);
-                for (var i = 0; i < run.Parameters.Length; i++) WireAssert.SameTensor(run.Parameters[i], back.Parameters[i]);
+                Assert.Equal((run.JobId, run.Step, run.Shard, run.Attempt), (back.JobId, back.Step, back.Shard, back.Attempt));
                 Assert.Equal(run.Data.Length, back.Data.Length);
                 for (var i = 0; i < run.Data.Length; i++) WireAssert.SameTensor(run.Data[i], back.Data[i]);
                 Assert.Equal(run.Owners.ToArray(), back.Owners.ToArray());
