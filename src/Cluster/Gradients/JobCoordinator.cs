@@ -117,7 +117,7 @@ internal sealed class JobCoordinator : ReceiveActor, IWithTimers
         {
             var i = m.Parameter;
             if (m.JobId != _jobId || i < 0 || i >= _owners.Length || _gradients[i] is not null || _owners[i] is not null
-                || !Sender.Path.Address.Equals(_ownerMember[i])) return; // an owner re-created meanwhile, or another job's
+                || !MemberOf(Sender).Equals(_ownerMember[i])) return; // an owner re-created meanwhile, or another job's
             _owners[i] = Sender;
             Context.Watch(Sender);
             Dispatch();
@@ -127,7 +127,7 @@ internal sealed class JobCoordinator : ReceiveActor, IWithTimers
             if (m.JobId != _jobId || m.Shard < 0 || m.Shard >= _losses.Length) return;
             _losses[m.Shard] ??= m.Loss; // every run of a shard gives the same loss bits
             if (_inFlight[m.Shard] is { } run && run.Attempt == m.Attempt) _inFlight[m.Shard] = null;
-            _progress?.Invoke(new ShardProgress(m.Shard, Sender.Path.Address.ToString(), m.Attempt));
+            _progress?.Invoke(new ShardProgress(m.Shard, MemberOf(Sender).ToString(), m.Attempt));
             TryComplete();
         });
         Receive<ParameterGradient>(m =>
@@ -244,6 +244,9 @@ internal sealed class JobCoordinator : ReceiveActor, IWithTimers
     {
         foreach (var member in _used.Except(_lost)) ServiceAt(member).Tell(new EndJob(_jobId));
     }
+
+    /// <summary>The member an actor lives on (an actor of this member has a local path: its address is the cluster's).</summary>
+    private Address MemberOf(IActorRef actor) => actor.Path.Address.HasLocalScope ? _cluster.SelfAddress : actor.Path.Address;
 
     private ActorSelection ServiceAt(Address member) => Context.ActorSelection(new RootActorPath(member) / "user" / GradientService.Name);
 }

@@ -67,6 +67,9 @@ public sealed class GradientServiceTests(ITestOutputHelper output) : IAsyncLifet
             AssertBitwiseEqual(spirals1, spirals3);
         }
         AssertBitwiseEqual(random1, await Run(client, random with { PlacementOffset = 1 }));
+
+        // A job submitted on a worker member itself (its coordinator beside an owner and a worker): the same bits.
+        AssertBitwiseEqual(spirals1, await Run(new GradientClient(a.System), spirals));
         output.WriteLine($"spirals loss {spirals1.Loss}, random graph loss {random1.Loss}: the same bits on 1, 2 and 3 members");
     }
 
