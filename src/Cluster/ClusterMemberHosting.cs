@@ -4,6 +4,7 @@ using Akka.Event;
 using Akka.Cluster.Hosting.SBR;
 using Akka.Hosting;
 using Akka.Remote.Hosting;
+using ActorGrad.Protocol.Serialization;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace ActorGrad.Cluster;
@@ -37,7 +38,8 @@ public static class ClusterMemberHosting
         });
         // What Akka.Hosting has no API for: clocks (the failure detector's too, kept in one place), shutdown, port reuse.
         builder.AddHocon(HoconBeyondHosting(settings), HoconAddMode.Prepend);
-        // serialization: wire helper (the MessagePack serializer's Akka.Hosting registration goes here)
+        // Strict MessagePack for every ActorGrad message, no JSON fallback (Protocol/Serialization).
+        builder.WithActorGradSerialization();
         builder.AddStartup((system, _) =>
         {
             var cluster = Akka.Cluster.Cluster.Get(system);

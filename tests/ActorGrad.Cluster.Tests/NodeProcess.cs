@@ -114,6 +114,9 @@ internal sealed partial class NodeProcess : IAsyncDisposable
         await _process.WaitForExitAsync();
     }
 
+    /// <summary>kill -9 now, without waiting for the exit (for a kill from a callback that must not block).</summary>
+    public void Kill() => _process.Kill(entireProcessTree: true);
+
     /// <summary>SIGTERM, as a service manager stops a node; waits for it to exit.</summary>
     public async Task<int> TerminateAsync()
     {

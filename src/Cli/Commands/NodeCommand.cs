@@ -1,6 +1,7 @@
 using System.CommandLine;
 using ActorGrad.Cli.Member;
 using ActorGrad.Cluster;
+using ActorGrad.Cluster.Gradients;
 using ActorGrad.Cluster.Membership;
 using Akka.Actor;
 using Akka.Event;
@@ -30,7 +31,7 @@ internal static class NodeCommand
         var publicHost = new Option<string?>("--public-host") { Description = "Address the others reach this member at, if not --host (NAT, containers)." };
         var seeds = new Option<string[]>("--seed") { Description = "HOST:PORT of a seed member; repeat for several. None: this member forms a new cluster.", AllowMultipleArgumentsPerToken = false };
         var system = new Option<string?>("--system") { Description = "Actor system name, the same on every member (default actorgrad)." };
-        var roles = new Option<string[]>("--role") { Description = "A role this member offers; repeat for several." };
+        var roles = new Option<string[]>("--role") { Description = "A role this member offers; repeat for several. A node is a gradient worker (role worker) unless given the role client." };
         var tlsCert = new Option<string?>("--tls-cert") { Description = "This member's certificate: PEM (with --tls-key) or PKCS#12 (.pfx/.p12). Members then talk mutual TLS." };
         var tlsKey = new Option<string?>("--tls-key") { Description = "PEM private key of --tls-cert." };
         var tlsPassword = new Option<string?>("--tls-password") { Description = "Password of a PKCS#12 --tls-cert (better: ACTORGRAD_Node__TlsCertificatePassword)." };
@@ -90,6 +91,9 @@ internal static class NodeCommand
             return await BadConfiguration(e.Message);
         }
 
+        // A node is a gradient worker (shards and parameter owners) unless it joins as a client.
+        if (!settings.Roles.Contains(GradientRoles.Worker) && !settings.Roles.Contains(GradientRoles.Client))
+            settings = settings with { Roles = [.. settings.Roles, GradientRoles.Worker] };
         ConfigureLogging(builder);
         builder.Services.AddSingleton<IHostLifetime, Microsoft.Extensions.Hosting.Internal.ConsoleLifetime>();
         builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
@@ -107,6 +111,7 @@ internal static class NodeCommand
                 actors.ActorOf(MembershipLog.Props(), MembershipLog.Name);
                 AkkaCluster.Get(actors).RegisterOnMemberUp(() => actors.Log.Info("This member is Up"));
             });
+            if (settings.Roles.Contains(GradientRoles.Worker)) akka.WithGradientService();
         });
 
         using var host = builder.Build();

@@ -1,5 +1,7 @@
 using System.Collections.Frozen;
+using System.Collections.Immutable;
 using System.Runtime.Serialization;
+using ActorGrad.Protocol.Gradients;
 using ActorGrad.Protocol.Nodes;
 using MessagePack;
 
@@ -52,6 +54,40 @@ public static class WireManifests
 
         // ---- models as data ----
         Row<Specs.GraphSpec>("spec", Specs.GraphSpecFormatter.Write, Specs.GraphSpecFormatter.Read),
+
+        // ---- distributed gradients (Gradients/GradientMessages.cs) ----
+        Row("gown", (ref MessagePackWriter w, CreateOwner m, MessagePackSerializerOptions o) => { w.WriteArrayHeader(5); w.Write(m.JobId); w.Write(m.Step); w.Write(m.Parameter); w.Write(m.Shards); Tensor(ref w, m.Value, o); },
+            (ref MessagePackReader r, MessagePackSerializerOptions o) => { Fields(ref r, 5, "gown"); return new CreateOwner(Text(ref r, "gown"), r.ReadInt64(), r.ReadInt32(), r.ReadInt32(), RequiredTensor(ref r, o, "gown")); }),
+        Row("gready", (ref MessagePackWriter w, OwnerReady m, MessagePackSerializerOptions _) => { w.WriteArrayHeader(3); w.Write(m.JobId); w.Write(m.Step); w.Write(m.Parameter); },
+            (ref MessagePackReader r, MessagePackSerializerOptions _) => { Fields(ref r, 3, "gready"); return new OwnerReady(Text(ref r, "gready"), r.ReadInt64(), r.ReadInt32()); }),
+        Row("gprep", (ref MessagePackWriter w, PrepareJob m, MessagePackSerializerOptions o) =>
+            {
+                w.WriteArrayHeader(5); w.Write(m.JobId); w.Write(m.Step); Specs.GraphSpecFormatter.Write(ref w, m.Spec, o); Tensors(ref w, m.Parameters, o); w.Write(m.FullBatchSize);
+            },
+            (ref MessagePackReader r, MessagePackSerializerOptions o) =>
+            {
+                Fields(ref r, 5, "gprep");
+                return new PrepareJob(Text(ref r, "gprep"), r.ReadInt64(), Specs.GraphSpecFormatter.Read(ref r, o), Tensors(ref r, o, "gprep"), r.ReadInt32());
+            }),
+        Row("grun", (ref MessagePackWriter w, RunShard m, MessagePackSerializerOptions o) =>
+            {
+                w.WriteArrayHeader(6); w.Write(m.JobId); w.Write(m.Step); w.Write(m.Shard); w.Write(m.Attempt); Tensors(ref w, m.Data, o); Texts(ref w, m.Owners);
+            },
+            (ref MessagePackReader r, MessagePackSerializerOptions o) =>
+            {
+                Fields(ref r, 6, "grun");
+                return new RunShard(Text(ref r, "grun"), r.ReadInt64(), r.ReadInt32(), r.ReadInt32(), Tensors(ref r, o, "grun"), Texts(ref r, "grun"));
+            }),
+        Row("gshard", (ref MessagePackWriter w, ShardGradient m, MessagePackSerializerOptions o) => { w.WriteArrayHeader(5); w.Write(m.JobId); w.Write(m.Step); w.Write(m.Shard); w.Write(m.Parameter); Tensor(ref w, m.Value, o); },
+            (ref MessagePackReader r, MessagePackSerializerOptions o) => { Fields(ref r, 5, "gshard"); return new ShardGradient(Text(ref r, "gshard"), r.ReadInt64(), r.ReadInt32(), r.ReadInt32(), RequiredTensor(ref r, o, "gshard")); }),
+        Row("gdone", (ref MessagePackWriter w, ShardDone m, MessagePackSerializerOptions _) => { w.WriteArrayHeader(5); w.Write(m.JobId); w.Write(m.Step); w.Write(m.Shard); w.Write(m.Attempt); w.Write(m.Loss); },
+            (ref MessagePackReader r, MessagePackSerializerOptions _) => { Fields(ref r, 5, "gdone"); return new ShardDone(Text(ref r, "gdone"), r.ReadInt64(), r.ReadInt32(), r.ReadInt32(), r.ReadSingle()); }),
+        Row("gparam", (ref MessagePackWriter w, ParameterGradient m, MessagePackSerializerOptions o) => { w.WriteArrayHeader(4); w.Write(m.JobId); w.Write(m.Step); w.Write(m.Parameter); Tensor(ref w, m.Value, o); },
+            (ref MessagePackReader r, MessagePackSerializerOptions o) => { Fields(ref r, 4, "gparam"); return new ParameterGradient(Text(ref r, "gparam"), r.ReadInt64(), r.ReadInt32(), RequiredTensor(ref r, o, "gparam")); }),
+        Row("gfail", (ref MessagePackWriter w, GradientWorkFailed m, MessagePackSerializerOptions o) => { w.WriteArrayHeader(4); w.Write(m.JobId); w.Write(m.Member); w.Write(m.What); ExceptionFormatter.Instance.Serialize(ref w, m.Cause, o); },
+            (ref MessagePackReader r, MessagePackSerializerOptions o) => { Fields(ref r, 4, "gfail"); return new GradientWorkFailed(Text(ref r, "gfail"), Text(ref r, "gfail"), Text(ref r, "gfail"), ExceptionFormatter.Read(ref r, o)); }),
+        Row("gend", (ref MessagePackWriter w, EndJob m, MessagePackSerializerOptions _) => { w.WriteArrayHeader(1); w.Write(m.JobId); },
+            (ref MessagePackReader r, MessagePackSerializerOptions _) => { Fields(ref r, 1, "gend"); return new EndJob(Text(ref r, "gend")); }),
     ];
 
     private static readonly FrozenDictionary<string, WireEntry> ByManifest = Entries.ToFrozenDictionary(e => e.Manifest, StringComparer.Ordinal);
@@ -90,6 +126,37 @@ public static class WireManifests
 
     private static Tensors.WireTensor RequiredTensor(ref MessagePackReader reader, MessagePackSerializerOptions options, string manifest) =>
         TensorFormatter.Read(ref reader, options) ?? throw new SerializationException($"A '{manifest}' message carries no tensor; one is required.");
+
+    private static string Text(ref MessagePackReader reader, string manifest) =>
+        WireFields.ReadRequiredString(ref reader, $"'{manifest}' message's string field");
+
+    private static void Texts(ref MessagePackWriter writer, ImmutableArray<string> texts)
+    {
+        writer.WriteArrayHeader(texts.Length);
+        foreach (var t in texts) writer.Write(t);
+    }
+
+    private static ImmutableArray<string> Texts(ref MessagePackReader reader, string manifest)
+    {
+        var count = reader.ReadArrayHeader(); // MessagePack checks the declared count against the bytes that remain
+        var texts = ImmutableArray.CreateBuilder<string>(count);
+        for (var i = 0; i < count; i++) texts.Add(Text(ref reader, manifest));
+        return texts.MoveToImmutable();
+    }
+
+    private static void Tensors(ref MessagePackWriter writer, ImmutableArray<Tensors.ITensorPayload> tensors, MessagePackSerializerOptions options)
+    {
+        writer.WriteArrayHeader(tensors.Length);
+        foreach (var t in tensors) Tensor(ref writer, t, options);
+    }
+
+    private static ImmutableArray<Tensors.ITensorPayload> Tensors(ref MessagePackReader reader, MessagePackSerializerOptions options, string manifest)
+    {
+        var count = reader.ReadArrayHeader();
+        var tensors = ImmutableArray.CreateBuilder<Tensors.ITensorPayload>(count);
+        for (var i = 0; i < count; i++) tensors.Add(RequiredTensor(ref reader, options, manifest));
+        return tensors.MoveToImmutable();
+    }
 
     /// <summary>A manifest from the wire as it may be logged: short, printable.</summary>
     internal static string Printable(string manifest)

@@ -21,7 +21,7 @@ public static class WireSerialization
     /// by name) and every row of the table (a row whose type has another base is bound directly).
     /// </summary>
     public static IReadOnlyList<Type> BoundTypes { get; } =
-        new[] { typeof(NodeMessage) }.Concat(WireManifests.Entries.Select(e => e.Type)).Distinct().ToArray(); // before Config, which reads it
+        new[] { typeof(NodeMessage), typeof(Gradients.GradientMessage) }.Concat(WireManifests.Entries.Select(e => e.Type)).Distinct().ToArray(); // before Config, which reads it
 
     /// <summary>For a plain <c>ActorSystem.Create(name, WireSerialization.Config.WithFallback(...))</c>.</summary>
     public static Config Config { get; } = ConfigurationFactory.ParseString(Hocon());

@@ -1,0 +1,252 @@
+using System.Collections.Immutable;
+using ActorGrad.Engine.Tensors;
+using ActorGrad.Protocol.Gradients;
+using ActorGrad.Protocol.Tensors;
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Event;
+using static Akka.Cluster.ClusterEvent;
+using AkkaCluster = Akka.Cluster.Cluster;
+
+namespace ActorGrad.Cluster.Gradients;
+
+/// <summary>
+/// The coordinator of one gradient job (it runs where the job is submitted, typically a `client` member, so losing
+/// any worker never loses the job's bookkeeping). It places one owner per parameter over the Up worker members,
+/// hands out the job's fixed shards once every owner is ready, and watches the members through cluster events (and
+/// the owners through DeathWatch) rather than polling. A worker that becomes Unreachable or leaves is lost for the
+/// job: its unfinished shards run again on the others; an owner it hosted whose sum had not arrived is re-created
+/// elsewhere from the step's parameter values, and every shard runs again for it (the surviving owners drop the
+/// duplicates, so the sums are the same bits). With no worker left, or past the job's time bound, the job fails.
+/// </summary>
+internal sealed class JobCoordinator : ReceiveActor, IWithTimers
+{
+    private sealed record DeadlinePassed
+    {
+        public static readonly DeadlinePassed Instance = new();
+    }
+
+    private readonly string _jobId;
+    private readonly GradientJob _job;
+    private readonly ImmutableArray<ITensorPayload> _parameters;
+    private readonly ImmutableArray<ITensorPayload>[] _shards;
+    private readonly int _fullBatchSize;
+    private readonly TaskCompletionSource<GradientResult> _completion;
+    private readonly Action<ShardProgress>? _progress;
+    private readonly ITensorMessageSender _sender;
+    private readonly AkkaCluster _cluster;
+
+    private readonly List<Address> _workers = [];
+    private readonly HashSet<Address> _lost = [];
+    private readonly HashSet<Address> _used = [];
+    private readonly HashSet<Address> _prepared = [];
+    private readonly IActorRef?[] _owners;
+    private readonly Address?[] _ownerMember;
+    private readonly Tensor?[] _gradients;
+    private readonly float?[] _losses;
+    private readonly bool[] _needsRun;
+    private readonly (Address Member, int Attempt)?[] _inFlight;
+    private int _attempts;
+    private int _cursor;
+
+    public JobCoordinator(string jobId, GradientJob job, ImmutableArray<ITensorPayload> parameters, ImmutableArray<ITensorPayload>[] shards,
+        int fullBatchSize, TaskCompletionSource<GradientResult> completion, Action<ShardProgress>? progress, ITensorMessageSender sender)
+    {
+        _jobId = jobId;
+        _job = job;
+        _parameters = parameters;
+        _shards = shards;
+        _fullBatchSize = fullBatchSize;
+        _completion = completion;
+        _progress = progress;
+        _sender = sender;
+        _cluster = AkkaCluster.Get(Context.System);
+        _owners = new IActorRef?[parameters.Length];
+        _ownerMember = new Address?[parameters.Length];
+        _gradients = new Tensor?[parameters.Length];
+        _losses = new float?[shards.Length];
+        _needsRun = Enumerable.Repeat(true, shards.Length).ToArray();
+        _inFlight = new (Address, int)?[shards.Length];
+        Starting();
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(string jobId, GradientJob job, ImmutableArray<ITensorPayload> parameters, ImmutableArray<ITensorPayload>[] shards,
+        int fullBatchSize, TaskCompletionSource<GradientResult> completion, Action<ShardProgress>? progress, ITensorMessageSender sender) =>
+        Akka.Actor.Props.Create(() => new JobCoordinator(jobId, job, parameters, shards, fullBatchSize, completion, progress, sender));
+
+    protected override void PreStart()
+    {
+        _cluster.Subscribe(Self, SubscriptionInitialStateMode.InitialStateAsSnapshot, typeof(IMemberEvent), typeof(IReachabilityEvent));
+        Timers.StartSingleTimer(nameof(DeadlinePassed), DeadlinePassed.Instance, _job.Timeout);
+    }
+
+    protected override void PostStop()
+    {
+        _cluster.Unsubscribe(Self);
+        // Stopped without a result: this member (the submitter's) is shutting down or was downed.
+        _completion.TrySetException(new GradientJobException(
+            $"Job {_jobId} stopped before it finished: the submitting member {_cluster.SelfAddress} is shutting down."));
+    }
+
+    private void Starting()
+    {
+        Receive<CurrentClusterState>(state =>
+        {
+            var workers = state.Members
+                .Where(m => m.Status == MemberStatus.Up && m.HasRole(GradientRoles.Worker) && !state.Unreachable.Contains(m))
+                .Select(m => m.Address).OrderBy(a => a, Member.AddressOrdering).ToList();
+            if (workers.Count == 0)
+            {
+                Fail($"Job {_jobId} found no Up member with role '{GradientRoles.Worker}' to run on (members: {string.Join(", ", state.Members.Select(m => $"{m.Address} {m.Status} [{string.Join(",", m.Roles)}]"))}).");
+                return;
+            }
+            var offset = ((_job.PlacementOffset % workers.Count) + workers.Count) % workers.Count;
+            _workers.AddRange(workers.Skip(offset).Concat(workers.Take(offset)));
+            for (var i = 0; i < _owners.Length; i++) PlaceOwner(i, _workers[i % _workers.Count]);
+            Become(Running);
+            if (_owners.Length == 0) Dispatch();
+        });
+        Receive<DeadlinePassed>(_ => TimedOut());
+    }
+
+    private void Running()
+    {
+        Receive<OwnerReady>(m =>
+        {
+            var i = m.Parameter;
+            if (m.JobId != _jobId || i < 0 || i >= _owners.Length || _gradients[i] is not null || _owners[i] is not null
+                || !MemberOf(Sender).Equals(_ownerMember[i])) return; // an owner re-created meanwhile, or another job's
+            _owners[i] = Sender;
+            Context.Watch(Sender);
+            Dispatch();
+        });
+        Receive<ShardDone>(m =>
+        {
+            if (m.JobId != _jobId || m.Shard < 0 || m.Shard >= _losses.Length) return;
+            _losses[m.Shard] ??= m.Loss; // every run of a shard gives the same loss bits
+            if (_inFlight[m.Shard] is { } run && run.Attempt == m.Attempt) _inFlight[m.Shard] = null;
+            _progress?.Invoke(new ShardProgress(m.Shard, MemberOf(Sender).ToString(), m.Attempt));
+            TryComplete();
+        });
+        Receive<ParameterGradient>(m =>
+        {
+            if (m.JobId != _jobId || m.Parameter < 0 || m.Parameter >= _gradients.Length) return;
+            _gradients[m.Parameter] ??= Tensor.From(m.Value); // every owner of a parameter sums the same bits
+            TryComplete();
+        });
+        Receive<GradientWorkFailed>(m => m.JobId == _jobId, m =>
+            Fail($"Member {m.Member} failed job {_jobId} ({m.What}): {m.Cause.Message}", m.Member, m.Cause));
+        Receive<Terminated>(t =>
+        {
+            for (var i = 0; i < _owners.Length; i++)
+                if (t.ActorRef.Equals(_owners[i]) && _gradients[i] is null) ReplaceOwners([i]);
+        });
+        Receive<MemberUp>(up =>
+        {
+            if (up.Member.HasRole(GradientRoles.Worker) && !_lost.Contains(up.Member.Address) && !_workers.Contains(up.Member.Address))
+                _workers.Add(up.Member.Address);
+        });
+        Receive<UnreachableMember>(m => MemberLost(m.Member.Address, "unreachable"));
+        Receive<MemberExited>(m => MemberLost(m.Member.Address, "leaving"));
+        Receive<MemberDowned>(m => MemberLost(m.Member.Address, "downed"));
+        Receive<MemberRemoved>(m => MemberLost(m.Member.Address, "removed"));
+        Receive<IClusterDomainEvent>(_ => { });
+        Receive<DeadlinePassed>(_ => TimedOut());
+    }
+
+    private void MemberLost(Address member, string how)
+    {
+        if (!_workers.Remove(member) || !_lost.Add(member)) return;
+        Context.GetLogger().Warning("Job {0}: worker {1} is {2}; its work moves to {3} other worker(s)", _jobId, member, how, _workers.Count);
+        if (_workers.Count == 0)
+        {
+            Fail($"Job {_jobId} has no worker left: {string.Join(", ", _lost)} {(_lost.Count == 1 ? "was" : "were")} lost (last: {member}, {how}); a job needs at least one Up member with role '{GradientRoles.Worker}'.");
+            return;
+        }
+        for (var s = 0; s < _inFlight.Length; s++)
+            if (_inFlight[s] is { } run && run.Member.Equals(member))
+            {
+                _inFlight[s] = null;
+                _needsRun[s] = true;
+            }
+        var orphans = Enumerable.Range(0, _owners.Length).Where(i => member.Equals(_ownerMember[i]) && _gradients[i] is null).ToArray();
+        if (orphans.Length > 0) ReplaceOwners(orphans);
+        else Dispatch();
+    }
+
+    /// <summary>New owners elsewhere, from the step's parameter values; every shard runs again for them.</summary>
+    private void ReplaceOwners(int[] parameters)
+    {
+        foreach (var i in parameters)
+        {
+            if (_owners[i] is { } old) Context.Unwatch(old);
+            PlaceOwner(i, _workers[_cursor++ % _workers.Count]);
+        }
+        Array.Fill(_needsRun, true);
+        Array.Clear(_inFlight);
+    }
+
+    private void PlaceOwner(int parameter, Address member)
+    {
+        _owners[parameter] = null;
+        _ownerMember[parameter] = member;
+        _used.Add(member);
+        _sender.Send(ServiceAt(member), new CreateOwner(_jobId, _job.Step, parameter, _shards.Length, _parameters[parameter]), Self);
+    }
+
+    /// <summary>Hands out every shard that needs a run, once each parameter still summing has a ready owner.</summary>
+    private void Dispatch()
+    {
+        for (var i = 0; i < _owners.Length; i++)
+            if (_gradients[i] is null && _owners[i] is null) return;
+        var owners = Enumerable.Range(0, _owners.Length)
+            .Select(i => _gradients[i] is null ? Akka.Serialization.Serialization.SerializedActorPath(_owners[i]!) : "")
+            .ToImmutableArray();
+        for (var s = 0; s < _needsRun.Length; s++)
+        {
+            if (!_needsRun[s]) continue;
+            var member = _workers[s % _workers.Count];
+            var attempt = ++_attempts;
+            _needsRun[s] = false;
+            _inFlight[s] = (member, attempt);
+            _used.Add(member);
+            // The spec and the parameters go to a member once per step, before its first shard (messages between two
+            // actors keep their order).
+            if (_prepared.Add(member))
+                _sender.Send(ServiceAt(member), new PrepareJob(_jobId, _job.Step, _job.Spec, _parameters, _fullBatchSize), Self);
+            _sender.Send(ServiceAt(member), new RunShard(_jobId, _job.Step, s, attempt, _shards[s], owners), Self);
+        }
+    }
+
+    private void TryComplete()
+    {
+        if (_losses.Any(l => l is null) || _gradients.Any(g => g is null)) return;
+        var loss = _losses[0]!.Value;
+        for (var s = 1; s < _losses.Length; s++) loss += _losses[s]!.Value; // shard order, like the owners
+        EndJob();
+        _completion.TrySetResult(new GradientResult(_jobId, _job.Spec, loss, [.. _gradients.Select(g => g!)], _used.Count));
+        Context.Stop(Self);
+    }
+
+    private void TimedOut() =>
+        Fail($"Job {_jobId} did not finish within {_job.Timeout.TotalSeconds:0.#} s ({_losses.Count(l => l is not null)} of {_losses.Length} shards done, {_gradients.Count(g => g is not null)} of {_gradients.Length} gradients summed; workers: {string.Join(", ", _workers)}).");
+
+    private void Fail(string message, string? member = null, Exception? cause = null)
+    {
+        EndJob();
+        _completion.TrySetException(new GradientJobException(message, member, cause));
+        Context.Stop(Self);
+    }
+
+    private void EndJob()
+    {
+        foreach (var member in _used.Except(_lost)) ServiceAt(member).Tell(new EndJob(_jobId));
+    }
+
+    /// <summary>The member an actor lives on (an actor of this member has a local path: its address is the cluster's).</summary>
+    private Address MemberOf(IActorRef actor) => actor.Path.Address.HasLocalScope ? _cluster.SelfAddress : actor.Path.Address;
+
+    private ActorSelection ServiceAt(Address member) => Context.ActorSelection(new RootActorPath(member) / "user" / GradientService.Name);
+}

@@ -1,0 +1,96 @@
+using ActorGrad.Engine.Tensors;
+using ActorGrad.Protocol.Gradients;
+using Akka.Actor;
+using Akka.Event;
+
+namespace ActorGrad.Cluster.Gradients;
+
+/// <summary>
+/// The owner of one parameter tensor of a job's step: it holds the parameter's value and sums the VJPs that the
+/// shard workers send it. Exactness: each (step, shard) counts once (a re-run shard's duplicate is dropped) and the
+/// contributions are added in shard order 0..S-1 only once all S are in, so the sum is bitwise the same whatever
+/// the members, their speed, the order of arrival and any retries. The sum goes to the coordinator.
+/// </summary>
+internal sealed class ParameterOwner : ReceiveActor
+{
+    private readonly CreateOwner _job;
+    private readonly IActorRef _coordinator;
+    private readonly ITensorMessageSender _sender;
+    private readonly string _member;
+    private readonly Tensor?[] _contributions;
+    private int _received;
+
+    public ParameterOwner(CreateOwner job, IActorRef coordinator, ITensorMessageSender sender, string member)
+    {
+        _job = job;
+        _coordinator = coordinator;
+        _sender = sender;
+        _member = member;
+        Value = Tensor.From(job.Value);
+        _contributions = new Tensor?[job.Shards];
+        Collecting();
+    }
+
+    /// <summary>The parameter at this step (the optimizer state will live beside it).</summary>
+    private Tensor Value { get; }
+
+    public static Props Props(CreateOwner job, IActorRef coordinator, ITensorMessageSender sender, string member) =>
+        Akka.Actor.Props.Create(() => new ParameterOwner(job, coordinator, sender, member));
+
+    protected override void PreStart()
+    {
+        // A coordinator that is gone (its member lost) will never collect the sum: the owner goes with it.
+        Context.Watch(_coordinator);
+        _coordinator.Tell(new OwnerReady(_job.JobId, _job.Step, _job.Parameter));
+    }
+
+    private void Collecting()
+    {
+        Receive<ShardGradient>(g => g.JobId == _job.JobId && g.Step == _job.Step && g.Parameter == _job.Parameter, Add);
+        Receive<ShardGradient>(g => Context.GetLogger().Warning("Owner of parameter {0} of job {1} step {2} dropped a gradient for job {3} step {4} parameter {5}",
+            _job.Parameter, _job.JobId, _job.Step, g.JobId, g.Step, g.Parameter));
+        Receive<Terminated>(t => t.ActorRef.Equals(_coordinator), _ => Context.Stop(Self));
+    }
+
+    private void Add(ShardGradient g)
+    {
+        if (g.Shard < 0 || g.Shard >= _contributions.Length)
+        {
+            Fail($"shard {g.Shard} is outside the job's {_contributions.Length} shards");
+            return;
+        }
+        if (_contributions[g.Shard] is not null) return; // a re-run shard: counted once
+        var value = Tensor.From(g.Value);
+        if (!value.ShapeEquals(Value.Shape))
+        {
+            Fail($"shard {g.Shard} sent a gradient of shape [{string.Join(", ", value.Shape)}] for a parameter of shape [{string.Join(", ", Value.Shape)}]");
+            return;
+        }
+        _contributions[g.Shard] = value;
+        if (++_received < _contributions.Length) return;
+
+        // All shards are in: add them in shard order, starting from shard 0 itself (0 + x would turn -0 into +0).
+        var sum = _contributions[0]!.Clone();
+        for (var s = 1; s < _contributions.Length; s++)
+        {
+            var next = TensorOps.Add(sum, _contributions[s]!);
+            sum.Dispose();
+            sum = next;
+        }
+        Array.Clear(_contributions);
+        _sender.Send(_coordinator, new ParameterGradient(_job.JobId, _job.Step, _job.Parameter, sum), Self);
+        Become(Summed);
+    }
+
+    private void Summed()
+    {
+        Receive<ShardGradient>(_ => { }); // late duplicates of re-run shards
+        Receive<Terminated>(t => t.ActorRef.Equals(_coordinator), _ => Context.Stop(Self));
+    }
+
+    private void Fail(string why)
+    {
+        _coordinator.Tell(new GradientWorkFailed(_job.JobId, _member, $"summing parameter {_job.Parameter}",
+            new InvalidOperationException(why)));
+    }
+}
