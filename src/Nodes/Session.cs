@@ -1,15 +1,17 @@
-using ActorGrad.Engine.Actors;
+using ActorGrad.Engine.Dispatch;
 using ActorGrad.Engine.Tensors;
 using ActorGrad.Nodes.Graph;
 using ActorGrad.Nodes.Ops;
 using ActorGrad.Protocol.Nodes;
+using Akka.Actor;
 
 namespace ActorGrad.Nodes;
 
 /// <summary>
-/// The in-process mode: an actor system whose node actors run on the calling thread, plus the
-/// recorder's state (grad mode, training flag, pass ids). Ops on Vars of one session are recorded
-/// from one thread at a time, as in a PyTorch script.
+/// The in-process mode: node actors (Akka actors on our calling-thread dispatcher) under one parent
+/// of this session's, plus the recorder's state (grad mode, training flag, pass ids). Sessions share
+/// one process-wide ActorSystem unless given one; disposing a session stops exactly its own nodes.
+/// Ops on Vars of one session are recorded from one thread at a time, as in a PyTorch script.
 /// </summary>
 public sealed partial class Session : IDisposable, IAsyncDisposable
 {
@@ -22,22 +24,22 @@ public sealed partial class Session : IDisposable, IAsyncDisposable
     private bool _training;
     private bool _recording;
     private int _disposed;
+    private readonly NodePool _pool;
 
     public Session(SessionOptions? options = null)
     {
         Options = options ?? new SessionOptions();
-        System = ActorSystem.Create($"actorgrad-{Interlocked.Increment(ref _sessions)}",
-            new ActorSystemSettings
-            {
-                ConsoleLogLevel = Options.LogToConsole ? LogLevel.Warning : null,
-                // Node actors start and stop on the recording thread; so does their guardian's bookkeeping.
-                GuardianDispatcher = Dispatchers.CallingThread,
-            });
+        System = Options.System ?? SharedActorSystems.Get(Options.LogToConsole);
+        var dispatcher = NodeDispatcher.Register(System);
+        _pool = new NodePool(System, dispatcher, $"session-{Interlocked.Increment(ref _sessions)}", Options.Timeout);
         Random = new Random(Options.Seed);
     }
 
     public SessionOptions Options { get; }
+    /// <summary>The Akka ActorSystem the node actors live in (shared by sessions unless one was given in the options).</summary>
     public ActorSystem System { get; }
+    /// <summary>The parent of this session's node actors.</summary>
+    public IActorRef Nodes => _pool.Supervisor;
     public Random Random { get; }
     public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
 
@@ -48,7 +50,7 @@ public sealed partial class Session : IDisposable, IAsyncDisposable
     /// <summary>True inside a <see cref="Record"/> scope.</summary>
     public bool IsRecording => _recording;
     /// <summary>Live node actors (recorded ops and leaves).</summary>
-    public long LiveNodeCount => System.LiveActorCount;
+    public long LiveNodeCount => _pool.LiveNodes;
 
     public IDisposable NoGrad() => SetGrad(false);
     public IDisposable EnableGrad() => SetGrad(true);
@@ -126,7 +128,7 @@ public sealed partial class Session : IDisposable, IAsyncDisposable
             else nodeInputs[i] = NodeInput.FromValue(v.ShareConstant());
         }
         var slot = new ValueSlot();
-        var actor = System.ActorOf(Props.Create(static (OpNodeActor.Spec spec) => new OpNodeActor(spec), new OpNodeActor.Spec(op, attributes, nodeInputs, slot), Dispatchers.CallingThread));
+        var actor = _pool.Take(new OpNode(op, attributes, nodeInputs, slot));
         if (!slot.ActorStopped) slot.Actor = actor;
         return new Var(this, shape, new GraphNode(actor, edges, isLeaf: false, slot, op.Name));
     }
@@ -145,7 +147,7 @@ public sealed partial class Session : IDisposable, IAsyncDisposable
     {
         ThrowIfDisposed();
         var slot = new ValueSlot();
-        var actor = System.ActorOf(Props.Create(() => new LeafActor(value, mode, zeroGrad, slot), Dispatchers.CallingThread));
+        var actor = _pool.Take(new LeafNode(value, mode, zeroGrad, slot));
         slot.Actor = actor;
         return new GraphNode(actor, [], isLeaf: true, slot, "leaf");
     }
@@ -175,7 +177,7 @@ public sealed partial class Session : IDisposable, IAsyncDisposable
             var next = slot.NextReleased;
             slot.NextReleased = null;
             // A node that stopped meanwhile (freed by a pass, no consumer left) needs no telling.
-            slot.Actor?.Tell(Signals.HandleReleased);
+            slot.Actor?.Tell(Signals.HandleReleased, ActorRefs.NoSender);
             slot = next;
         }
     }
@@ -198,6 +200,15 @@ public sealed partial class Session : IDisposable, IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
-        await System.DisposeAsync().ConfigureAwait(false);
+        _pool.Clear();
+        // Stopping the parent stops every node actor of this session (and only those).
+        try
+        {
+            await _pool.Supervisor.GracefulStop(Options.Timeout).ConfigureAwait(false);
+        }
+        catch (TaskCanceledException)
+        {
+            // The system is shutting down (process exit): its actors stop with it.
+        }
     }
 }

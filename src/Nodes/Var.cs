@@ -1,4 +1,3 @@
-using ActorGrad.Engine.Actors;
 using ActorGrad.Engine.Tensors;
 using ActorGrad.Nodes.Graph;
 using ActorGrad.Protocol.Nodes;
@@ -101,7 +100,9 @@ public sealed partial class Var
         get
         {
             if (Node is null) return null;
-            var reply = Node.Actor.AskAndWait<GradReply>(Signals.GradRequest, Session.Options.Timeout);
+            // A node that ended while its handle lives left its kept gradient in the slot.
+            if (Node.Slot.Actor is not { } actor) return Node.Slot.Grad?.Clone();
+            var reply = ReplySlot.Ask<GradReply>(Session.System, actor, Signals.GradRequest, Session.Options.Timeout);
             return reply.Grad is null ? null : Tensor.From(reply.Grad);
         }
     }
@@ -110,7 +111,9 @@ public sealed partial class Var
     public void ZeroGrad()
     {
         Session.ThrowIfDisposed();
-        Node?.Actor.Tell(Signals.ZeroGrad);
+        if (Node is null) return;
+        if (Node.Slot.Actor is { } actor) actor.Tell(Signals.ZeroGrad, Akka.Actor.ActorRefs.NoSender);
+        else Node.Slot.Grad?.Span.Clear();
     }
 
     /// <summary>PyTorch's retain_grad(): this non-leaf keeps its gradient on later passes.</summary>
@@ -118,7 +121,7 @@ public sealed partial class Var
     {
         Session.ThrowIfDisposed();
         if (Node is null) throw new InvalidOperationException("Can't RetainGrad() on a Var that does not require a gradient.");
-        Node.Actor.Tell(Signals.RetainGrad);
+        Node.Slot.Actor?.Tell(Signals.RetainGrad, Akka.Actor.ActorRefs.NoSender);
     }
 
     /// <summary>One gradient-descent step on this leaf: value -= learningRate * grad.</summary>
@@ -126,7 +129,7 @@ public sealed partial class Var
     {
         Session.ThrowIfDisposed();
         if (Node is not { IsLeaf: true }) throw new InvalidOperationException("Step() updates a leaf parameter; this Var is not one.");
-        Node.Actor.Tell(new SgdStep(learningRate));
+        Node.Actor.Tell(new SgdStep(learningRate), Akka.Actor.ActorRefs.NoSender);
     }
 
     /// <summary>The same value with no graph behind it: no gradient flows through the result.</summary>
@@ -161,7 +164,7 @@ public sealed partial class Var
         var slot = Node!.Slot;
         if (slot.Value is { } ready) return ready;
         if (slot.Failure is { } failure) throw new InvalidOperationException($"Computing this value ({Node.OpName}) failed: {failure.Message}", failure);
-        var reply = Node.Actor.AskAndWait<ValueReply>(Signals.ValueRequest, Session.Options.Timeout);
+        var reply = ReplySlot.Ask<ValueReply>(Session.System, Node.Actor, Signals.ValueRequest, Session.Options.Timeout);
         return Tensor.From(reply.Value);
     }
 
@@ -171,7 +174,7 @@ public sealed partial class Var
         Session.ThrowIfDisposed();
         if (_constant is not null) return _constant.Clone();
         if (Node!.Slot.Value is { } ready) return ready.Clone();
-        var reply = await Node.Actor.Ask<ValueReply>(Signals.ValueRequest, Session.Options.Timeout).ConfigureAwait(false);
+        var reply = await Akka.Actor.Futures.Ask<ValueReply>(Node.Actor, Signals.ValueRequest, Session.Options.Timeout).ConfigureAwait(false);
         return Tensor.From(reply.Value).Clone();
     }
 

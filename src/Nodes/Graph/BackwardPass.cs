@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using ActorGrad.Engine.Tensors;
 using ActorGrad.Protocol.Nodes;
+using Akka.Actor;
 
 namespace ActorGrad.Nodes.Graph;
 
@@ -33,7 +34,7 @@ internal static class BackwardPass
                 if (!node.IsLeaf && node.Slot.Freed)
                 {
                     seed.Dispose();
-                    throw OpNodeActor.GraphFreedError();
+                    throw OpNode.GraphFreedError();
                 }
                 foreach (var input in node.Inputs)
                 {
@@ -49,7 +50,7 @@ internal static class BackwardPass
             var passId = session.NextPassId();
             var leaves = 0;
             foreach (var node in order) if (node.IsLeaf) leaves++;
-            var tracker = new PassTracker(passId, leaves);
+            var tracker = new PassTracker(passId, leaves, ((ExtendedActorSystem)session.System).Provider);
             foreach (var node in order) node.Actor.Tell(new PreparePass(passId, counts[node], retainGraph), tracker);
             rootNode.Actor.Tell(new Gradient(passId, seed), tracker);
             var completion = tracker.Completion;
@@ -98,7 +99,7 @@ internal static class BackwardPass
         {
             // Nodes still holding buffers for this pass drop them.
             foreach (var node in nodes)
-                if (!node.Slot.NodeStopped) node.Actor.Tell(new AbortPass(passId));
+                if (!node.Slot.NodeStopped) node.Actor.Tell(new AbortPass(passId), ActorRefs.NoSender);
             throw;
         }
     }

@@ -18,11 +18,14 @@ internal sealed class ValueSlot
     private volatile Exception? _failure;
 
     public Tensor? Value => Volatile.Read(ref _value);
+    /// <summary>The gradient the node kept (a retained one), left to the handle when the node ended first.</summary>
+    public Tensor? Grad => Volatile.Read(ref _grad);
+    private Tensor? _grad;
     public Exception? Failure => _failure;
     public bool Freed => _freed;
     public bool NodeStopped => Volatile.Read(ref _ownership) == HandleOwns;
     /// <summary>The node's actor while it lives (set when spawned, cleared when it stops).</summary>
-    public Engine.Actors.IActorRef? Actor { get; set; }
+    public Akka.Actor.IActorRef? Actor { get; set; }
 
     // The finalizable part of this node's handle, through a weak GC handle: the live actor holds this
     // slot, and a strong reference would keep alive the ticket whose finalizer lets the actor stop.
@@ -58,17 +61,23 @@ internal sealed class ValueSlot
     public void PublishFailure(Exception cause) => _failure = cause;
     public void MarkFreed() => _freed = true;
 
-    /// <summary>The node is stopping: true when the handle still lives and keeps the value.</summary>
-    public bool HandOverOnStop()
+    /// <summary>The node is stopping: true when the handle still lives and keeps the value and <paramref name="grad"/>.</summary>
+    public bool HandOverOnStop(Tensor? grad)
     {
         _actorStopped = true;
         Actor = null; // a stopped node is told nothing more, and its handle's ticket must not keep it reachable
         var ticket = FreeTicketHandle();
-        if (Interlocked.CompareExchange(ref _ownership, HandleOwns, NodeOwns) != NodeOwns) return false;
+        // The gradient first: the handle may read it as soon as ownership changes.
+        Volatile.Write(ref _grad, grad);
+        if (Interlocked.CompareExchange(ref _ownership, HandleOwns, NodeOwns) != NodeOwns)
+        {
+            _grad = null;
+            return false;
+        }
         // Storage below the pool's threshold is the GC's anyway: the handle's finalizer would have
         // nothing left to do, and skipping it lets the slot and value die young instead of being
         // promoted for one more collection.
-        if (Value is not { Length: >= Tensor.PooledLength }) ticket?.NothingToRelease();
+        if (Value is not { Length: >= Tensor.PooledLength } && grad is not { Length: >= Tensor.PooledLength }) ticket?.NothingToRelease();
         // Large storage now waits for the handle's finalizer to come back to the pool: tell the GC,
         // so that it collects (and finalizes) soon enough for the pool to be refilled.
         if (Value is { Length: >= PressureThreshold } v) GC.AddMemoryPressure(4L * v.Length);
@@ -89,6 +98,7 @@ internal sealed class ValueSlot
         {
             if (value.Length >= PressureThreshold) GC.RemoveMemoryPressure(4L * value.Length);
             value.Dispose();
+            Interlocked.Exchange(ref _grad, null)?.Dispose();
         }
         return false;
     }

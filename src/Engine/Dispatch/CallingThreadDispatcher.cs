@@ -1,0 +1,72 @@
+using Akka.Dispatch;
+
+namespace ActorGrad.Engine.Dispatch;
+
+/// <summary>
+/// Runs a mailbox on the thread that scheduled it, so a message told from the recording thread is
+/// processed before Tell returns. A mailbox scheduled while this thread already runs one (an actor
+/// telling another) joins a thread-static queue that the outermost call drains: a chain of any
+/// length costs a queue entry per hop, never a stack frame per hop.
+/// </summary>
+/// <remarks>
+/// Two threads may schedule the same mailbox at once: Akka's mailbox status (SetAsScheduled) lets
+/// only one of them run it, so an actor still sees one message at a time, in order.
+/// </remarks>
+public sealed class CallingThreadDispatcher : MessageDispatcher
+{
+    [ThreadStatic] private static Queue<IRunnable>? _pending;
+    [ThreadStatic] private static bool _draining;
+
+    public CallingThreadDispatcher(MessageDispatcherConfigurator configurator, string id) : base(configurator)
+    {
+        Id = id;
+        // A mailbox gives the thread back after this many messages; the queue then runs the others
+        // before coming back to it, so one busy actor does not starve the rest of the graph.
+        Throughput = 100;
+        ShutdownTimeout = TimeSpan.FromSeconds(1);
+    }
+
+    /// <summary>True while this thread drains scheduled mailboxes (an actor is running here).</summary>
+    public static bool IsDraining => _draining;
+
+    protected override void ExecuteTask(IRunnable run)
+    {
+        if (_draining)
+        {
+            (_pending ??= new Queue<IRunnable>()).Enqueue(run);
+            return;
+        }
+        Drain(run);
+    }
+
+    private void Drain(IRunnable first)
+    {
+        _draining = true;
+        var pending = _pending ??= new Queue<IRunnable>();
+        try
+        {
+            var next = first;
+            while (true)
+            {
+                try
+                {
+                    next.Run();
+                }
+                catch (Exception e)
+                {
+                    // A mailbox run hands actor failures to supervision itself; anything that still
+                    // escapes must not strand the mailboxes queued behind it.
+                    ReportFailure(e);
+                }
+                if (!pending.TryDequeue(out next!)) break;
+            }
+        }
+        finally
+        {
+            _draining = false;
+        }
+    }
+
+    // Nothing to release: the dispatcher owns no threads.
+    protected override void Shutdown() { }
+}
