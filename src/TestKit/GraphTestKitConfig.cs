@@ -10,7 +10,7 @@ public static class GraphTestKitConfig
     /// <summary>The environment variable holding the factor every timeout is multiplied by (Akka's akka.test.timefactor).</summary>
     public const string TimeFactorVariable = "ACTORGRAD_TEST_TIME_FACTOR";
 
-    public static double TimeFactor { get; } = ReadFactor();
+    public static double TimeFactor { get; } = ParseTimeFactor(Environment.GetEnvironmentVariable(TimeFactorVariable));
 
     /// <summary>
     /// Akka config for a TestKit's system: <paramref name="config"/> (if any) over the time factor and
@@ -24,9 +24,9 @@ public static class GraphTestKitConfig
         return config is null ? defaults : config.WithFallback(defaults);
     }
 
-    private static double ReadFactor()
+    /// <summary>The factor in <paramref name="text"/> (1 when unset); a clear error for anything but a positive number.</summary>
+    public static double ParseTimeFactor(string? text)
     {
-        var text = Environment.GetEnvironmentVariable(TimeFactorVariable);
         if (string.IsNullOrWhiteSpace(text)) return 1.0;
         if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var f) || f <= 0)
             throw new InvalidOperationException($"{TimeFactorVariable}='{text}' is not a positive number.");
