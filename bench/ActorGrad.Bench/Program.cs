@@ -6,16 +6,13 @@ namespace ActorGrad.Bench;
 public static class Program
 {
     /// <summary>
-    /// `peer [workload ...]` runs the PyTorch peer workloads, `micro [gemm|elementwise|actors|memory]` the quick figures, `cluster [figure ...]` the
-    /// transport between two processes (it starts its second process as `cluster-peer` itself);
+    /// `peer [workload ...]` runs the PyTorch peer workloads, `micro [gemm|elementwise|actors|chain|memory]` the quick figures;
     /// anything else goes to BenchmarkDotNet.
     /// </summary>
     public static int Main(string[] args)
     {
         if (args.Length > 0 && args[0] == "peer") return PeerRunner.Run(args[1..]);
         if (args.Length > 0 && args[0] == "micro") return Micro.MicroBenchmarks.Run(args[1..]);
-        if (args.Length > 0 && args[0] == "cluster") return ClusterBench.ClusterBenchmark.Run(args[1..]);
-        if (args.Length > 0 && args[0] == "cluster-peer") return ClusterBench.ClusterPeer.Run(args[1..]);
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;
     }

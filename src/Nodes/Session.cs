@@ -182,12 +182,16 @@ public sealed partial class Session : IDisposable, IAsyncDisposable
         }
     }
 
-    /// <summary>Collects unreachable Vars now and stops their node actors (long loops call this to bound memory at a point of their choosing).</summary>
+    /// <summary>
+    /// Collects unreachable Vars now and ends their nodes, then stops idle node actors beyond a few
+    /// thousand (long loops call this to bound memory at a point of their choosing).
+    /// </summary>
     public void Collect()
     {
         GC.Collect();
         GC.WaitForPendingFinalizers();
         DrainReleased();
+        _pool.Trim();
     }
 
     internal void ThrowIfDisposed()

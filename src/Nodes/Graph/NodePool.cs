@@ -3,14 +3,16 @@ using Akka.Actor;
 namespace ActorGrad.Nodes.Graph;
 
 /// <summary>
-/// One session's node actors: idle ones wait here for the next recorded node, a spawn happens only
-/// when none is idle, and at most <see cref="MaxIdle"/> wait (a released large graph does not keep
-/// its actors). Counts the live nodes, which Akka does not.
+/// One session's node actors: idle ones wait here for the next recorded node, and a spawn happens
+/// only when none is idle. Like PyTorch's caching allocator the pool keeps its peak (a training
+/// loop that builds a 100,000-node graph each step spawns once, not every step);
+/// <see cref="Trim"/> (Session.Collect) stops the idle actors beyond <see cref="KeepAfterTrim"/>.
+/// Counts the live nodes, which Akka does not.
 /// </summary>
 internal sealed class NodePool
 {
-    /// <summary>How many idle actors are kept; beyond that an ended node's actor stops.</summary>
-    public const int MaxIdle = 4096;
+    /// <summary>How many idle actors a trim keeps.</summary>
+    public const int KeepAfterTrim = 4096;
     private readonly Stack<IActorRef> _idle = new();
     private readonly ActorSystem _system;
     private readonly TimeSpan _timeout;
@@ -43,15 +45,33 @@ internal sealed class NodePool
         return ReplySlot.Ask<IActorRef>(_system, Supervisor, NodeSupervisor.SpawnNode.Instance, _timeout);
     }
 
-    /// <summary>An ended node's actor offers itself back; false when the pool is full (it stops then).</summary>
+    /// <summary>An ended node's actor offers itself back; false once the session has ended (it stops then).</summary>
     public bool TryReturn(IActorRef actor)
     {
         lock (_idle)
         {
-            if (_idle.Count >= MaxIdle) return false;
+            if (_closed) return false;
             _idle.Push(actor);
             return true;
         }
+    }
+
+    private bool _closed;
+
+    /// <summary>Idle actors waiting for a node.</summary>
+    public int IdleCount
+    {
+        get { lock (_idle) return _idle.Count; }
+    }
+
+    /// <summary>Stops the idle actors beyond <see cref="KeepAfterTrim"/> (after a large graph, to give their memory back).</summary>
+    public void Trim()
+    {
+        List<IActorRef>? extra = null;
+        lock (_idle)
+            while (_idle.Count > KeepAfterTrim) (extra ??= []).Add(_idle.Pop());
+        if (extra is null) return;
+        foreach (var actor in extra) _system.Stop(actor);
     }
 
     public void NodeStarted() => Interlocked.Increment(ref _live);
@@ -60,6 +80,10 @@ internal sealed class NodePool
     /// <summary>The session ends: no actor is handed out again.</summary>
     public void Clear()
     {
-        lock (_idle) _idle.Clear();
+        lock (_idle)
+        {
+            _closed = true;
+            _idle.Clear();
+        }
     }
 }
