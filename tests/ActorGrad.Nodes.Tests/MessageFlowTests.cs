@@ -16,6 +16,9 @@ public sealed class MessageFlowTests : GraphTestKit
 {
     private IActorRef Node(OpDefinition op, params GraphInput[] inputs) => SpawnOpNode(op, inputs);
 
+    /// <summary>How long "no more messages" listens (Akka dilates it by the time factor; its own default is 3 s).</summary>
+    private static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(100);
+
     private static Tensor T(params float[] values) => Tensor.FromArray(values);
 
     /// <summary>Answers the node's Subscribe for <paramref name="slot"/> with <paramref name="value"/>.</summary>
@@ -35,7 +38,7 @@ public sealed class MessageFlowTests : GraphTestKit
         var forward = await consumer.ExpectMsgAsync<Forward>();
         Assert.Equal(3, forward.Slot);
         Assert.Equal([4f, 10f, 18f], Tensor.From(forward.Value).ToArray());
-        await a.ExpectNoMsgAsync();
+        await a.ExpectNoMsgAsync(Quiet);
     }
 
     [Fact]
@@ -58,7 +61,7 @@ public sealed class MessageFlowTests : GraphTestKit
         Assert.Equal(new float[] { 3f, 4f }, Tensor.From((await a.ExpectMsgAsync<Gradient>(g => g.PassId == 4)).Value).ToArray());
         Assert.Equal(new float[] { 1f, 2f }, Tensor.From((await b.ExpectMsgAsync<Gradient>(g => g.PassId == 4)).Value).ToArray());
         await a.ExpectMsgAsync<Unsubscribe>();
-        await a.ExpectNoMsgAsync();
+        await a.ExpectNoMsgAsync(Quiet);
     }
 
     [Fact]
@@ -112,8 +115,8 @@ public sealed class MessageFlowTests : GraphTestKit
         // Freed and unused, the node stops: one Unsubscribe per subscribed slot, and nothing else.
         await x.ExpectMsgAsync<Unsubscribe>();
         await x.ExpectMsgAsync<Unsubscribe>();
-        await x.ExpectNoMsgAsync();
-        await tracker.ExpectNoMsgAsync(); // an op node does not report; only leaves do
+        await x.ExpectNoMsgAsync(Quiet);
+        await tracker.ExpectNoMsgAsync(Quiet); // an op node does not report; only leaves do
     }
 
     [Fact]
@@ -130,7 +133,7 @@ public sealed class MessageFlowTests : GraphTestKit
         Assert.Equal(new float[] { 2f, 2f }, Tensor.From((await x.ExpectMsgAsync<Gradient>()).Value).ToArray());
         // The only message the detached input gets after its Forward is the Unsubscribe of a stopping node.
         await detached.ExpectMsgAsync<Unsubscribe>();
-        await detached.ExpectNoMsgAsync();
+        await detached.ExpectNoMsgAsync(Quiet);
     }
 
     [Fact]
@@ -179,7 +182,7 @@ public sealed class MessageFlowTests : GraphTestKit
         await tracker.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(50));
         tracker.Send(leaf, new Gradient(5, T(2, 3)));
         await tracker.ExpectMsgAsync(new LeafReported(5));
-        await tracker.ExpectNoMsgAsync();
+        await tracker.ExpectNoMsgAsync(Quiet);
         tracker.Send(leaf, new GradRequest());
         var grad = await tracker.ExpectMsgAsync<GradReply>();
         Assert.Equal([3f, 4f], Tensor.From(grad.Grad!).ToArray());
@@ -204,7 +207,7 @@ public sealed class MessageFlowTests : GraphTestKit
         Assert.Equal(9, failed.PassId);
         Assert.Equal("vjp exploded", failed.Cause.Message);
         await x.ExpectMsgAsync<Unsubscribe>(); // no Gradient before it
-        await x.ExpectNoMsgAsync();
+        await x.ExpectNoMsgAsync(Quiet);
     }
 
     [Fact]
