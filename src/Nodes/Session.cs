@@ -177,7 +177,7 @@ public sealed partial class Session : IDisposable, IAsyncDisposable
             var next = slot.NextReleased;
             slot.NextReleased = null;
             // A node that stopped meanwhile (freed by a pass, no consumer left) needs no telling.
-            slot.Actor?.Tell(Signals.HandleReleased, ActorRefs.NoSender);
+            slot.TellNode(Signals.HandleReleased);
             slot = next;
         }
     }
@@ -201,9 +201,18 @@ public sealed partial class Session : IDisposable, IAsyncDisposable
 
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
+    /// <summary>A session collected without Dispose still stops its node actors: the shared system would keep them forever.</summary>
+    ~Session()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        _pool.Clear();
+        System.Stop(_pool.Supervisor);
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        GC.SuppressFinalize(this);
         _pool.Clear();
         // Stopping the parent stops every node actor of this session (and only those).
         try

@@ -101,8 +101,9 @@ public sealed partial class Var
         {
             if (Node is null) return null;
             // A node that ended while its handle lives left its kept gradient in the slot.
-            if (Node.Slot.Actor is not { } actor) return Node.Slot.Grad?.Clone();
-            var reply = ReplySlot.Ask<GradReply>(Session.System, actor, Signals.GradRequest, Session.Options.Timeout);
+            var slot = Node.Slot;
+            if (slot.Actor is not { } actor) return slot.Grad?.Clone();
+            var reply = ReplySlot.Ask<GradReply>(Session.System, actor, new ToNode(slot, Signals.GradRequest), Session.Options.Timeout);
             return reply.Grad is null ? null : Tensor.From(reply.Grad);
         }
     }
@@ -112,8 +113,7 @@ public sealed partial class Var
     {
         Session.ThrowIfDisposed();
         if (Node is null) return;
-        if (Node.Slot.Actor is { } actor) actor.Tell(Signals.ZeroGrad, Akka.Actor.ActorRefs.NoSender);
-        else Node.Slot.Grad?.Span.Clear();
+        if (!Node.Slot.TellNode(Signals.ZeroGrad)) Node.Slot.Grad?.Span.Clear();
     }
 
     /// <summary>PyTorch's retain_grad(): this non-leaf keeps its gradient on later passes.</summary>
@@ -121,7 +121,7 @@ public sealed partial class Var
     {
         Session.ThrowIfDisposed();
         if (Node is null) throw new InvalidOperationException("Can't RetainGrad() on a Var that does not require a gradient.");
-        Node.Slot.Actor?.Tell(Signals.RetainGrad, Akka.Actor.ActorRefs.NoSender);
+        Node.Slot.TellNode(Signals.RetainGrad);
     }
 
     /// <summary>One gradient-descent step on this leaf: value -= learningRate * grad.</summary>
@@ -129,7 +129,7 @@ public sealed partial class Var
     {
         Session.ThrowIfDisposed();
         if (Node is not { IsLeaf: true }) throw new InvalidOperationException("Step() updates a leaf parameter; this Var is not one.");
-        Node.Actor.Tell(new SgdStep(learningRate), Akka.Actor.ActorRefs.NoSender);
+        Node.Slot.TellNode(new SgdStep(learningRate));
     }
 
     /// <summary>The same value with no graph behind it: no gradient flows through the result.</summary>
@@ -164,7 +164,7 @@ public sealed partial class Var
         var slot = Node!.Slot;
         if (slot.Value is { } ready) return ready;
         if (slot.Failure is { } failure) throw new InvalidOperationException($"Computing this value ({Node.OpName}) failed: {failure.Message}", failure);
-        var reply = ReplySlot.Ask<ValueReply>(Session.System, Node.Actor, Signals.ValueRequest, Session.Options.Timeout);
+        var reply = ReplySlot.Ask<ValueReply>(Session.System, Node.Actor, new ToNode(slot, Signals.ValueRequest), Session.Options.Timeout);
         return Tensor.From(reply.Value);
     }
 
@@ -174,7 +174,7 @@ public sealed partial class Var
         Session.ThrowIfDisposed();
         if (_constant is not null) return _constant.Clone();
         if (Node!.Slot.Value is { } ready) return ready.Clone();
-        var reply = await Akka.Actor.Futures.Ask<ValueReply>(Node.Actor, Signals.ValueRequest, Session.Options.Timeout).ConfigureAwait(false);
+        var reply = await Akka.Actor.Futures.Ask<ValueReply>(Node.Actor, new ToNode(Node.Slot, Signals.ValueRequest), Session.Options.Timeout).ConfigureAwait(false);
         return Tensor.From(reply.Value).Clone();
     }
 

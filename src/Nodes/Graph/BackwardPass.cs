@@ -99,7 +99,7 @@ internal static class BackwardPass
         {
             // Nodes still holding buffers for this pass drop them.
             foreach (var node in nodes)
-                if (!node.Slot.NodeStopped) node.Actor.Tell(new AbortPass(passId), ActorRefs.NoSender);
+                node.Slot.TellNode(new AbortPass(passId));
             throw;
         }
     }

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
+using ActorGrad.Protocol.Nodes;
 
 namespace ActorGrad.Nodes.Graph;
 
@@ -44,6 +45,7 @@ internal sealed class NodeActor : UntypedActor
     protected override void OnReceive(object message)
     {
         if (message is Assume assume) Take(assume.Node);
+        else if (message is ToNode addressed) Stale(addressed);
         else Drop(message); // meant for a node that has ended
     }
 
@@ -57,8 +59,34 @@ internal sealed class NodeActor : UntypedActor
 
     private bool Active(object message)
     {
+        if (message is ToNode addressed)
+        {
+            if (ReferenceEquals(addressed.Slot, _node!.Slot)) _node.Receive(addressed.Message);
+            else Stale(addressed);
+            return true;
+        }
         _node!.Receive(message);
         return true;
+    }
+
+    /// <summary>
+    /// A message from a handle's side for a node this actor was before: the node ended while the
+    /// message was on its way (another thread). A read is answered from the slot; the rest is dropped.
+    /// </summary>
+    private void Stale(ToNode addressed)
+    {
+        switch (addressed.Message)
+        {
+            case GradRequest:
+                Sender.Tell(new GradReply(addressed.Slot.Grad?.Clone()), Self);
+                break;
+            case ValueRequest when addressed.Slot.Value is { } value:
+                Sender.Tell(new ValueReply(value), Self);
+                break;
+            default:
+                Drop(addressed.Message);
+                break;
+        }
     }
 
     /// <summary>The current node ends: its actor goes back to the pool idle, or stops.</summary>
@@ -89,3 +117,9 @@ internal sealed class NodeActor : UntypedActor
 
 /// <summary>Be <paramref name="Node"/> from now on (to an idle node actor, from its pool).</summary>
 internal sealed record Assume(NodeBehavior Node);
+
+/// <summary>
+/// A node message from the handle's side (a session, a Var), addressed to the node of <paramref name="Slot"/>:
+/// its actor may have become another node by the time it arrives, and then it is not that node's.
+/// </summary>
+internal sealed record ToNode(ValueSlot Slot, object Message);

@@ -32,7 +32,8 @@ internal abstract class NodeBehavior
     /// <summary>True once the node has ended (its actor is idle in the pool, or stopped).</summary>
     internal bool HasEnded { get; private set; }
 
-    protected ValueSlot Slot { get; }
+    /// <summary>What this node shares with its handle; also what messages from the handle's side are addressed to (<see cref="ToNode"/>).</summary>
+    internal ValueSlot Slot { get; }
     protected Tensor? Value { get; private set; }
     protected Exception? Failure { get; private set; }
     /// <summary>The gradient kept on this node: a leaf's .grad, or a non-leaf's after RetainGrad.</summary>

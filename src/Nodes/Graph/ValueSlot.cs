@@ -27,6 +27,14 @@ internal sealed class ValueSlot
     /// <summary>The node's actor while it lives (set when spawned, cleared when it stops).</summary>
     public Akka.Actor.IActorRef? Actor { get; set; }
 
+    /// <summary>Tells this node (not whatever node its actor is by then) the message; false when it has ended.</summary>
+    public bool TellNode(object message, Akka.Actor.IActorRef? sender = null)
+    {
+        if (Actor is not { } actor) return false;
+        actor.Tell(new ToNode(this, message), sender ?? Akka.Actor.ActorRefs.NoSender);
+        return true;
+    }
+
     // The finalizable part of this node's handle, through a weak GC handle: the live actor holds this
     // slot, and a strong reference would keep alive the ticket whose finalizer lets the actor stop.
     // A raw handle, not a WeakReference (itself finalizable); freed when the node stops.
