@@ -1,6 +1,5 @@
 using ActorGrad.Engine.Dispatch;
 using ActorGrad.Engine.Tensors;
-using ActorGrad.Nodes.Graph;
 using ActorGrad.Nodes.Ops;
 using ActorGrad.Protocol.Nodes;
 using Akka.Actor;
@@ -25,26 +24,12 @@ public abstract class GraphTestKit : Akka.TestKit.Xunit2.TestKit
     /// <summary>The id of the node dispatcher in <c>Sys</c>.</summary>
     protected string NodeDispatcherId => NodeDispatcher.Register(Sys);
 
-    /// <summary>
-    /// An op node on <paramref name="inputs"/> (probes, published values or constants), alone: no
-    /// session, no pool. It subscribes to each input actor at once; it stops when it is no longer
-    /// needed (freed by a pass and without consumers), so a probe can Watch it.
-    /// </summary>
-    public IActorRef SpawnOpNode(OpDefinition op, params GraphInput[] inputs) => SpawnOpNode(op, OpAttributes.None, inputs);
+    /// <inheritdoc cref="GraphNodes.SpawnOpNode(ActorSystem, OpDefinition, GraphInput[])"/>
+    public IActorRef SpawnOpNode(OpDefinition op, params GraphInput[] inputs) => Sys.SpawnOpNode(op, inputs);
 
-    public IActorRef SpawnOpNode(OpDefinition op, OpAttributes attributes, params GraphInput[] inputs)
-    {
-        ArgumentNullException.ThrowIfNull(op);
-        ArgumentNullException.ThrowIfNull(attributes);
-        if (inputs.Length == 0) throw new ArgumentException($"SpawnOpNode({op.Name}): give at least one input.", nameof(inputs));
-        var nodeInputs = Array.ConvertAll(inputs, i => i.Input);
-        return Sys.ActorOf(NodeActor.PropsFor(new OpNode(op, attributes, nodeInputs, new ValueSlot()), NodeDispatcherId));
-    }
+    /// <inheritdoc cref="GraphNodes.SpawnOpNode(ActorSystem, OpDefinition, OpAttributes, GraphInput[])"/>
+    public IActorRef SpawnOpNode(OpDefinition op, OpAttributes attributes, params GraphInput[] inputs) => Sys.SpawnOpNode(op, attributes, inputs);
 
-    /// <summary>A leaf holding <paramref name="value"/> that takes gradients by <paramref name="mode"/>.</summary>
-    public IActorRef SpawnLeaf(Tensor value, GradReq mode = GradReq.Add)
-    {
-        ArgumentNullException.ThrowIfNull(value);
-        return Sys.ActorOf(NodeActor.PropsFor(new LeafNode(value, mode, zeroGrad: false, new ValueSlot()), NodeDispatcherId));
-    }
+    /// <inheritdoc cref="GraphNodes.SpawnLeaf(ActorSystem, Tensor, GradReq)"/>
+    public IActorRef SpawnLeaf(Tensor value, GradReq mode = GradReq.Add) => Sys.SpawnLeaf(value, mode);
 }
