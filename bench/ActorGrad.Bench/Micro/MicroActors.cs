@@ -2,31 +2,36 @@ using Akka.Actor;
 
 namespace ActorGrad.Bench.Micro;
 
-/// <summary>Spawns a child, tells it one message and stops it, <c>n</c> times; replies once every child has terminated.</summary>
+/// <summary>
+/// Spawns a child, tells it one message and stops it; once it has terminated, the next one, <c>n</c>
+/// times; then replies. One child at a time, as a node's actor would come and go.
+/// </summary>
 internal sealed class SpawnerActor(Props child) : UntypedActor
 {
     private IActorRef? _asker;
-    private int _alive;
+    private int _left;
 
     protected override void OnReceive(object message)
     {
         switch (message)
         {
             case int n:
-                _asker = Sender;
-                _alive = n;
-                for (var i = 0; i < n; i++)
-                {
-                    var c = Context.ActorOf(child);
-                    Context.Watch(c);
-                    c.Tell(i);
-                    Context.Stop(c);
-                }
+                (_asker, _left) = (Sender, n);
+                SpawnOne();
                 break;
             case Terminated:
-                if (--_alive == 0) _asker!.Tell(0);
+                if (--_left == 0) _asker!.Tell(0);
+                else SpawnOne();
                 break;
         }
+    }
+
+    private void SpawnOne()
+    {
+        var c = Context.ActorOf(child);
+        Context.Watch(c);
+        c.Tell(_left);
+        Context.Stop(c);
     }
 }
 
