@@ -38,7 +38,7 @@ internal abstract class NodeBehavior
     protected Exception? Failure { get; private set; }
     /// <summary>The gradient kept on this node: a leaf's .grad, or a non-leaf's after RetainGrad.</summary>
     protected Tensor? Grad { get; set; }
-    /// <summary>Whether this node may stop once no consumer is left (a freed op node may, a leaf may not).</summary>
+    /// <summary>Whether this node may end once no consumer is left (a freed op node may, a leaf may not).</summary>
     protected virtual bool DoneWhenUnused => false;
 
     /// <summary>The actor starts being this node: what the node does first (subscribing to its inputs).</summary>
@@ -62,7 +62,7 @@ internal abstract class NodeBehavior
             case AbortPass a: DropPass(a.PassId); break;
             case GradRequest: Sender.Tell(new GradReply(Grad?.Clone()), Self); break;
             case ZeroGrad: Grad?.Span.Clear(); break;
-            case HandleReleased: _handleReleased = true; StopIfUnneeded(); break;
+            case HandleReleased: _handleReleased = true; EndIfUnneeded(); break;
             default: OnNodeMessage(message); break;
         }
     }
@@ -122,7 +122,7 @@ internal abstract class NodeBehavior
             var i = _pendingConsumers.FindIndex(p => p.Consumer.Equals(sender));
             if (i >= 0) _pendingConsumers.RemoveAt(i);
         }
-        StopIfUnneeded();
+        EndIfUnneeded();
     }
 
     private void OnValueRequest()
@@ -161,7 +161,7 @@ internal abstract class NodeBehavior
         if (!pass.IsComplete) return;
         RemovePass(g.PassId);
         OnPassComplete(g.PassId, pass.TakeSum(), pass);
-        StopIfUnneeded();
+        EndIfUnneeded();
     }
 
     private PassBuffer? FindPass(long passId) =>
@@ -183,7 +183,7 @@ internal abstract class NodeBehavior
     private void DropPass(long passId)
     {
         if (RemovePass(passId) is { } pass) pass.Discard();
-        StopIfUnneeded();
+        EndIfUnneeded();
     }
 
     /// <summary>Adds (or, for write mode, sets) <paramref name="gradient"/> into the kept gradient; takes ownership.</summary>
@@ -211,7 +211,7 @@ internal abstract class NodeBehavior
 
     // ---- lifetime ----
 
-    protected void StopIfUnneeded()
+    protected void EndIfUnneeded()
     {
         if (_consumers > 0 || _pass is not null || _morePasses is { Count: > 0 }) return;
         if (_handleReleased || DoneWhenUnused) Host.End();

@@ -6,8 +6,9 @@ namespace ActorGrad.Nodes.Graph;
 /// <summary>
 /// What a node shares with its user-side handle: its value once computed (published once, then
 /// read without a message), whether a non-retained pass freed its saved tensors, and who owns the
-/// value's storage. The node owns it while it lives; when it stops it either returns the storage
-/// to the pool (the handle is gone) or leaves the value to the handle (the handle still reads it).
+/// value's storage. The node owns it while it lives; when it stops (ends: its actor goes back to
+/// the pool, or stops) it either returns the storage to the tensor pool (the handle is gone) or
+/// leaves the value to the handle (the handle still reads it).
 /// </summary>
 internal sealed class ValueSlot
 {
