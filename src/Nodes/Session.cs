@@ -199,7 +199,7 @@ public sealed partial class Session : IDisposable, IAsyncDisposable
         if (IsDisposed) throw new ObjectDisposedException(nameof(Session), "This Var's session has been disposed; its node actors are stopped.");
     }
 
-    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+    public void Dispose() => Blocking.Wait(DisposeAsync().AsTask());
 
     /// <summary>A session collected without Dispose still stops its node actors: the shared system would keep them forever.</summary>
     ~Session()

@@ -146,7 +146,7 @@ public sealed partial class Var
     /// (a vector-Jacobian product), or <paramref name="implicitSum"/> for the gradient of the sum (MXNet, TF).
     /// </summary>
     public void Backward(Tensor? gradient = null, bool retainGraph = false, bool implicitSum = false) =>
-        BackwardAsync(gradient, retainGraph, implicitSum).GetAwaiter().GetResult();
+        Blocking.Wait(BackwardAsync(gradient, retainGraph, implicitSum));
 
     /// <summary>Backpropagates with a head gradient held in another Var (MXNet's u.backward(v.grad)).</summary>
     public void Backward(Var gradient, bool retainGraph = false) => Backward(gradient.ReadValue(), retainGraph);

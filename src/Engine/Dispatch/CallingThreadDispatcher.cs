@@ -67,6 +67,17 @@ public sealed class CallingThreadDispatcher : MessageDispatcher
         }
     }
 
+    /// <summary>
+    /// Runs one mailbox queued on this thread, if any: for a blocking wait inside an actor on this
+    /// dispatcher (a Session used from an actor), whose reply may sit in this very queue.
+    /// </summary>
+    public static bool TryRunPending()
+    {
+        if (!_draining || _pending is not { } pending || !pending.TryDequeue(out var next)) return false;
+        next.Run();
+        return true;
+    }
+
     // Nothing to release: the dispatcher owns no threads.
     protected override void Shutdown() { }
 }

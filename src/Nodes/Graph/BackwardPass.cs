@@ -18,6 +18,11 @@ internal static class BackwardPass
         session.DrainReleased();
         var rootNode = root.Node ?? throw new InvalidOperationException(
             "element 0 of tensors does not require grad and does not have a grad_fn: nothing recorded leads to this value (call RequiresGrad() on a leaf first).");
+        // The seed must not overtake the root's forward: when the root is still computing (its
+        // inputs' runs queued on this thread, or on another), wait for its value or its failure.
+        var rootSlot = rootNode.Slot;
+        if (rootSlot.Value is null && rootSlot.Failure is null && rootSlot.Actor is { } rootActor)
+            ReplySlot.AskRaw(session.System, rootActor, new ToNode(rootSlot, Signals.ValueRequest), session.Options.Timeout);
         var seed = Seed(root, head, implicitSum);
 
         // The walk's containers are reused by the thread (a pass is counted before any message goes out).

@@ -1,4 +1,5 @@
 using System.Runtime.ExceptionServices;
+using ActorGrad.Engine.Dispatch;
 using Akka.Actor;
 
 namespace ActorGrad.Nodes.Graph;
@@ -24,12 +25,18 @@ internal sealed class ReplySlot(IActorRefProvider provider) : MinimalActorRef
     /// <summary>Tells <paramref name="recipient"/> the message and blocks until its reply (throws a Status.Failure's cause).</summary>
     public static T Ask<T>(ActorSystem system, IActorRef recipient, object message, TimeSpan timeout)
     {
-        var slot = new ReplySlot(((ExtendedActorSystem)system).Provider);
-        recipient.Tell(message, slot);
-        var reply = slot.Wait(timeout, recipient, message);
+        var reply = AskRaw(system, recipient, message, timeout);
         if (reply is Status.Failure failure) ExceptionDispatchInfo.Throw(failure.Cause);
         return reply is T typed ? typed
             : throw new InvalidCastException($"Ask to {recipient.Path} with {message.GetType().Name} expected a {typeof(T).Name} reply but got {reply.GetType().Name}.");
+    }
+
+    /// <summary>Tells <paramref name="recipient"/> the message and blocks until its reply, whatever it is (a Status.Failure too).</summary>
+    public static object AskRaw(ActorSystem system, IActorRef recipient, object message, TimeSpan timeout)
+    {
+        var slot = new ReplySlot(((ExtendedActorSystem)system).Provider);
+        recipient.Tell(message, slot);
+        return slot.Wait(timeout, recipient, message);
     }
 
     protected override void TellInternal(object message, IActorRef sender)
@@ -46,6 +53,9 @@ internal sealed class ReplySlot(IActorRefProvider provider) : MinimalActorRef
 
     private object Wait(TimeSpan timeout, IActorRef recipient, object message)
     {
+        // Asked from inside an actor on the calling-thread dispatcher: the recipient's run may be
+        // queued behind the asker on this thread, so run the queue here rather than block on it.
+        while (Volatile.Read(ref _reply) is null && CallingThreadDispatcher.TryRunPending()) { }
         ManualResetEventSlim signal;
         lock (this)
         {
