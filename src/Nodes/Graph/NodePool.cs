@@ -23,6 +23,10 @@ internal sealed class NodePool
         _system = system;
         _timeout = timeout;
         Supervisor = system.ActorOf(Props.Create(() => new NodeSupervisor(this, dispatcher)).WithDispatcher(dispatcher), name);
+        // A top-level actor starts when its guardian (on Akka's default dispatcher) takes it in. Wait
+        // for that here, once: from then on the parent, and every node it spawns, runs on the calling
+        // thread, so a node recorded now is alive (and counted) when recording returns.
+        ReplySlot.AskRaw(system, Supervisor, new Identify(null), timeout);
     }
 
     public IActorRef Supervisor { get; }
