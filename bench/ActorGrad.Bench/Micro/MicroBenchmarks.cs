@@ -63,6 +63,15 @@ internal static class MicroBenchmarks
     /// <summary>Per op: record a chain of <c>length</c> additions and backpropagate through it, in a session with a warm node pool.</summary>
     private static void Chains()
     {
+        Report("session_create_record_dispose_us", Best(5, () =>
+        {
+            for (var i = 0; i < 200; i++)
+            {
+                using var session = new Nodes.Session();
+                var x = session.Scalar(2f).RequiresGrad();
+                (x * x).Backward();
+            }
+        }) / 200 * 1e6);
         using var s = new Nodes.Session();
         Report("chain_100_record_backward_per_op_us", ChainPerOp(s, 100, repeats: 1000));
         Report("chain_100000_record_backward_per_op_us", ChainPerOp(s, 100_000, repeats: 1));
