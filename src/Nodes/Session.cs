@@ -49,7 +49,10 @@ public sealed partial class Session : IDisposable, IAsyncDisposable
     public bool IsTraining => _training;
     /// <summary>True inside a <see cref="Record"/> scope.</summary>
     public bool IsRecording => _recording;
-    /// <summary>Live node actors (recorded ops and leaves).</summary>
+    /// <summary>
+    /// Live nodes: recorded ops and leaves whose actor has not ended them yet. Counted by the session
+    /// (Akka keeps no count of live actors); idle actors waiting in the pool do not count.
+    /// </summary>
     public long LiveNodeCount => _pool.LiveNodes;
 
     public IDisposable NoGrad() => SetGrad(false);
@@ -219,9 +222,10 @@ public sealed partial class Session : IDisposable, IAsyncDisposable
         {
             await _pool.Supervisor.GracefulStop(Options.Timeout).ConfigureAwait(false);
         }
-        catch (TaskCanceledException)
+        catch (Exception e) when (e is TaskCanceledException or AskTimeoutException)
         {
-            // The system is shutting down (process exit): its actors stop with it.
+            // The system is shutting down (process exit), or a node is stuck in a kernel: the stop
+            // was sent and goes on; Dispose does not throw for it.
         }
     }
 }
