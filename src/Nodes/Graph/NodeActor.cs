@@ -13,7 +13,12 @@ namespace ActorGrad.Nodes.Graph;
 internal sealed class NodeActor : UntypedActor
 {
     private readonly NodePool? _pool;
-    private readonly Receive _active;
+    // The cell and the delegates, kept: Akka's Self, Sender, Context and Become(method) look the
+    // current cell up in a thread-static or make a delegate on every call, and a node uses them on
+    // every message.
+    private readonly IUntypedActorContext _context;
+    private readonly IActorRef _self;
+    private readonly Receive _active, _idle;
     private NodeBehavior? _first;
     private NodeBehavior? _node;
     private ILoggingAdapter? _log;
@@ -22,16 +27,19 @@ internal sealed class NodeActor : UntypedActor
     {
         _pool = pool;
         _first = first;
+        _context = Context;
+        _self = _context.Self;
         _active = Active;
+        _idle = Idle;
     }
 
     /// <summary>Props of an actor that is <paramref name="node"/> and stops when it ends (no pool).</summary>
     public static Props PropsFor(NodeBehavior node, string dispatcher) =>
         Props.Create(() => new NodeActor(null, node)).WithDispatcher(dispatcher);
 
-    internal IActorRef SelfRef => Self;
-    internal IActorRef SenderRef => Sender;
-    internal ILoggingAdapter Log => _log ??= Context.GetLogger();
+    internal IActorRef SelfRef => _self;
+    internal IActorRef SenderRef => _context.Sender;
+    internal ILoggingAdapter Log => _log ??= _context.GetLogger();
 
     protected override void PreStart()
     {
@@ -41,19 +49,22 @@ internal sealed class NodeActor : UntypedActor
         Take(first);
     }
 
+    protected override void OnReceive(object message) => Idle(message);
+
     /// <summary>Idle: waits for a node to be.</summary>
-    protected override void OnReceive(object message)
+    private bool Idle(object message)
     {
         if (message is Assume assume) Take(assume.Node);
         else if (message is ToNode addressed) Stale(addressed);
         else Drop(message); // meant for a node that has ended
+        return true;
     }
 
     private void Take(NodeBehavior node)
     {
         _node = node;
         _pool?.NodeStarted();
-        Become(_active);
+        _context.Become(_active);
         node.Start(this);
     }
 
@@ -78,10 +89,10 @@ internal sealed class NodeActor : UntypedActor
         switch (addressed.Message)
         {
             case GradRequest:
-                Sender.Tell(new GradReply(addressed.Slot.Grad?.Clone()), Self);
+                SenderRef.Tell(new GradReply(addressed.Slot.Grad?.Clone()), _self);
                 break;
             case ValueRequest when addressed.Slot.Value is { } value:
-                Sender.Tell(new ValueReply(value), Self);
+                SenderRef.Tell(new ValueReply(value), _self);
                 break;
             default:
                 Drop(addressed.Message);
@@ -96,12 +107,12 @@ internal sealed class NodeActor : UntypedActor
         _node = null;
         node.OnEnd();
         _pool?.NodeEnded();
-        if (_pool is not null && _pool.TryReturn(Self))
+        if (_pool is not null && _pool.TryReturn(_self))
         {
-            Become(OnReceive);
+            _context.Become(_idle);
             return;
         }
-        Context.Stop(Self);
+        _context.Stop(_self);
     }
 
     internal void Drop(object message) => Unhandled(message);
