@@ -5,8 +5,8 @@ using ActorGrad.Protocol.Nodes;
 namespace ActorGrad.Nodes.Graph;
 
 /// <summary>
-/// The actor of graph nodes. Idle, it waits in its session's pool; told to <see cref="Assume"/> a
-/// node, it becomes that node (leaf or recorded op) until the node ends, then goes back to the
+/// The actor of graph nodes. Idle, it waits in its session's pool; told a node (the
+/// <see cref="NodeBehavior"/> itself is the message), it becomes that node (leaf or recorded op) until the node ends, then goes back to the
 /// pool idle. Spawning an Akka actor costs microseconds and kilobytes; taking the next node by
 /// message costs one hop. An actor made for one node (no pool, as in a test) stops when it ends.
 /// </summary>
@@ -54,7 +54,7 @@ internal sealed class NodeActor : UntypedActor
     /// <summary>Idle: waits for a node to be.</summary>
     private bool Idle(object message)
     {
-        if (message is Assume assume) Take(assume.Node);
+        if (message is NodeBehavior node) Take(node); // be this node from now on (from the pool)
         else if (message is ToNode addressed) Stale(addressed);
         else Drop(message); // meant for a node that has ended
         return true;
@@ -125,9 +125,6 @@ internal sealed class NodeActor : UntypedActor
         _pool?.NodeEnded();
     }
 }
-
-/// <summary>Be <paramref name="Node"/> from now on (to an idle node actor, from its pool).</summary>
-internal sealed record Assume(NodeBehavior Node);
 
 /// <summary>
 /// A node message from the handle's side (a session, a Var), addressed to the node of <paramref name="Slot"/>:

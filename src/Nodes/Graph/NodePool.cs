@@ -38,7 +38,7 @@ internal sealed class NodePool
     public IActorRef Take(NodeBehavior node)
     {
         var actor = Rent();
-        actor.Tell(new Assume(node), ActorRefs.NoSender);
+        actor.Tell(node, ActorRefs.NoSender);
         return actor;
     }
 
