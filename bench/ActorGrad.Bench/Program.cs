@@ -6,8 +6,8 @@ namespace ActorGrad.Bench;
 public static class Program
 {
     /// <summary>
-    /// `peer [workload ...]` runs the PyTorch peer workloads, `micro [gemm|elementwise|actors|memory]` the quick figures, `cluster [figure ...]` the
-    /// transport between two processes (it starts its second process as `cluster-peer` itself);
+    /// `peer [workload ...]` runs the PyTorch peer workloads, `micro [gemm|elementwise|actors|chain|memory]` the quick figures, `cluster [figure ...]` the
+    /// tensor lane, raw TCP/TLS and Akka.Remote between two processes (it starts its second process as `cluster-peer` itself);
     /// anything else goes to BenchmarkDotNet.
     /// </summary>
     public static int Main(string[] args)

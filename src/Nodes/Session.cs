@@ -1,15 +1,17 @@
-using ActorGrad.Engine.Actors;
+using ActorGrad.Engine.Dispatch;
 using ActorGrad.Engine.Tensors;
 using ActorGrad.Nodes.Graph;
 using ActorGrad.Nodes.Ops;
 using ActorGrad.Protocol.Nodes;
+using Akka.Actor;
 
 namespace ActorGrad.Nodes;
 
 /// <summary>
-/// The in-process mode: an actor system whose node actors run on the calling thread, plus the
-/// recorder's state (grad mode, training flag, pass ids). Ops on Vars of one session are recorded
-/// from one thread at a time, as in a PyTorch script.
+/// The in-process mode: node actors (Akka actors on our calling-thread dispatcher) under one parent
+/// of this session's, plus the recorder's state (grad mode, training flag, pass ids). Sessions share
+/// one process-wide ActorSystem unless given one; disposing a session stops exactly its own nodes.
+/// Ops on Vars of one session are recorded from one thread at a time, as in a PyTorch script.
 /// </summary>
 public sealed partial class Session : IDisposable, IAsyncDisposable
 {
@@ -22,22 +24,22 @@ public sealed partial class Session : IDisposable, IAsyncDisposable
     private bool _training;
     private bool _recording;
     private int _disposed;
+    private readonly NodePool _pool;
 
     public Session(SessionOptions? options = null)
     {
         Options = options ?? new SessionOptions();
-        System = ActorSystem.Create($"actorgrad-{Interlocked.Increment(ref _sessions)}",
-            new ActorSystemSettings
-            {
-                ConsoleLogLevel = Options.LogToConsole ? LogLevel.Warning : null,
-                // Node actors start and stop on the recording thread; so does their guardian's bookkeeping.
-                GuardianDispatcher = Dispatchers.CallingThread,
-            });
+        System = Options.System ?? SharedActorSystems.Get(Options.LogToConsole);
+        var dispatcher = NodeDispatcher.Register(System);
+        _pool = new NodePool(System, dispatcher, $"session-{Interlocked.Increment(ref _sessions)}", Options.Timeout);
         _random = new Random(Options.Seed);
     }
 
     public SessionOptions Options { get; }
+    /// <summary>The Akka ActorSystem the node actors live in (shared by sessions unless one was given in the options).</summary>
     public ActorSystem System { get; }
+    /// <summary>The parent of this session's node actors.</summary>
+    public IActorRef Nodes => _pool.Supervisor;
     private readonly Random _random;
     /// <summary>The session's seeded random numbers; tracing refuses them (a spec would freeze the draws).</summary>
     public Random Random => Tracer is null ? _random : throw Tracing.TraceRecorder.RandomnessNotTraced();
@@ -51,8 +53,11 @@ public sealed partial class Session : IDisposable, IAsyncDisposable
     public bool IsTraining => _training;
     /// <summary>True inside a <see cref="Record"/> scope.</summary>
     public bool IsRecording => _recording;
-    /// <summary>Live node actors (recorded ops and leaves).</summary>
-    public long LiveNodeCount => System.LiveActorCount;
+    /// <summary>
+    /// Live nodes: recorded ops and leaves whose actor has not ended them yet. Counted by the session
+    /// (Akka keeps no count of live actors); idle actors waiting in the pool do not count.
+    /// </summary>
+    public long LiveNodeCount => _pool.LiveNodes;
 
     public IDisposable NoGrad() => SetGrad(false);
     public IDisposable EnableGrad() => SetGrad(true);
@@ -131,7 +136,7 @@ public sealed partial class Session : IDisposable, IAsyncDisposable
             else nodeInputs[i] = NodeInput.FromValue(v.ShareConstant());
         }
         var slot = new ValueSlot();
-        var actor = System.ActorOf(Props.Create(static (OpNodeActor.Spec spec) => new OpNodeActor(spec), new OpNodeActor.Spec(op, attributes, nodeInputs, slot), Dispatchers.CallingThread));
+        var actor = _pool.Take(new OpNode(op, attributes, nodeInputs, slot));
         if (!slot.ActorStopped) slot.Actor = actor;
         return new Var(this, shape, new GraphNode(actor, edges, isLeaf: false, slot, op.Name));
     }
@@ -150,7 +155,7 @@ public sealed partial class Session : IDisposable, IAsyncDisposable
     {
         ThrowIfDisposed();
         var slot = new ValueSlot();
-        var actor = System.ActorOf(Props.Create(() => new LeafActor(value, mode, zeroGrad, slot), Dispatchers.CallingThread));
+        var actor = _pool.Take(new LeafNode(value, mode, zeroGrad, slot));
         slot.Actor = actor;
         return new GraphNode(actor, [], isLeaf: true, slot, "leaf");
     }
@@ -180,17 +185,21 @@ public sealed partial class Session : IDisposable, IAsyncDisposable
             var next = slot.NextReleased;
             slot.NextReleased = null;
             // A node that stopped meanwhile (freed by a pass, no consumer left) needs no telling.
-            slot.Actor?.Tell(Signals.HandleReleased);
+            slot.TellNode(Signals.HandleReleased);
             slot = next;
         }
     }
 
-    /// <summary>Collects unreachable Vars now and stops their node actors (long loops call this to bound memory at a point of their choosing).</summary>
+    /// <summary>
+    /// Collects unreachable Vars now and ends their nodes, then stops idle node actors beyond a few
+    /// thousand (long loops call this to bound memory at a point of their choosing).
+    /// </summary>
     public void Collect()
     {
         GC.Collect();
         GC.WaitForPendingFinalizers();
         DrainReleased();
+        _pool.Trim();
     }
 
     internal void ThrowIfDisposed()
@@ -198,11 +207,30 @@ public sealed partial class Session : IDisposable, IAsyncDisposable
         if (IsDisposed) throw new ObjectDisposedException(nameof(Session), "This Var's session has been disposed; its node actors are stopped.");
     }
 
-    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+    public void Dispose() => Blocking.Wait(DisposeAsync().AsTask());
+
+    /// <summary>A session collected without Dispose still stops its node actors: the shared system would keep them forever.</summary>
+    ~Session()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        _pool.Clear();
+        System.Stop(_pool.Supervisor);
+    }
 
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
-        await System.DisposeAsync().ConfigureAwait(false);
+        GC.SuppressFinalize(this);
+        _pool.Clear();
+        // Stopping the parent stops every node actor of this session (and only those).
+        try
+        {
+            await _pool.Supervisor.GracefulStop(Options.Timeout).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is TaskCanceledException or AskTimeoutException)
+        {
+            // The system is shutting down (process exit), or a node is stuck in a kernel: the stop
+            // was sent and goes on; Dispose does not throw for it.
+        }
     }
 }

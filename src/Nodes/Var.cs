@@ -1,4 +1,3 @@
-using ActorGrad.Engine.Actors;
 using ActorGrad.Engine.Tensors;
 using ActorGrad.Nodes.Graph;
 using ActorGrad.Protocol.Nodes;
@@ -101,7 +100,10 @@ public sealed partial class Var
         get
         {
             if (Node is null) return null;
-            var reply = Node.Actor.AskAndWait<GradReply>(Signals.GradRequest, Session.Options.Timeout);
+            // A node that ended while its handle lives left its kept gradient in the slot.
+            var slot = Node.Slot;
+            if (slot.Actor is not { } actor) return slot.Grad?.Clone();
+            var reply = ReplySlot.Ask<GradReply>(Session.System, actor, new ToNode(slot, Signals.GradRequest), Session.Options.Timeout);
             return reply.Grad is null ? null : Tensor.From(reply.Grad);
         }
     }
@@ -110,7 +112,8 @@ public sealed partial class Var
     public void ZeroGrad()
     {
         Session.ThrowIfDisposed();
-        Node?.Actor.Tell(Signals.ZeroGrad);
+        if (Node is null) return;
+        if (!Node.Slot.TellNode(Signals.ZeroGrad)) Node.Slot.Grad?.Span.Clear();
     }
 
     /// <summary>PyTorch's retain_grad(): this non-leaf keeps its gradient on later passes.</summary>
@@ -118,7 +121,7 @@ public sealed partial class Var
     {
         Session.ThrowIfDisposed();
         if (Node is null) throw new InvalidOperationException("Can't RetainGrad() on a Var that does not require a gradient.");
-        Node.Actor.Tell(Signals.RetainGrad);
+        Node.Slot.TellNode(Signals.RetainGrad);
     }
 
     /// <summary>One gradient-descent step on this leaf: value -= learningRate * grad.</summary>
@@ -126,7 +129,7 @@ public sealed partial class Var
     {
         Session.ThrowIfDisposed();
         if (Node is not { IsLeaf: true }) throw new InvalidOperationException("Step() updates a leaf parameter; this Var is not one.");
-        Node.Actor.Tell(new SgdStep(learningRate));
+        Node.Slot.TellNode(new SgdStep(learningRate));
     }
 
     /// <summary>The same value with no graph behind it: no gradient flows through the result.</summary>
@@ -143,7 +146,7 @@ public sealed partial class Var
     /// (a vector-Jacobian product), or <paramref name="implicitSum"/> for the gradient of the sum (MXNet, TF).
     /// </summary>
     public void Backward(Tensor? gradient = null, bool retainGraph = false, bool implicitSum = false) =>
-        BackwardAsync(gradient, retainGraph, implicitSum).GetAwaiter().GetResult();
+        Blocking.Wait(BackwardAsync(gradient, retainGraph, implicitSum));
 
     /// <summary>Backpropagates with a head gradient held in another Var (MXNet's u.backward(v.grad)).</summary>
     public void Backward(Var gradient, bool retainGraph = false) => Backward(gradient.ReadValue(), retainGraph);
@@ -162,7 +165,7 @@ public sealed partial class Var
         var slot = Node!.Slot;
         if (slot.Value is { } ready) return ready;
         if (slot.Failure is { } failure) throw new InvalidOperationException($"Computing this value ({Node.OpName}) failed: {failure.Message}", failure);
-        var reply = Node.Actor.AskAndWait<ValueReply>(Signals.ValueRequest, Session.Options.Timeout);
+        var reply = ReplySlot.Ask<ValueReply>(Session.System, Node.Actor, new ToNode(slot, Signals.ValueRequest), Session.Options.Timeout);
         return Tensor.From(reply.Value);
     }
 
@@ -173,7 +176,7 @@ public sealed partial class Var
         Session.Tracer?.OnValueRead(this);
         if (_constant is not null) return _constant.Clone();
         if (Node!.Slot.Value is { } ready) return ready.Clone();
-        var reply = await Node.Actor.Ask<ValueReply>(Signals.ValueRequest, Session.Options.Timeout).ConfigureAwait(false);
+        var reply = await Akka.Actor.Futures.Ask<ValueReply>(Node.Actor, new ToNode(Node.Slot, Signals.ValueRequest), Session.Options.Timeout).ConfigureAwait(false);
         return Tensor.From(reply.Value).Clone();
     }
 

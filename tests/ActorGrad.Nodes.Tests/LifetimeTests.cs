@@ -1,3 +1,5 @@
+using Akka.Actor;
+
 namespace ActorGrad.Nodes.Tests;
 
 public sealed class LifetimeTests : IDisposable
@@ -54,6 +56,28 @@ public sealed class LifetimeTests : IDisposable
         _s.Collect();
         _s.Collect();
         Assert.Equal(baseline, _s.LiveNodeCount);
+    }
+
+    [Fact]
+    public async Task DisposingASessionStopsExactlyItsOwnNodeActors()
+    {
+        using var other = new Session();
+        var kept = other.Scalar(2f).RequiresGrad();
+        var keptProduct = kept * kept;
+        var s = new Session();
+        var x = s.Scalar(3f).RequiresGrad();
+        var y = x * x;
+        var actors = new[] { s.Nodes, x.Node!.Actor, y.Node!.Actor };
+        foreach (var actor in actors) Assert.NotNull((await actor.Ask<ActorIdentity>(new Identify(1), TimeSpan.FromSeconds(10))).Subject);
+        await s.DisposeAsync();
+        // Its parent and node actors are gone (dead letters answer an Identify with no subject)...
+        foreach (var actor in actors) Assert.Null((await actor.Ask<ActorIdentity>(new Identify(2), TimeSpan.FromSeconds(10))).Subject);
+        Assert.False(s.System.WhenTerminated.IsCompleted); // ...the shared system stays up
+        Assert.Throws<ObjectDisposedException>(() => y.Item());
+        // The other session's nodes still answer.
+        keptProduct.Backward();
+        Assert.Equal(4f, kept.Grad!.Item());
+        Assert.Equal(1, other.LiveNodeCount); // the leaf; the product was freed by the pass
     }
 
     // Not inlined, so no handle made here can stay reachable from the test's frame.

@@ -1,9 +1,10 @@
-using ActorGrad.Engine.Actors;
 using ActorGrad.Engine.Tensors;
 using ActorGrad.Nodes.Graph;
 using ActorGrad.Nodes.Ops;
 using ActorGrad.Protocol.Nodes;
 using ActorGrad.TestKit;
+using Akka.Actor;
+using Akka.TestKit;
 
 namespace ActorGrad.Nodes.Tests;
 
@@ -11,28 +12,24 @@ namespace ActorGrad.Nodes.Tests;
 /// The messages of small graphs, observed with probes standing in for inputs, consumers and the
 /// pass tracker: what the engine's correctness rests on, checked one message at a time.
 /// </summary>
-public sealed class MessageFlowTests : TestKit.TestKit
+public sealed class MessageFlowTests : GraphTestKit
 {
-    public MessageFlowTests() : base(new ActorSystemSettings { ConsoleLogLevel = null }) { }
+    private IActorRef Node(OpDefinition op, params GraphInput[] inputs) => SpawnOpNode(op, inputs);
 
-    private IActorRef Node(OpDefinition op, params NodeInput[] inputs) =>
-        Sys.ActorOf(Props.Create(() => new OpNodeActor(op, OpAttributes.None, inputs, new ValueSlot())));
+    /// <summary>How long "no more messages" listens (Akka dilates it by the time factor; its own default is 3 s).</summary>
+    private static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(100);
 
     private static Tensor T(params float[] values) => Tensor.FromArray(values);
 
     /// <summary>Answers the node's Subscribe for <paramref name="slot"/> with <paramref name="value"/>.</summary>
-    private static async Task Feed(TestProbe input, int slot, Tensor value)
-    {
-        await input.ExpectMsgAsync(new Subscribe(slot));
-        input.Reply(new Forward(slot, value));
-    }
+    private static Task Feed(TestProbe input, int slot, Tensor value) => input.FeedAsync(slot, value);
 
     [Fact]
     public async Task ForwardSubscribesToEachInputAndSendsItsValueToConsumers()
     {
         var a = CreateTestProbe();
         var b = CreateTestProbe();
-        var node = Node(OpTable.Mul, NodeInput.FromActor(a.Ref, true), NodeInput.FromActor(b.Ref, true));
+        var node = Node(OpTable.Mul, GraphInput.From(a.Ref, true), GraphInput.From(b.Ref, true));
         await Feed(a, 0, T(1, 2, 3));
         await Feed(b, 1, T(4, 5, 6));
 
@@ -41,7 +38,7 @@ public sealed class MessageFlowTests : TestKit.TestKit
         var forward = await consumer.ExpectMsgAsync<Forward>();
         Assert.Equal(3, forward.Slot);
         Assert.Equal([4f, 10f, 18f], Tensor.From(forward.Value).ToArray());
-        await a.ExpectNoMsgAsync();
+        await a.ExpectNoMsgAsync(Quiet);
     }
 
     [Fact]
@@ -49,7 +46,7 @@ public sealed class MessageFlowTests : TestKit.TestKit
     {
         var a = CreateTestProbe();
         var b = CreateTestProbe();
-        var node = Node(OpTable.Mul, NodeInput.FromPublished(a.Ref, T(1, 2)), NodeInput.FromActor(b.Ref, true));
+        var node = Node(OpTable.Mul, GraphInput.Published(a.Ref, T(1, 2)), GraphInput.From(b.Ref, true));
         // The published input gets a registration that asks for no value; the other one a plain Subscribe.
         await a.ExpectMsgAsync(new Subscribe(0, SendValue: false));
         await Feed(b, 1, T(3, 4));
@@ -64,14 +61,14 @@ public sealed class MessageFlowTests : TestKit.TestKit
         Assert.Equal(new float[] { 3f, 4f }, Tensor.From((await a.ExpectMsgAsync<Gradient>(g => g.PassId == 4)).Value).ToArray());
         Assert.Equal(new float[] { 1f, 2f }, Tensor.From((await b.ExpectMsgAsync<Gradient>(g => g.PassId == 4)).Value).ToArray());
         await a.ExpectMsgAsync<Unsubscribe>();
-        await a.ExpectNoMsgAsync();
+        await a.ExpectNoMsgAsync(Quiet);
     }
 
     [Fact]
     public async Task AConsumerRegisteredWithoutValueGetsNoForward()
     {
         var a = CreateTestProbe();
-        var node = Node(OpTable.Neg, NodeInput.FromActor(a.Ref, true));
+        var node = Node(OpTable.Neg, GraphInput.From(a.Ref, true));
         await Feed(a, 0, T(5));
         var consumer = CreateTestProbe();
         consumer.Send(node, new Subscribe(0, SendValue: false));
@@ -91,7 +88,7 @@ public sealed class MessageFlowTests : TestKit.TestKit
     public async Task ConsumerThatSubscribesBeforeTheValueGetsItWhenComputed()
     {
         var a = CreateTestProbe();
-        var node = Node(OpTable.Exp, NodeInput.FromActor(a.Ref, true));
+        var node = Node(OpTable.Exp, GraphInput.From(a.Ref, true));
         var consumer = CreateTestProbe();
         consumer.Send(node, new Subscribe(0));
         await consumer.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(50));
@@ -104,7 +101,7 @@ public sealed class MessageFlowTests : TestKit.TestKit
     {
         var x = CreateTestProbe();
         // x * x: the same input on two slots, so two edges back to x.
-        var node = Node(OpTable.Mul, NodeInput.FromActor(x.Ref, true), NodeInput.FromActor(x.Ref, true));
+        var node = Node(OpTable.Mul, GraphInput.From(x.Ref, true), GraphInput.From(x.Ref, true));
         await Feed(x, 0, T(1, 2, 3));
         await Feed(x, 1, T(1, 2, 3));
 
@@ -118,8 +115,8 @@ public sealed class MessageFlowTests : TestKit.TestKit
         // Freed and unused, the node stops: one Unsubscribe per subscribed slot, and nothing else.
         await x.ExpectMsgAsync<Unsubscribe>();
         await x.ExpectMsgAsync<Unsubscribe>();
-        await x.ExpectNoMsgAsync();
-        await tracker.ExpectNoMsgAsync(); // an op node does not report; only leaves do
+        await x.ExpectNoMsgAsync(Quiet);
+        await tracker.ExpectNoMsgAsync(Quiet); // an op node does not report; only leaves do
     }
 
     [Fact]
@@ -127,7 +124,7 @@ public sealed class MessageFlowTests : TestKit.TestKit
     {
         var x = CreateTestProbe();
         var detached = CreateTestProbe();
-        var node = Node(OpTable.Mul, NodeInput.FromActor(detached.Ref, differentiable: false), NodeInput.FromActor(x.Ref, true));
+        var node = Node(OpTable.Mul, GraphInput.From(detached.Ref, differentiable: false), GraphInput.From(x.Ref, true));
         await Feed(detached, 0, T(2, 2));
         await Feed(x, 1, T(3, 4));
         var tracker = CreateTestProbe();
@@ -136,7 +133,7 @@ public sealed class MessageFlowTests : TestKit.TestKit
         Assert.Equal(new float[] { 2f, 2f }, Tensor.From((await x.ExpectMsgAsync<Gradient>()).Value).ToArray());
         // The only message the detached input gets after its Forward is the Unsubscribe of a stopping node.
         await detached.ExpectMsgAsync<Unsubscribe>();
-        await detached.ExpectNoMsgAsync();
+        await detached.ExpectNoMsgAsync(Quiet);
     }
 
     [Fact]
@@ -157,7 +154,7 @@ public sealed class MessageFlowTests : TestKit.TestKit
     {
         var x = CreateTestProbe();
         var c = CreateTestProbe();
-        var node = Node(OpTable.Mul, NodeInput.FromActor(x.Ref, true), NodeInput.FromActor(c.Ref, differentiable: false));
+        var node = Node(OpTable.Mul, GraphInput.From(x.Ref, true), GraphInput.From(c.Ref, differentiable: false));
         await Feed(x, 0, T(1, 2));
         await Feed(c, 1, T(10, 100));
         var tracker = CreateTestProbe();
@@ -178,14 +175,14 @@ public sealed class MessageFlowTests : TestKit.TestKit
     [Fact]
     public async Task LeafSumsItsCountedGradientsThenReportsOnce()
     {
-        var leaf = Sys.ActorOf(Props.Create(() => new LeafActor(T(1, 2), GradReq.Add, false, new ValueSlot())));
+        var leaf = SpawnLeaf(T(1, 2), GradReq.Add);
         var tracker = CreateTestProbe();
         tracker.Send(leaf, new PreparePass(5, 2, false));
         tracker.Send(leaf, new Gradient(5, T(1, 1)));
         await tracker.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(50));
         tracker.Send(leaf, new Gradient(5, T(2, 3)));
         await tracker.ExpectMsgAsync(new LeafReported(5));
-        await tracker.ExpectNoMsgAsync();
+        await tracker.ExpectNoMsgAsync(Quiet);
         tracker.Send(leaf, new GradRequest());
         var grad = await tracker.ExpectMsgAsync<GradReply>();
         Assert.Equal([3f, 4f], Tensor.From(grad.Grad!).ToArray());
@@ -201,7 +198,7 @@ public sealed class MessageFlowTests : TestKit.TestKit
     {
         var x = CreateTestProbe();
         var op = OpTable.Exp with { Name = "exploding", Gradient = new FailingRule() };
-        var node = Node(op, NodeInput.FromActor(x.Ref, true));
+        var node = Node(op, GraphInput.From(x.Ref, true));
         await Feed(x, 0, T(1));
         var tracker = CreateTestProbe();
         tracker.Send(node, new PreparePass(9, 1, false));
@@ -210,14 +207,14 @@ public sealed class MessageFlowTests : TestKit.TestKit
         Assert.Equal(9, failed.PassId);
         Assert.Equal("vjp exploded", failed.Cause.Message);
         await x.ExpectMsgAsync<Unsubscribe>(); // no Gradient before it
-        await x.ExpectNoMsgAsync();
+        await x.ExpectNoMsgAsync(Quiet);
     }
 
     [Fact]
     public async Task AFreedNodeRefusesASecondPass()
     {
         var x = CreateTestProbe();
-        var node = Node(OpTable.Neg, NodeInput.FromActor(x.Ref, true));
+        var node = Node(OpTable.Neg, GraphInput.From(x.Ref, true));
         await Feed(x, 0, T(1));
         var consumer = CreateTestProbe();
         consumer.Send(node, new Subscribe(0)); // keeps the freed node alive
@@ -235,7 +232,7 @@ public sealed class MessageFlowTests : TestKit.TestKit
     public async Task AFreedNodeStopsWhenItsLastConsumerLeavesAndUnsubscribesFromItsInputs()
     {
         var x = CreateTestProbe();
-        var node = Node(OpTable.Neg, NodeInput.FromActor(x.Ref, true));
+        var node = Node(OpTable.Neg, GraphInput.From(x.Ref, true));
         await Feed(x, 0, T(1));
         var consumer = CreateTestProbe();
         consumer.Send(node, new Subscribe(0));

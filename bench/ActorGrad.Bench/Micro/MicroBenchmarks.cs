@@ -1,21 +1,23 @@
 using System.Diagnostics;
 using System.Globalization;
-using ActorGrad.Engine.Actors;
+using ActorGrad.Engine.Dispatch;
 using ActorGrad.Engine.Tensors;
+using Akka.Actor;
+using Akka.Configuration;
 
 namespace ActorGrad.Bench.Micro;
 
 /// <summary>
 /// Quick Stopwatch figures for BENCHMARKS.md (best of several rounds): GEMM GFLOP/s, element-wise
-/// GB/s, actor hop, ping-pong and spawn costs. The BenchmarkDotNet classes measure the same things
-/// with more rigour and more time.
+/// GB/s, Akka actor spawn and ping-pong on our calling-thread dispatcher and on Akka's default one,
+/// and the per-op cost of a recorded chain (long against short).
 /// </summary>
 internal static class MicroBenchmarks
 {
-    /// <summary>All figures, or only the groups named (gemm, elementwise, actors, memory).</summary>
+    /// <summary>All figures, or only the groups named (gemm, elementwise, actors, chain, memory).</summary>
     public static int Run(string[] groups)
     {
-        string[] known = ["gemm", "elementwise", "actors", "memory"];
+        string[] known = ["gemm", "elementwise", "actors", "chain", "memory"];
         if (groups.FirstOrDefault(g => !known.Contains(g)) is { } unknown)
         {
             Console.Error.WriteLine($"micro: unknown group '{unknown}'; the groups are {string.Join(", ", known)}.");
@@ -29,6 +31,7 @@ internal static class MicroBenchmarks
         }
         if (Wanted("elementwise")) Elementwise();
         if (Wanted("actors")) Actors();
+        if (Wanted("chain")) Chains();
         if (Wanted("memory")) Memory();
         return 0;
     }
@@ -42,13 +45,76 @@ internal static class MicroBenchmarks
 
     private static void Actors()
     {
-        foreach (var (name, dispatcher) in new[] { ("threadpool", Dispatchers.Default), ("callingthread", Dispatchers.CallingThread) })
+        var system = ActorSystem.Create("micro", ConfigurationFactory.ParseString("akka.loglevel = WARNING").WithFallback(NodeDispatcher.Config));
+        try
         {
-            Report($"hop_1000_chain_one_at_a_time_{name}_us", Hop(dispatcher, pipelined: false));
-            Report($"hop_1000_chain_pipelined_{name}_us", Hop(dispatcher, pipelined: true));
-            Report($"ping_pong_{name}_us", PingPong(dispatcher));
-            Report($"spawn_and_stop_{name}_us", SpawnStop(dispatcher));
+            foreach (var (name, dispatcher) in new[] { ("callingthread", NodeDispatcher.Id), ("default", Akka.Dispatch.Dispatchers.DefaultDispatcherId) })
+            {
+                var (us, bytes) = SpawnMessageStop(system, dispatcher);
+                Report($"akka_spawn_message_stop_{name}_us", us);
+                Report($"akka_spawn_message_stop_{name}_bytes", bytes);
+                Report($"akka_ping_pong_hop_{name}_us", PingPongHop(system, dispatcher));
+                Report($"akka_ask_round_trip_{name}_us", AskRoundTrip(system, dispatcher));
+            }
         }
+        finally { system.Terminate().Wait(); }
+    }
+
+    /// <summary>Per op: record a chain of <c>length</c> additions and backpropagate through it, in a session with a warm node pool.</summary>
+    private static void Chains()
+    {
+        Report("session_create_record_dispose_us", Best(5, () =>
+        {
+            for (var i = 0; i < 200; i++)
+            {
+                using var session = new Nodes.Session();
+                var x = session.Scalar(2f).RequiresGrad();
+                (x * x).Backward();
+            }
+        }) / 200 * 1e6);
+        using var s = new Nodes.Session();
+        Report("chain_100_record_backward_per_op_us", ChainPerOp(s, 100, repeats: 1000));
+        Report("chain_100000_record_backward_per_op_us", ChainPerOp(s, 100_000, repeats: 1));
+        if (Environment.GetEnvironmentVariable("CHAIN_DETAIL") is not null) ChainDetail(s);
+    }
+
+    private static void ChainDetail(Nodes.Session s)
+    {
+        var x = s.Scalar(1f).RequiresGrad();
+        foreach (var n in new[] { 100_000, 100_000, 10_000, 1000 })
+        {
+            var reps = 100_000 / n;
+            var (g0, g1, g2) = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
+            var pause = GC.GetTotalPauseDuration();
+            double rec = 0, back = 0;
+            for (var r = 0; r < reps; r++)
+            {
+                var w = Stopwatch.StartNew();
+                var y = x;
+                for (var i = 0; i < n; i++) y = y + 0f;
+                rec += w.Elapsed.TotalSeconds;
+                w.Restart();
+                y.Backward();
+                back += w.Elapsed.TotalSeconds;
+            }
+            Console.WriteLine($"n={n} record/op={rec / 1e5 * 1e6:F2}us backward/op={back / 1e5 * 1e6:F2}us gc0={GC.CollectionCount(0) - g0} gc1={GC.CollectionCount(1) - g1} gc2={GC.CollectionCount(2) - g2} pause={(GC.GetTotalPauseDuration() - pause).TotalMilliseconds:F0}ms");
+        }
+    }
+
+    private static double ChainPerOp(Nodes.Session s, int length, int repeats)
+    {
+        var x = s.Scalar(1f).RequiresGrad();
+        var seconds = Best(5, () =>
+        {
+            for (var r = 0; r < repeats; r++)
+            {
+                var y = x;
+                for (var i = 0; i < length; i++) y = y + 0f;
+                y.Backward();
+                x.ZeroGrad();
+            }
+        });
+        return seconds / ((double)length * repeats) * 1e6;
     }
 
     private static void Memory()
@@ -142,77 +208,58 @@ internal static class MicroBenchmarks
         return 3 * 4.0 * x.Length / seconds / 1e9;
     }
 
-    private static double Hop(MessageDispatcher dispatcher, bool pipelined)
+    /// <summary>Spawn of a child, one message to it and its stop (the parent sees it terminated): microseconds and bytes allocated per child.</summary>
+    private static (double Us, double Bytes) SpawnMessageStop(ActorSystem system, string dispatcher)
     {
-        const int length = 1000;
-        var messages = pipelined ? 200 : 20;
-        var system = ActorSystem.Create("hop", new ActorSystemSettings { ConsoleLogLevel = null });
+        const int count = 20_000;
+        var spawner = system.ActorOf(Props.Create(() => new SpawnerActor(Props.Create<IdleActor>().WithDispatcher(dispatcher))).WithDispatcher(dispatcher));
         try
         {
-            var done = new CountdownEvent(1);
-            IActorRef? next = null;
-            for (var i = 0; i < length; i++)
-            {
-                var n = next;
-                var isLast = i == 0;
-                next = system.ActorOf(Props.Create(() => new HopActor(n, isLast ? done : null)).WithDispatcher(dispatcher));
-            }
-            var head = next!;
+            long bytes = 0;
             var seconds = Best(5, () =>
             {
-                if (pipelined)
-                {
-                    done.Reset(messages);
-                    for (var m = 0; m < messages; m++) head.Tell(m);
-                    done.Wait();
-                }
-                else
-                {
-                    for (var m = 0; m < messages; m++)
-                    {
-                        done.Reset(1);
-                        head.Tell(m);
-                        done.Wait();
-                    }
-                }
+                var before = GC.GetTotalAllocatedBytes(precise: true);
+                spawner.Ask<int>(count, TimeSpan.FromMinutes(1)).GetAwaiter().GetResult();
+                bytes = GC.GetTotalAllocatedBytes(precise: true) - before;
             });
-            return seconds / (messages * (double)length) * 1e6;
+            return (seconds / count * 1e6, bytes / (double)count);
         }
-        finally { system.DisposeAsync().AsTask().GetAwaiter().GetResult(); }
+        finally { system.Stop(spawner); }
     }
 
-    private static double PingPong(MessageDispatcher dispatcher)
+    /// <summary>One hop of a ping-pong between two actors (100,000 hops per round).</summary>
+    private static double PingPongHop(ActorSystem system, string dispatcher)
     {
-        var system = ActorSystem.Create("pingpong", new ActorSystemSettings { ConsoleLogLevel = null });
+        const int hops = 100_000;
+        var ping = system.ActorOf(Props.Create<PingActor>().WithDispatcher(dispatcher));
+        var pong = system.ActorOf(Props.Create<PingActor>().WithDispatcher(dispatcher));
         try
         {
-            var pong = system.ActorOf(Props.Create<PongActor>().WithDispatcher(dispatcher));
+            ping.Tell(pong);
+            pong.Tell(ping);
+            var seconds = Best(5, () => ping.Ask<int>(new PingActor.Start(hops), TimeSpan.FromMinutes(1)).GetAwaiter().GetResult());
+            return seconds / hops * 1e6;
+        }
+        finally
+        {
+            system.Stop(ping);
+            system.Stop(pong);
+        }
+    }
+
+    /// <summary>Akka's Ask from outside to an actor that replies: the cost a blocking read would pay with a task.</summary>
+    private static double AskRoundTrip(ActorSystem system, string dispatcher)
+    {
+        var pong = system.ActorOf(Props.Create<PongActor>().WithDispatcher(dispatcher));
+        try
+        {
             const int reps = 20_000;
             var seconds = Best(5, () =>
             {
-                for (var i = 0; i < reps; i++) pong.Ask<int>(i).GetAwaiter().GetResult();
+                for (var i = 0; i < reps; i++) pong.Ask<int>(i, TimeSpan.FromSeconds(10)).GetAwaiter().GetResult();
             });
             return seconds / reps * 1e6;
         }
-        finally { system.DisposeAsync().AsTask().GetAwaiter().GetResult(); }
-    }
-
-    private static double SpawnStop(MessageDispatcher dispatcher)
-    {
-        var system = ActorSystem.Create("spawn", new ActorSystemSettings { ConsoleLogLevel = null });
-        try
-        {
-            const int count = 20_000;
-            var refs = new IActorRef[count];
-            var props = Props.Create<IdleActor>().WithDispatcher(dispatcher);
-            var seconds = Best(5, () =>
-            {
-                for (var i = 0; i < count; i++) refs[i] = system.ActorOf(props);
-                foreach (var r in refs) system.Stop(r);
-                Task.WhenAll(refs.Select(system.WhenTerminated)).GetAwaiter().GetResult();
-            });
-            return seconds / count * 1e6;
-        }
-        finally { system.DisposeAsync().AsTask().GetAwaiter().GetResult(); }
+        finally { system.Stop(pong); }
     }
 }

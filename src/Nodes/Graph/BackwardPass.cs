@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using ActorGrad.Engine.Tensors;
 using ActorGrad.Protocol.Nodes;
+using Akka.Actor;
 
 namespace ActorGrad.Nodes.Graph;
 
@@ -17,6 +18,11 @@ internal static class BackwardPass
         session.DrainReleased();
         var rootNode = root.Node ?? throw new InvalidOperationException(
             "element 0 of tensors does not require grad and does not have a grad_fn: nothing recorded leads to this value (call RequiresGrad() on a leaf first).");
+        // The seed must not overtake the root's forward: when the root is still computing (its
+        // inputs' runs queued on this thread, or on another), wait for its value or its failure.
+        var rootSlot = rootNode.Slot;
+        if (rootSlot.Value is null && rootSlot.Failure is null && rootSlot.Actor is { } rootActor)
+            ReplySlot.AskRaw(session.System, rootActor, new ToNode(rootSlot, Signals.ValueRequest), session.Options.Timeout);
         var seed = Seed(root, head, implicitSum);
 
         // The walk's containers are reused by the thread (a pass is counted before any message goes out).
@@ -33,7 +39,7 @@ internal static class BackwardPass
                 if (!node.IsLeaf && node.Slot.Freed)
                 {
                     seed.Dispose();
-                    throw OpNodeActor.GraphFreedError();
+                    throw OpNode.GraphFreedError();
                 }
                 foreach (var input in node.Inputs)
                 {
@@ -49,7 +55,7 @@ internal static class BackwardPass
             var passId = session.NextPassId();
             var leaves = 0;
             foreach (var node in order) if (node.IsLeaf) leaves++;
-            var tracker = new PassTracker(passId, leaves);
+            var tracker = new PassTracker(passId, leaves, ((ExtendedActorSystem)session.System).Provider);
             foreach (var node in order) node.Actor.Tell(new PreparePass(passId, counts[node], retainGraph), tracker);
             rootNode.Actor.Tell(new Gradient(passId, seed), tracker);
             var completion = tracker.Completion;
@@ -98,7 +104,7 @@ internal static class BackwardPass
         {
             // Nodes still holding buffers for this pass drop them.
             foreach (var node in nodes)
-                if (!node.Slot.NodeStopped) node.Actor.Tell(new AbortPass(passId));
+                node.Slot.TellNode(new AbortPass(passId));
             throw;
         }
     }

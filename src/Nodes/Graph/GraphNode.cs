@@ -1,4 +1,4 @@
-using ActorGrad.Engine.Actors;
+using Akka.Actor;
 
 namespace ActorGrad.Nodes.Graph;
 

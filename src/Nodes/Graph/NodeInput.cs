@@ -1,4 +1,4 @@
-using ActorGrad.Engine.Actors;
+using Akka.Actor;
 using ActorGrad.Engine.Tensors;
 
 namespace ActorGrad.Nodes.Graph;

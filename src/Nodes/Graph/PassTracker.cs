@@ -1,4 +1,4 @@
-using ActorGrad.Engine.Actors;
+using Akka.Actor;
 using ActorGrad.Protocol.Nodes;
 
 namespace ActorGrad.Nodes.Graph;
@@ -8,9 +8,9 @@ namespace ActorGrad.Nodes.Graph;
 /// leaf has reported, and fails with the first node failure. Like an Ask's promise it needs no
 /// mailbox: counting is one interlocked decrement.
 /// </summary>
-internal sealed class PassTracker : InternalActorRef
+internal sealed class PassTracker : MinimalActorRef
 {
-    private static readonly ActorPath Root = ActorPath.Root(new ActorAddress("pass"));
+    private static readonly ActorPath Root = new RootActorPath(Address.AllSystems) / "pass";
     // The outcome: null while running, Succeeded, or the failure. The task is made only for a caller
     // that finds the pass still running (on the calling-thread dispatcher it has usually finished).
     private static readonly object Succeeded = new();
@@ -19,8 +19,9 @@ internal sealed class PassTracker : InternalActorRef
     private ActorPath? _path;
     private int _remaining;
 
-    public PassTracker(long passId, int leaves)
+    public PassTracker(long passId, int leaves, IActorRefProvider provider)
     {
+        Provider = provider;
         PassId = passId;
         _remaining = leaves;
         if (leaves == 0) _outcome = Succeeded;
@@ -46,10 +47,11 @@ internal sealed class PassTracker : InternalActorRef
         }
     }
 
-    public override ActorPath Path => _path ??= Root.Child("$" + PassId, PassId);
+    public override ActorPath Path => _path ??= Root / ("$" + PassId);
+    public override IActorRefProvider Provider { get; }
     public override bool IsTerminated => Volatile.Read(ref _outcome) is not null;
 
-    public override void SendUserMessage(object message, IActorRef? sender)
+    protected override void TellInternal(object message, IActorRef sender)
     {
         switch (message)
         {
@@ -78,7 +80,4 @@ internal sealed class PassTracker : InternalActorRef
         if (outcome is Exception e) done.TrySetException(e);
         else done.TrySetResult();
     }
-
-    // A tracker is not an actor anyone watches or supervises.
-    public override void SendSystemMessage(SystemMessage message) { }
 }

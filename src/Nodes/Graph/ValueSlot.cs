@@ -6,8 +6,9 @@ namespace ActorGrad.Nodes.Graph;
 /// <summary>
 /// What a node shares with its user-side handle: its value once computed (published once, then
 /// read without a message), whether a non-retained pass freed its saved tensors, and who owns the
-/// value's storage. The node owns it while it lives; when it stops it either returns the storage
-/// to the pool (the handle is gone) or leaves the value to the handle (the handle still reads it).
+/// value's storage. The node owns it while it lives; when it stops (ends: its actor goes back to
+/// the pool, or stops) it either returns the storage to the tensor pool (the handle is gone) or
+/// leaves the value to the handle (the handle still reads it).
 /// </summary>
 internal sealed class ValueSlot
 {
@@ -18,11 +19,22 @@ internal sealed class ValueSlot
     private volatile Exception? _failure;
 
     public Tensor? Value => Volatile.Read(ref _value);
+    /// <summary>The gradient the node kept (a retained one), left to the handle when the node ended first.</summary>
+    public Tensor? Grad => Volatile.Read(ref _grad);
+    private Tensor? _grad;
     public Exception? Failure => _failure;
     public bool Freed => _freed;
     public bool NodeStopped => Volatile.Read(ref _ownership) == HandleOwns;
     /// <summary>The node's actor while it lives (set when spawned, cleared when it stops).</summary>
-    public Engine.Actors.IActorRef? Actor { get; set; }
+    public Akka.Actor.IActorRef? Actor { get; set; }
+
+    /// <summary>Tells this node (not whatever node its actor is by then) the message; false when it has ended.</summary>
+    public bool TellNode(object message, Akka.Actor.IActorRef? sender = null)
+    {
+        if (Actor is not { } actor) return false;
+        actor.Tell(new ToNode(this, message), sender ?? Akka.Actor.ActorRefs.NoSender);
+        return true;
+    }
 
     // The finalizable part of this node's handle, through a weak GC handle: the live actor holds this
     // slot, and a strong reference would keep alive the ticket whose finalizer lets the actor stop.
@@ -58,17 +70,23 @@ internal sealed class ValueSlot
     public void PublishFailure(Exception cause) => _failure = cause;
     public void MarkFreed() => _freed = true;
 
-    /// <summary>The node is stopping: true when the handle still lives and keeps the value.</summary>
-    public bool HandOverOnStop()
+    /// <summary>The node is stopping: true when the handle still lives and keeps the value and <paramref name="grad"/>.</summary>
+    public bool HandOverOnStop(Tensor? grad)
     {
         _actorStopped = true;
         Actor = null; // a stopped node is told nothing more, and its handle's ticket must not keep it reachable
         var ticket = FreeTicketHandle();
-        if (Interlocked.CompareExchange(ref _ownership, HandleOwns, NodeOwns) != NodeOwns) return false;
+        // The gradient first: the handle may read it as soon as ownership changes.
+        Volatile.Write(ref _grad, grad);
+        if (Interlocked.CompareExchange(ref _ownership, HandleOwns, NodeOwns) != NodeOwns)
+        {
+            _grad = null;
+            return false;
+        }
         // Storage below the pool's threshold is the GC's anyway: the handle's finalizer would have
         // nothing left to do, and skipping it lets the slot and value die young instead of being
         // promoted for one more collection.
-        if (Value is not { Length: >= Tensor.PooledLength }) ticket?.NothingToRelease();
+        if (Value is not { Length: >= Tensor.PooledLength } && grad is not { Length: >= Tensor.PooledLength }) ticket?.NothingToRelease();
         // Large storage now waits for the handle's finalizer to come back to the pool: tell the GC,
         // so that it collects (and finalizes) soon enough for the pool to be refilled.
         if (Value is { Length: >= PressureThreshold } v) GC.AddMemoryPressure(4L * v.Length);
@@ -89,6 +107,7 @@ internal sealed class ValueSlot
         {
             if (value.Length >= PressureThreshold) GC.RemoveMemoryPressure(4L * value.Length);
             value.Dispose();
+            Interlocked.Exchange(ref _grad, null)?.Dispose();
         }
         return false;
     }

@@ -7,16 +7,27 @@ namespace ActorGrad.Nodes.Graph;
 /// A leaf that requires a gradient (a parameter): it holds its value, serves it to consumers, and
 /// takes each pass's gradient by its mode (add, write or ignore), then reports to the pass.
 /// </summary>
-internal sealed class LeafActor : GraphActor
+internal sealed class LeafNode : NodeBehavior
 {
     private readonly GradReq _mode;
 
-    public LeafActor(Tensor value, GradReq mode, bool zeroGrad, ValueSlot slot) : base(slot)
+    public LeafNode(Tensor value, GradReq mode, bool zeroGrad, ValueSlot slot) : base(slot)
     {
         _mode = mode;
-        SetValue(value);
+        _value = value;
+        // Readable at once, before the actor has taken the node.
+        slot.Publish(value);
+        _zeroGrad = zeroGrad;
+    }
+
+    private readonly Tensor _value;
+    private readonly bool _zeroGrad;
+
+    protected override void OnStart()
+    {
+        SetValue(_value);
         // MXNet's attach_grad starts the gradient at zeros; PyTorch's starts it at None.
-        if (zeroGrad) Grad = Tensor.Zeros(value.Shape);
+        if (_zeroGrad) Grad = Tensor.Zeros(_value.Shape);
     }
 
     protected override void OnNodeMessage(object message)
@@ -29,7 +40,7 @@ internal sealed class LeafActor : GraphActor
             case RetainGrad:
                 break; // a leaf keeps its gradient anyway
             default:
-                Unhandled(message);
+                base.OnNodeMessage(message);
                 break;
         }
     }

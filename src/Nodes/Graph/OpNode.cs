@@ -10,7 +10,7 @@ namespace ActorGrad.Nodes.Graph;
 /// have all arrived, applies the op's VJP rules and sends one gradient to each differentiable
 /// input; a pass that does not retain the graph then frees what was kept.
 /// </summary>
-internal sealed class OpNodeActor : GraphActor
+internal sealed class OpNode : NodeBehavior
 {
     private readonly OpDefinition _op;
     private readonly OpAttributes _attributes;
@@ -20,12 +20,7 @@ internal sealed class OpNodeActor : GraphActor
     private bool _freed;
     private bool _retainGrad;
 
-    /// <summary>What an op node is made from (the state of its Props: no closure per node).</summary>
-    internal sealed record Spec(OpDefinition Op, OpAttributes Attributes, NodeInput[] Inputs, ValueSlot Slot);
-
-    public OpNodeActor(Spec spec) : this(spec.Op, spec.Attributes, spec.Inputs, spec.Slot) { }
-
-    public OpNodeActor(OpDefinition op, OpAttributes attributes, NodeInput[] inputs, ValueSlot slot) : base(slot)
+    public OpNode(OpDefinition op, OpAttributes attributes, NodeInput[] inputs, ValueSlot slot) : base(slot)
     {
         _op = op;
         _attributes = attributes;
@@ -34,7 +29,7 @@ internal sealed class OpNodeActor : GraphActor
 
     protected override bool DoneWhenUnused => _freed;
 
-    protected override void PreStart()
+    protected override void OnStart()
     {
         _inputValues = new Tensor[_inputs.Length];
         for (var i = 0; i < _inputs.Length; i++)
@@ -54,10 +49,9 @@ internal sealed class OpNodeActor : GraphActor
         if (_missing == 0) Compute();
     }
 
-    protected override void PostStop()
+    protected override void OnEnding()
     {
         foreach (var input in _inputs) input.Source?.Tell(Signals.Unsubscribe, Self);
-        base.PostStop();
     }
 
     protected override void OnNodeMessage(object message)
@@ -75,7 +69,7 @@ internal sealed class OpNodeActor : GraphActor
                 _retainGrad = true;
                 break;
             default:
-                Unhandled(message);
+                base.OnNodeMessage(message);
                 break;
         }
     }

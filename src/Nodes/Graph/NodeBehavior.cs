@@ -1,4 +1,5 @@
-using ActorGrad.Engine.Actors;
+using Akka.Actor;
+using Akka.Event;
 using ActorGrad.Engine.Tensors;
 using ActorGrad.Protocol.Nodes;
 
@@ -7,10 +8,13 @@ namespace ActorGrad.Nodes.Graph;
 /// <summary>
 /// What every graph node does alike, leaf or op: serve its value to consumers and to readers,
 /// buffer each backward pass's incoming VJPs until the counted number has arrived, keep a
-/// retained gradient, and stop once neither its handle nor any consumer needs it.
+/// retained gradient, and end once neither its handle nor any consumer needs it. It is the
+/// behaviour a <see cref="NodeActor"/> takes for one recorded node (Become), and leaves when the
+/// node ends: the actor goes back to its pool, or stops if it has none.
 /// </summary>
-internal abstract class GraphActor : ActorBase
+internal abstract class NodeBehavior
 {
+    private NodeActor? _host;
     private List<(IActorRef Consumer, int Slot)>? _pendingConsumers;
     private List<IActorRef>? _valueWaiters;
     // The open passes: the first in two fields (one pass at a time is the usual case), more in a dictionary.
@@ -20,35 +24,51 @@ internal abstract class GraphActor : ActorBase
     private int _consumers;
     private bool _handleReleased;
 
-    protected GraphActor(ValueSlot slot) => Slot = slot;
+    protected NodeBehavior(ValueSlot slot) => Slot = slot;
 
-    protected ValueSlot Slot { get; }
+    private NodeActor Host => _host ?? throw new InvalidOperationException("A node behaviour runs inside a NodeActor.");
+    protected IActorRef Self => Host.SelfRef;
+    protected IActorRef Sender => Host.SenderRef;
+    /// <summary>True once the node has ended (its actor is idle in the pool, or stopped).</summary>
+    internal bool HasEnded { get; private set; }
+
+    /// <summary>What this node shares with its handle; also what messages from the handle's side are addressed to (<see cref="ToNode"/>).</summary>
+    internal ValueSlot Slot { get; }
     protected Tensor? Value { get; private set; }
     protected Exception? Failure { get; private set; }
     /// <summary>The gradient kept on this node: a leaf's .grad, or a non-leaf's after RetainGrad.</summary>
     protected Tensor? Grad { get; set; }
-    /// <summary>Whether this node may stop once no consumer is left (a freed op node may, a leaf may not).</summary>
+    /// <summary>Whether this node may end once no consumer is left (a freed op node may, a leaf may not).</summary>
     protected virtual bool DoneWhenUnused => false;
 
-    protected sealed override void OnReceive(object message)
+    /// <summary>The actor starts being this node: what the node does first (subscribing to its inputs).</summary>
+    internal void Start(NodeActor host)
+    {
+        _host = host;
+        OnStart();
+    }
+
+    protected virtual void OnStart() { }
+
+    internal void Receive(object message)
     {
         switch (message)
         {
             case Subscribe s: OnSubscribe(s); break;
-            case Unsubscribe: _consumers--; StopIfUnneeded(); break;
+            case Unsubscribe: OnUnsubscribe(); break;
             case ValueRequest: OnValueRequest(); break;
             case PreparePass p: OnPreparePass(p); break;
             case Gradient g: OnGradient(g); break;
             case AbortPass a: DropPass(a.PassId); break;
             case GradRequest: Sender.Tell(new GradReply(Grad?.Clone()), Self); break;
             case ZeroGrad: Grad?.Span.Clear(); break;
-            case HandleReleased: _handleReleased = true; StopIfUnneeded(); break;
+            case HandleReleased: _handleReleased = true; EndIfUnneeded(); break;
             default: OnNodeMessage(message); break;
         }
     }
 
     /// <summary>Messages particular to a kind of node.</summary>
-    protected virtual void OnNodeMessage(object message) => Unhandled(message);
+    protected virtual void OnNodeMessage(object message) => Host.Drop(message);
 
     /// <summary>Does this node's part of a completed pass with the summed gradient (which it now owns).</summary>
     protected abstract void OnPassComplete(long passId, Tensor gradient, PassBuffer pass);
@@ -92,6 +112,19 @@ internal abstract class GraphActor : ActorBase
         else (_pendingConsumers ??= []).Add((Sender, slot));
     }
 
+    private void OnUnsubscribe()
+    {
+        _consumers--;
+        // A consumer that leaves before this value came must not get it: its actor may be another node by then.
+        if (_pendingConsumers is not null)
+        {
+            var sender = Sender;
+            var i = _pendingConsumers.FindIndex(p => p.Consumer.Equals(sender));
+            if (i >= 0) _pendingConsumers.RemoveAt(i);
+        }
+        EndIfUnneeded();
+    }
+
     private void OnValueRequest()
     {
         if (Value is not null) Sender.Tell(new ValueReply(Value), Self);
@@ -121,14 +154,14 @@ internal abstract class GraphActor : ActorBase
         {
             // Not prepared (an aborted pass, or a message from a test): nothing to add it to.
             gradient.Dispose();
-            Context.System.Log.Warning(Self.Path.ToString(), $"Gradient for unknown pass {g.PassId} dropped.");
+            Host.Log.Warning("Gradient for unknown pass {0} dropped.", g.PassId);
             return;
         }
         pass.Add(gradient);
         if (!pass.IsComplete) return;
         RemovePass(g.PassId);
         OnPassComplete(g.PassId, pass.TakeSum(), pass);
-        StopIfUnneeded();
+        EndIfUnneeded();
     }
 
     private PassBuffer? FindPass(long passId) =>
@@ -150,7 +183,7 @@ internal abstract class GraphActor : ActorBase
     private void DropPass(long passId)
     {
         if (RemovePass(passId) is { } pass) pass.Discard();
-        StopIfUnneeded();
+        EndIfUnneeded();
     }
 
     /// <summary>Adds (or, for write mode, sets) <paramref name="gradient"/> into the kept gradient; takes ownership.</summary>
@@ -178,19 +211,27 @@ internal abstract class GraphActor : ActorBase
 
     // ---- lifetime ----
 
-    protected void StopIfUnneeded()
+    protected void EndIfUnneeded()
     {
         if (_consumers > 0 || _pass is not null || _morePasses is { Count: > 0 }) return;
-        if (_handleReleased || DoneWhenUnused) Context.Stop(Self);
+        if (_handleReleased || DoneWhenUnused) Host.End();
     }
 
-    protected override void PostStop()
+    /// <summary>The node ends (its actor goes idle or stops): let go of what it holds.</summary>
+    internal void OnEnd()
     {
+        if (HasEnded) return;
+        HasEnded = true;
+        OnEnding();
         _pass?.Discard();
         if (_morePasses is not null)
             foreach (var pass in _morePasses.Values) pass.Discard();
+        // The handle still reads the value (and a kept gradient) if it lives; otherwise the storage goes back to the pool.
+        if (Slot.HandOverOnStop(Grad)) return;
         Grad?.Dispose();
-        // The handle still reads the value if it lives; otherwise the storage goes back to the pool.
-        if (!Slot.HandOverOnStop()) Value?.Dispose();
+        Value?.Dispose();
     }
+
+    /// <summary>What a kind of node lets go of first when it ends.</summary>
+    protected virtual void OnEnding() { }
 }
