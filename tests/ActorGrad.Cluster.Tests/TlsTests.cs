@@ -24,7 +24,8 @@ public sealed class TlsTests(ITestOutputHelper output) : ClusterTest(output)
         var ca = new TestCertificates(_dir, "cluster-ca");
         var a = await StartNode("a", extra: ca.NodeArgs("a"));
         Assert.StartsWith("akka.ssl.tcp://", a.Address);
-        Assert.Contains(a.Lines, l => l.Contains("Transport: TLS with mutual authentication") && l.Contains("cluster-ca"));
+        // Logged just after the listening line StartNode waits for: wait for it too, not just look.
+        await a.WaitForLineAsync(l => l.Contains("Transport: TLS with mutual authentication") && l.Contains("cluster-ca"), "a says it talks mutual TLS");
         var b = await StartNode("b", a, extra: ca.NodeArgs("b"));
         var tester = await StartTester(a, ca.Tester("tester"));
         await tester.WaitUntilAllUp(a, b);
