@@ -33,7 +33,14 @@ public sealed class TensorFormatter : IMessagePackFormatter<ITensorPayload?>
         writer.WriteArrayHeader(2);
         writer.WriteArrayHeader(dimensions.Length);
         foreach (var d in dimensions) writer.Write(d);
-        if (BitConverter.IsLittleEndian)
+        if (SizingWriter.Current is { } sizer)
+        {
+            // Measuring (WireCodec.SizeOf): the bin is counted, not written (WriteBinHeader would ask the sizer for
+            // room for all the values). Its header is bin8, bin16 or bin32 by length, as WriteBinHeader writes it.
+            var bytes = checked(values.Length * sizeof(float));
+            sizer.Skip((bytes <= byte.MaxValue ? 2 : bytes <= ushort.MaxValue ? 3 : 5) + bytes);
+        }
+        else if (BitConverter.IsLittleEndian)
         {
             writer.Write(MemoryMarshal.AsBytes(values));
         }

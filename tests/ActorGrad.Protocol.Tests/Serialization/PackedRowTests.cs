@@ -55,6 +55,8 @@ public class PackedRowTests
         var error = Assert.ThrowsAny<Exception>(() => Decode(payload));
         var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.True(allocated < 64 * 1024, $"{allocated} bytes allocated; {error}");
-        Assert.Contains("insufficient", error.ToString(), StringComparison.OrdinalIgnoreCase);
+        // MessagePack refuses the count against the bytes left (ThrowInsufficientBufferUnless) with an EndOfStreamException;
+        // once the JIT has inlined that helper its name is no longer in the stack trace, so the type is what is checked.
+        Assert.IsType<EndOfStreamException>(error);
     }
 }
