@@ -1,8 +1,10 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using ActorGrad.Cluster.Lanes;
+using ActorGrad.Engine.Tensors;
+using ActorGrad.Protocol.Nodes;
+using ActorGrad.Protocol.Serialization;
 using Akka.Actor;
 using Akka.Actor.Setup;
 using Akka.Cluster;
@@ -29,31 +31,34 @@ public sealed class TensorLaneTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
-    public void A64MiBTensorArrivesBitExactAndNoMemberIsMarkedUnreachable()
+    public void A64MiBGradientArrivesBitExactAndNoMemberIsMarkedUnreachable()
     {
         var b = StartMember("lane", Ca, Ca.Member("member-b"), cluster: true);
         var unreachableSeenByA = WatchUnreachable(Sys);
         var unreachableSeenByB = WatchUnreachable(b);
         JoinCluster(b);
 
-        var tensor = new float[16 << 20]; // 64 MiB of float32
+        var values = new float[16 << 20]; // 64 MiB of float32
         var random = new Random(11);
-        for (var i = 0; i < tensor.Length; i++) tensor[i] = (float)random.NextDouble() - 0.5f;
-        tensor[1] = float.NaN;
-        tensor[2] = -0.0f;
-        tensor[3] = float.Epsilon;
-        var bytes = MemoryMarshal.AsBytes(tensor.AsSpan()).ToArray();
+        for (var i = 0; i < values.Length; i++) values[i] = (float)random.NextDouble() - 0.5f;
+        values[1] = float.NaN;
+        values[2] = -0.0f;
+        values[3] = float.Epsilon;
+        values[4] = BitConverter.Int32BitsToSingle(0x7fc0_1234); // a NaN with a payload
+        using var tensor = Tensor.FromArray(values, 4096, 4096);
 
         var receiver = CreateTestProbe(b);
         var replyTo = CreateTestProbe();
-        TensorLane.Get(Sys).Tell(RemoteRefOf(receiver), bytes, replyTo.Ref);
+        TensorLane.Get(Sys).Tell(RemoteRefOf(receiver), new Gradient(42, tensor), replyTo.Ref);
 
-        var arrived = receiver.ExpectMsg<byte[]>(Dilated(TimeSpan.FromSeconds(60)));
-        var values = MemoryMarshal.Cast<byte, float>(arrived);
-        Assert.Equal(tensor.Length, values.Length);
-        for (var i = 0; i < tensor.Length; i++)
-            if (BitConverter.SingleToInt32Bits(values[i]) != BitConverter.SingleToInt32Bits(tensor[i]))
-                Assert.Fail($"Element {i} arrived as {values[i]:R}, was sent as {tensor[i]:R}.");
+        var arrived = receiver.ExpectMsg<Gradient>(Dilated(TimeSpan.FromSeconds(60)));
+        Assert.Equal(42, arrived.PassId);
+        using var received = Tensor.From(arrived.Value);
+        Assert.Equal([4096, 4096], received.Shape);
+        var got = received.Span;
+        for (var i = 0; i < values.Length; i++)
+            if (BitConverter.SingleToInt32Bits(got[i]) != BitConverter.SingleToInt32Bits(values[i]))
+                Assert.Fail($"Element {i} arrived as {got[i]:R}, was sent as {values[i]:R}.");
 
         // The sender arrived resolved: a reply to it over Akka.Remote reaches the probe on A.
         receiver.Reply("thanks");
@@ -153,25 +158,36 @@ public sealed class TensorLaneTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
-    public void TensorsOfACopyingSerializerArriveIntactThroughReusedBuffers()
+    public void GradientsArriveIntactAndInOrderThroughReusedBuffers()
     {
         var b = StartMember("lane", Ca, Ca.Member("member-b"), cluster: true);
         JoinCluster(b);
         var receiver = CreateTestProbe(b);
         var recipient = RemoteRefOf(receiver);
         var lane = TensorLane.Get(Sys);
-        // Same size every time, so the receiver reads each into the buffer the one before used, and the sender
-        // serializes each into an array it rents, the one the message before gave back.
-        for (var i = 0; i < 20; i++) lane.Tell(recipient, new FloatTensor(Enumerable.Repeat((float)i, 1 << 18).ToArray()));
+        // Same size every time, so the receiver reads each into the buffer the one before used (our serializer is
+        // listed as copying by default), and the sender serializes each into an array it rents, the one the message
+        // before gave back. A decode that kept its input would show a later gradient's values.
+        for (var i = 0; i < 20; i++)
+        {
+            using var values = Tensor.Full(i, 512, 512);
+            lane.Tell(recipient, new Gradient(i, values));
+        }
 
         for (var i = 0; i < 20; i++)
         {
-            var t = receiver.ExpectMsg<FloatTensor>(Dilated(TimeSpan.FromSeconds(30)));
-            Assert.Equal(1 << 18, t.Values.Length);
+            var g = receiver.ExpectMsg<Gradient>(Dilated(TimeSpan.FromSeconds(30)));
+            Assert.Equal(i, g.PassId);
+            using var t = Tensor.From(g.Value);
+            Assert.Equal([512, 512], t.Shape);
             var expected = (float)i;
-            Assert.True(t.Values.All(v => v == expected), $"Tensor {i} arrived with values of another tensor.");
+            Assert.True(t.ToArray().All(v => v == expected), $"Gradient {i} arrived with values of another gradient.");
         }
     }
+
+    [Fact]
+    public void TheLaneReusesReceiveBuffersForActorGradsSerializerByDefault() =>
+        Assert.Contains(ActorGradSerializer.Id, new TensorLaneSettings().CopyingSerializerIds);
 
     [Fact]
     public void ALaneWithoutCertificatesIsRefusedUnlessPlaintextIsAskedFor()
@@ -233,15 +249,12 @@ public sealed class TensorLaneTests : Akka.TestKit.Xunit2.TestKit
             akka.remote.dot-netty.tcp.port = 0
             akka.cluster.log-info = off
             akka.test.timefactor = {{factor.ToString(CultureInfo.InvariantCulture)}}
-            akka.actor.serializers.copying-floats = "{{typeof(CopyingFloatSerializer).AssemblyQualifiedName}}"
-            akka.actor.serialization-bindings { "{{typeof(FloatTensor).AssemblyQualifiedName}}" = copying-floats }
-            """);
+            """).WithFallback(WireSerialization.Config);
         var lane = new TensorLaneSettings
         {
             Certificate = certificate,
             CertificateAuthority = ca.Certificate,
             ConnectAttempts = attempts,
-            CopyingSerializerIds = new HashSet<int> { CopyingFloatSerializer.Id },
         };
         return BootstrapSetup.Create().WithConfig(config).And(new TensorLaneSetup(lane));
     }
@@ -251,30 +264,6 @@ public sealed class TensorLaneTests : Akka.TestKit.Xunit2.TestKit
         foreach (var system in _others) Shutdown(system, verifySystemShutdown: false);
         base.AfterAll();
     }
-}
-
-/// <summary>A tensor stand-in for <see cref="CopyingFloatSerializer"/>.</summary>
-public sealed record FloatTensor(float[] Values);
-
-/// <summary>
-/// Copies float32 bytes out of its input and keeps nothing of it, as a tensor serializer that decodes into pooled
-/// storage; and writes into the lane's rented buffer (<see cref="IBufferSerializer"/>).
-/// </summary>
-public sealed class CopyingFloatSerializer(ExtendedActorSystem system) : Akka.Serialization.Serializer(system), IBufferSerializer
-{
-    public const int Id = 7301;
-
-    public override int Identifier => Id;
-
-    public override bool IncludeManifest => false;
-
-    public override byte[] ToBinary(object obj) => MemoryMarshal.AsBytes(((FloatTensor)obj).Values.AsSpan()).ToArray();
-
-    public override object FromBinary(byte[] bytes, Type? type) => new FloatTensor(MemoryMarshal.Cast<byte, float>(bytes).ToArray());
-
-    public int BinarySize(object message) => 4 * ((FloatTensor)message).Values.Length;
-
-    public void WriteBinary(object message, Span<byte> destination) => MemoryMarshal.AsBytes(((FloatTensor)message).Values.AsSpan()).CopyTo(destination);
 }
 
 /// <summary>A certificate authority made for one test run, and member certificates it signs (ECDSA P-256).</summary>

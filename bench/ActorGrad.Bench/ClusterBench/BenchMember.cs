@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using ActorGrad.Cluster.Lanes;
+using ActorGrad.Protocol.Serialization;
 using Akka.Actor;
 using Akka.Actor.Setup;
 using Akka.Configuration;
@@ -10,7 +11,8 @@ namespace ActorGrad.Bench.ClusterBench;
 /// <summary>
 /// How both benchmark members are set up: Akka.Cluster on 127.0.0.1 over Akka.Remote's DotNetty TCP with the
 /// frame and socket buffers raised to 80 MiB (so a 64 MiB message fits at all, for the reference figure), and
-/// the tensor lane with mutual TLS from a CA made for this run.
+/// the tensor lane with mutual TLS from a CA made for this run; ActorGrad's messages go with its own serializer
+/// (<see cref="WireSerialization"/>), as in the product.
 /// </summary>
 internal static class BenchMember
 {
@@ -32,13 +34,11 @@ internal static class BenchMember
               receive-buffer-size = 80MiB
             }
             akka.cluster.log-info = off
-            akka.actor.serializers.bench-tensor = "ActorGrad.Bench.ClusterBench.BenchTensorSerializer, ActorGrad.Bench"
-            akka.actor.serialization-bindings { "ActorGrad.Bench.ClusterBench.BenchTensor, ActorGrad.Bench" = bench-tensor }
-            """);
-        var copying = new HashSet<int> { BenchTensorSerializer.Id };
+            """).WithFallback(WireSerialization.Config);
+        // ActorGradSerializer is in the lane's CopyingSerializerIds by default: payloads are read into reused buffers.
         var lane = plaintextLane
-            ? new TensorLaneSettings { AllowPlaintext = true, CopyingSerializerIds = copying }
-            : new TensorLaneSettings { Certificate = certificate, CertificateAuthority = ca, CopyingSerializerIds = copying };
+            ? new TensorLaneSettings { AllowPlaintext = true }
+            : new TensorLaneSettings { Certificate = certificate, CertificateAuthority = ca };
         return BootstrapSetup.Create().WithConfig(config).And(new TensorLaneSetup(lane));
     }
 }

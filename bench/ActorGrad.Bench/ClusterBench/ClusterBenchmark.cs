@@ -3,6 +3,8 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography.X509Certificates;
 using ActorGrad.Cluster.Lanes;
+using ActorGrad.Engine.Tensors;
+using ActorGrad.Protocol.Nodes;
 using Akka.Actor;
 using AkkaCluster = Akka.Cluster.Cluster;
 using MemberStatus = Akka.Cluster.MemberStatus;
@@ -116,15 +118,16 @@ internal static class ClusterBenchmark
                 var w = row.W;
                 var message = new byte[w.Bytes];
                 Random.Shared.NextBytes(message);
-                var tensor = new BenchTensor(MemoryMarshal.Cast<byte, float>(message).ToArray());
+                // An Engine tensor of the same bytes, in pooled storage, sent as the Gradient message a node sends.
+                using var tensor = Tensor.FromArray(MemoryMarshal.Cast<byte, float>(message).ToArray());
                 // The kinds take turns round by round, so a burst of load from elsewhere on the machine falls on all of them.
                 var kinds = new List<(string What, Func<Task<Round>> Run)>();
                 if (figures.Contains("lane"))
                 {
                     kinds.Add(($"{laneName}, byte[] {w.Name}", () => ActorRoundAsync($"{laneName}, byte[] {w.Name}", w.Bytes, w.Messages, inbox, ownSink,
                         replyTo => { for (var i = 0; i < w.Messages; i++) lane.Tell(sink, message); lane.Tell(sink, SinkActor.EndMarker, replyTo); })));
-                    kinds.Add(($"{laneName}, tensor {w.Name}", () => ActorRoundAsync($"{laneName}, tensor {w.Name}", w.Bytes, w.Messages, inbox, ownSink,
-                        replyTo => { for (var i = 0; i < w.Messages; i++) lane.Tell(sink, tensor); lane.Tell(sink, SinkActor.EndMarker, replyTo); })));
+                    kinds.Add(($"{laneName}, Gradient {w.Name}", () => ActorRoundAsync($"{laneName}, Gradient {w.Name}", w.Bytes, w.Messages, inbox, ownSink,
+                        replyTo => { for (var i = 0; i < w.Messages; i++) lane.Tell(sink, new Gradient(i, tensor)); lane.Tell(sink, SinkActor.EndMarker, replyTo); })));
                 }
                 if (figures.Contains("raw"))
                 {

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Security.Cryptography.X509Certificates;
 using ActorGrad.Cluster.Lanes;
+using ActorGrad.Engine.Tensors;
+using ActorGrad.Protocol.Nodes;
 using Akka.Actor;
 using Akka.Cluster;
 using AkkaCluster = Akka.Cluster.Cluster;
@@ -19,11 +21,12 @@ internal sealed class SinkActor : ReceiveActor
     public SinkActor()
     {
         Receive<byte[]>(b => { _count++; _bytes += b.Length; });
-        Receive<BenchTensor>(t =>
+        Receive<Gradient>(g =>
         {
             _count++;
-            _bytes += 4L * t.Values.Length;
-            BenchTensorPool.Return(t.Values);
+            _bytes += 4L * g.Value.Values.Length;
+            // What a receiving node does: adopt the decoded values as an Engine tensor, and give its storage back when done.
+            Tensor.From(g.Value).Dispose();
         });
         Receive<string>(s => s == EndMarker, _ =>
         {

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using ActorGrad.Protocol.Serialization;
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.Event;
@@ -107,11 +108,19 @@ public sealed class TensorLane : IExtension
             var size = buffered.BinarySize(message);
             CheckSize(message, size);
             var rented = System.Buffers.ArrayPool<byte>.Shared.Rent(size);
-            Akka.Serialization.Serialization.WithTransport(_system, () =>
+            try
             {
-                buffered.WriteBinary(message, rented.AsSpan(0, size));
-                return true;
-            });
+                Akka.Serialization.Serialization.WithTransport(_system, () =>
+                {
+                    buffered.WriteBinary(message, rented.AsMemory(0, size));
+                    return true;
+                });
+            }
+            catch
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+                throw;
+            }
             return new LaneFrame(recipientPath, senderPath, serializer.Identifier, manifest, rented) { PayloadLength = size, Rented = true };
         }
         var bytes = Akka.Serialization.Serialization.WithTransport(_system, () => serializer.ToBinary(message));

@@ -1,4 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
+using ActorGrad.Protocol.Serialization;
 using Akka.Actor.Setup;
 
 namespace ActorGrad.Cluster.Lanes;
@@ -40,9 +41,11 @@ public sealed record TensorLaneSettings
     /// the array nor a slice of it, as a tensor serializer that decodes into pooled tensor storage does. Their
     /// payloads are read into arrays the receiving lane reuses (per connection, by length: a model's gradients have
     /// the same sizes every step) instead of a fresh array per message, which on a 1 MiB tensor costs as much as
-    /// the socket. Listing a serializer that keeps its input corrupts messages: list only those that copy.
+    /// the socket. Listing a serializer that keeps its input corrupts messages: list only those that copy. By default
+    /// ActorGrad's own serializer (<see cref="ActorGradSerializer"/>: every message of its table decodes into fresh
+    /// strings, numbers and tensor arrays, GraphSpec constants included).
     /// </summary>
-    public IReadOnlySet<int> CopyingSerializerIds { get; init; } = new HashSet<int>();
+    public IReadOnlySet<int> CopyingSerializerIds { get; init; } = new HashSet<int> { ActorGradSerializer.Id };
 
     /// <summary>How long a connection attempt (TCP, TLS and the lane's preface exchange), and the port query over Akka.Remote, may take.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);

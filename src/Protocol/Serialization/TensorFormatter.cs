@@ -11,7 +11,7 @@ namespace ActorGrad.Protocol.Serialization;
 /// <summary>
 /// A tensor on the wire: <c>[[dim0, dim1, ...], bin]</c>, the bin holding the values as raw little-endian
 /// float32 bytes written in one block copy; a null tensor is nil. Decodes to a <see cref="WireTensor"/>
-/// after checking the declared rank, dimensions and byte count against each other and the limits.
+/// (its values in an array from <see cref="TensorValuePool"/>) after checking the declared rank, dimensions and byte count against each other and the limits.
 /// </summary>
 public sealed class TensorFormatter : IMessagePackFormatter<ITensorPayload?>
 {
@@ -33,7 +33,14 @@ public sealed class TensorFormatter : IMessagePackFormatter<ITensorPayload?>
         writer.WriteArrayHeader(2);
         writer.WriteArrayHeader(dimensions.Length);
         foreach (var d in dimensions) writer.Write(d);
-        if (BitConverter.IsLittleEndian)
+        if (SizingWriter.Current is { } sizer)
+        {
+            // Measuring (WireCodec.SizeOf): the bin is counted, not written (WriteBinHeader would ask the sizer for
+            // room for all the values). Its header is bin8, bin16 or bin32 by length, as WriteBinHeader writes it.
+            var bytes = checked(values.Length * sizeof(float));
+            sizer.Skip((bytes <= byte.MaxValue ? 2 : bytes <= ushort.MaxValue ? 3 : 5) + bytes);
+        }
+        else if (BitConverter.IsLittleEndian)
         {
             writer.Write(MemoryMarshal.AsBytes(values));
         }
@@ -70,7 +77,9 @@ public sealed class TensorFormatter : IMessagePackFormatter<ITensorPayload?>
         var bytes = reader.ReadBytes() ?? throw new SerializationException("A tensor's values are nil; a bin of float32 bytes was expected.");
         if (bytes.Length != count * sizeof(float))
             throw new SerializationException($"A tensor with dimensions [{string.Join(", ", dimensions)}] needs {count * sizeof(float)} bytes of values; the payload has {bytes.Length}.");
-        var values = count == 0 ? [] : GC.AllocateUninitializedArray<float>((int)count);
+        // From the pool the Engine's tensors give their storage back to: a receiver that disposes the tensor adopting
+        // these values hands the array to the next message of the same size (every byte is overwritten next).
+        var values = TensorValuePool.Rent((int)count);
         var target = MemoryMarshal.AsBytes(values.AsSpan());
         bytes.CopyTo(target);
         if (!BitConverter.IsLittleEndian)

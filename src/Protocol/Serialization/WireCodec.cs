@@ -30,9 +30,54 @@ public static class WireCodec
         var buffer = t_buffer ?? new ArrayBufferWriter<byte>(256);
         t_buffer = null; // a nested or failed encode on this thread starts clean
         buffer.ResetWrittenCount();
+        Write(entry, message, buffer);
+        var bytes = GC.AllocateUninitializedArray<byte>(buffer.WrittenCount); // every byte is written next: no need to clear a megabyte first
+        buffer.WrittenSpan.CopyTo(bytes);
+        if (buffer.Capacity <= KeptBufferBytes) t_buffer = buffer;
+        return bytes;
+    }
+
+    /// <summary>
+    /// The number of bytes <see cref="Encode"/> returns for <paramref name="message"/>, measured without writing
+    /// its tensors' values (they are counted, not copied).
+    /// </summary>
+    public static int SizeOf(object message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var entry = WireManifests.For(message.GetType());
+        var sizer = SizingWriter.Begin();
         try
         {
-            var writer = new MessagePackWriter(buffer);
+            Write(entry, message, sizer);
+        }
+        finally
+        {
+            sizer.End();
+        }
+        return sizer.Count <= Array.MaxLength ? (int)sizer.Count
+            : throw new SerializationException($"A {message.GetType().FullName} encodes to {sizer.Count} bytes, more than one array holds.");
+    }
+
+    /// <summary>
+    /// Writes exactly the bytes <see cref="Encode"/> returns into <paramref name="destination"/>, which must be
+    /// <see cref="SizeOf"/> bytes long: a message that does not fill it exactly is refused.
+    /// </summary>
+    public static void EncodeInto(object message, Memory<byte> destination)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var entry = WireManifests.For(message.GetType());
+        var output = new FixedBufferWriter(destination);
+        Write(entry, message, output);
+        if (output.Written != destination.Length)
+            throw new SerializationException(
+                $"A {message.GetType().FullName} encoded to {output.Written} bytes into a buffer of {destination.Length}: give it a buffer of the size SizeOf measured.");
+    }
+
+    private static void Write(WireEntry entry, object message, IBufferWriter<byte> output)
+    {
+        try
+        {
+            var writer = new MessagePackWriter(output);
             entry.Write(ref writer, message, Options);
             writer.Flush();
         }
@@ -42,10 +87,6 @@ public static class WireCodec
             // any other exception (say, a tensor disposed before its message was sent) would restart the association.
             throw new SerializationException($"{message.GetType().FullName} could not be encoded: {e.Message}", e);
         }
-        var bytes = GC.AllocateUninitializedArray<byte>(buffer.WrittenCount); // every byte is written next: no need to clear a megabyte first
-        buffer.WrittenSpan.CopyTo(bytes);
-        if (buffer.Capacity <= KeptBufferBytes) t_buffer = buffer;
-        return bytes;
     }
 
     public static object Decode(ReadOnlyMemory<byte> payload, string manifest)

@@ -3,6 +3,8 @@ namespace ActorGrad.Protocol.Tensors;
 /// <summary>
 /// A tensor payload decoded from the wire: its dimensions and its values, owned by this object until a
 /// receiver takes them (<see cref="TryTakeValues"/>), which lets the Engine adopt the array without a second copy.
+/// Decoded values of a large tensor come from <see cref="TensorValuePool"/>; the Engine tensor that adopts them gives
+/// them back when it is disposed (one that is never taken is simply the GC's).
 /// </summary>
 public sealed class WireTensor : ITensorPayload
 {

@@ -55,9 +55,8 @@ public class PackedRowTests
         var error = Assert.ThrowsAny<Exception>(() => Decode(payload));
         var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.True(allocated < 64 * 1024, $"{allocated} bytes allocated; {error}");
-        // MessagePack refuses the forged count either by comparing it with the bytes left ("insufficient") or by
-        // reaching the end of the payload first: both are a refusal before anything large is allocated.
-        Assert.True(error is EndOfStreamException || error.ToString().Contains("insufficient", StringComparison.OrdinalIgnoreCase)
-            || error.InnerException is EndOfStreamException, error.ToString());
+        // MessagePack refuses the count against the bytes left (ThrowInsufficientBufferUnless) with an EndOfStreamException;
+        // once the JIT has inlined that helper its name is no longer in the stack trace, so the type is what is checked.
+        Assert.IsType<EndOfStreamException>(error);
     }
 }
