@@ -4,6 +4,7 @@ using Akka.Event;
 using Akka.Cluster.Hosting.SBR;
 using Akka.Hosting;
 using Akka.Remote.Hosting;
+using ActorGrad.Cluster.Lanes;
 using ActorGrad.Protocol.Serialization;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -40,6 +41,8 @@ public static class ClusterMemberHosting
         builder.AddHocon(HoconBeyondHosting(settings), HoconAddMode.Prepend);
         // Strict MessagePack for every ActorGrad message, no JSON fallback (Protocol/Serialization).
         builder.WithActorGradSerialization();
+        // Tensors between members take the lane beside Akka.Remote, secured like the member (Cluster/Lanes).
+        builder.WithTensorLane(LaneSettingsOf(settings));
         builder.AddStartup((system, _) =>
         {
             var cluster = Akka.Cluster.Cluster.Get(system);
@@ -53,6 +56,11 @@ public static class ClusterMemberHosting
         });
         return builder;
     }
+
+    /// <summary>The lane speaks what Akka.Remote speaks: mutual TLS with the member's certificate and CA, or plain TCP where the member may.</summary>
+    private static TensorLaneSettings LaneSettingsOf(ClusterMemberSettings settings) => settings.Tls is { } tls
+        ? new TensorLaneSettings { Hostname = settings.Host, Certificate = tls.Certificate, CertificateAuthority = tls.Validator.Ca }
+        : new TensorLaneSettings { Hostname = settings.Host, AllowPlaintext = true };
 
     private static RemoteOptions RemoteOptionsOf(ClusterMemberSettings settings)
     {

@@ -26,7 +26,7 @@ public sealed class GradientClient : IAsyncDisposable
     public GradientClient(ActorSystem system, ITensorMessageSender? sender = null)
     {
         System = system;
-        _sender = sender ?? AkkaTensorSender.Instance;
+        _sender = sender ?? TensorSenders.For(system);
     }
 
     private GradientClient(IHost host, ActorSystem system) : this(system) => _host = host;
@@ -89,18 +89,22 @@ public sealed class GradientClient : IAsyncDisposable
     }
 
     /// <summary>
-    /// Tensors travel as Akka messages for now: the job's setup and its largest shard (shard 0) must fit Akka.Remote's
-    /// frame, or Akka.Remote would drop them with a log line and the job would only end at its time bound. Say so now.
+    /// The job's setup and its largest shard (shard 0) must fit what carries them: the member's tensor lane, or
+    /// Akka.Remote's frame where a system has no lane (Akka.Remote would drop a larger message with a log line and
+    /// the job would only end at its time bound). Say so now.
     /// </summary>
     private void CheckFrameSize(object message, string what)
     {
-        var frame = System.Settings.Config.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size", null);
-        if (frame is not { } limit) return; // not a remoting system: nothing leaves the process
+        var (limit, carrier, advice) = _sender is LaneTensorSender lane
+            ? ((long?)lane.Lane.MaxMessageBytes, "the tensor lane's largest message", "raise TensorLaneSettings.MaxMessageBytes")
+            : (System.Settings.Config.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size", null),
+               "Akka.Remote's frame", "raise MaximumFrameSize (Node:MaximumFrameSize) on every member");
+        if (limit is not { } max) return; // not a remoting system: nothing leaves the process
         var bytes = WireCodec.Encode(message).Length;
-        if (bytes > limit)
+        if (bytes > max)
             throw new ArgumentException(
-                $"This job's message with {what} is {bytes:N0} bytes on the wire, more than Akka.Remote's frame of {limit:N0} bytes: " +
-                $"{(message is RunShard ? "use more shards, or " : "")}raise MaximumFrameSize (Node:MaximumFrameSize) on every member.");
+                $"This job's message with {what} is {bytes:N0} bytes on the wire, more than {carrier} of {max:N0} bytes: " +
+                $"{(message is RunShard ? "use more shards, or " : "")}{advice}.");
     }
 
     /// <summary>Leaves the cluster when this client joined it itself.</summary>

@@ -18,7 +18,7 @@ public static class GradientServiceHosting
             """, HoconAddMode.Prepend);
         return builder.WithActors((system, registry) =>
         {
-            var service = system.ActorOf(GradientService.Props(sender ?? AkkaTensorSender.Instance), GradientService.Name);
+            var service = system.ActorOf(GradientService.Props(sender ?? TensorSenders.For(system)), GradientService.Name);
             registry.Register<GradientService>(service);
         });
     }

@@ -54,6 +54,12 @@ public sealed class TensorLane : IExtension
     /// <summary>The port this member's lane listens on.</summary>
     public int Port => _listener.Port;
 
+    /// <summary>The system this lane belongs to.</summary>
+    public ExtendedActorSystem OwnerSystem => _system;
+
+    /// <summary>The largest serialized message the lane carries (a larger one is refused at the send).</summary>
+    public int MaxMessageBytes => _settings.MaxMessageBytes;
+
     public Address SelfAddress { get; }
 
     /// <summary>

@@ -103,8 +103,13 @@ public sealed class GradientServiceTests(ITestOutputHelper output) : IAsyncLifet
         Assert.Contains("(running shard ", shapeFailure.Message);
         Assert.Contains("'w1'", shapeFailure.Message);
 
-        // A shard too big for Akka.Remote's frame (128,000 bytes by default) is refused at once, not dropped on the way.
-        var oversized = Assert.Throws<ArgumentException>(() => { _ = client.ComputeAsync(Spirals(shards: 1, pointsPerClass: 4000)); });
+        // A shard bigger than Akka.Remote's frame (128,000 bytes by default) goes over the tensor lane, which every
+        // member has; a sender without the lane refuses it at once instead of letting Akka.Remote drop it on the way.
+        var big = Spirals(shards: 1, pointsPerClass: 4000);
+        var overLane = await Run(client, big);
+        Assert.True(float.IsFinite(overLane.Loss), $"loss {overLane.Loss}");
+        var akkaOnly = new GradientClient(client.System, AkkaTensorSender.Instance);
+        var oversized = Assert.Throws<ArgumentException>(() => { _ = akkaOnly.ComputeAsync(big); });
         Assert.Contains("MaximumFrameSize", oversized.Message);
 
         // The members keep serving: the next job runs on both.
