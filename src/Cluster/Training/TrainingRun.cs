@@ -38,7 +38,7 @@ public sealed class TrainingRun
     public int Shards { get; }
 
     /// <summary>An upper bound on each step (a job); past it the run fails with a <see cref="GradientJobException"/>.</summary>
-    public TimeSpan StepTimeout { get; init; } = TimeSpan.FromMinutes(5);
+    public TimeSpan StepTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>The run after its latest finished step: parameters, optimizer state, step count.</summary>
     public TrainingState State => Volatile.Read(ref _state);
