@@ -107,6 +107,17 @@ public sealed class GradientClient : IAsyncDisposable
                 $"{(message is RunShard ? "use more shards, or " : "")}{advice}.");
     }
 
+    /// <summary>Returns once this member sees at least <paramref name="count"/> Up workers; a TimeoutException after <paramref name="within"/>.</summary>
+    public async Task<int> WaitForWorkersAsync(int count, TimeSpan within, CancellationToken cancel = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        var seen = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var watcher = System.ActorOf(WorkersUpWatcher.Props(count, seen));
+        try { return await seen.Task.WaitAsync(within, cancel); }
+        catch (TimeoutException) { throw new TimeoutException($"Fewer than {count} Up member(s) with role '{GradientRoles.Worker}' within {within.TotalSeconds:0} s."); }
+        finally { System.Stop(watcher); }
+    }
+
     /// <summary>Leaves the cluster when this client joined it itself.</summary>
     public async ValueTask DisposeAsync()
     {

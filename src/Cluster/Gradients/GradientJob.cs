@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using ActorGrad.Engine.Tensors;
+using ActorGrad.Protocol.Gradients;
 using ActorGrad.Protocol.Specs;
 
 namespace ActorGrad.Cluster.Gradients;
@@ -24,6 +25,15 @@ public sealed record GradientJob(
 
     /// <summary>The step this job is (a training run numbers its steps; a single gradient job is step 0).</summary>
     public long Step { get; init; }
+
+    /// <summary>
+    /// A training step: the owners apply this optimizer to the summed gradients (step <see cref="Step"/>) and the
+    /// result carries the new parameters and optimizer state. Null: gradients only.
+    /// </summary>
+    public OptimizerSettings? Optimizer { get; init; }
+
+    /// <summary>The optimizer state after the previous step, per parameter in the spec's order (empty before the first step).</summary>
+    public ImmutableArray<ImmutableArray<Tensor>> OptimizerState { get; init; } = [];
 }
 
 /// <summary>
@@ -32,6 +42,12 @@ public sealed record GradientJob(
 /// </summary>
 public sealed record GradientResult(string JobId, GraphSpec Spec, float Loss, ImmutableArray<Tensor> Gradients, int Members)
 {
+    /// <summary>After a training step: every parameter after the owners' optimizer step (spec order); default otherwise.</summary>
+    public ImmutableArray<Tensor> Parameters { get; init; }
+
+    /// <summary>After a training step: every parameter's optimizer state after the step (spec order); default otherwise.</summary>
+    public ImmutableArray<ImmutableArray<Tensor>> OptimizerState { get; init; }
+
     /// <summary>The gradient of the parameter named <paramref name="name"/>.</summary>
     public Tensor Gradient(string name)
     {

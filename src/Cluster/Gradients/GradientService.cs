@@ -28,7 +28,8 @@ internal sealed class GradientService : ReceiveActor
         _sender = sender;
         _member = AkkaCluster.Get(Context.System).SelfAddress.ToString();
         _worker = Context.ActorOf(ShardWorker.Props(sender, _member), "worker");
-        Receive<CreateOwner>(CreateOwner);
+        Receive<CreateOwner>(m => CreateOwner(m.JobId, m.Parameter, m.Shards, () => ParameterOwner.Props(m, Sender, _sender, _member)));
+        Receive<CreateStepOwner>(m => CreateOwner(m.JobId, m.Parameter, m.Shards, () => ParameterOwner.Props(m, Sender, _sender, _member)));
         Receive<PrepareJob>(m => _worker.Forward(m));
         Receive<RunShard>(m => _worker.Forward(m));
         Receive<EndJob>(m =>
@@ -57,18 +58,18 @@ internal sealed class GradientService : ReceiveActor
     // owner) re-creates it from the step's parameter version.
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Stop);
 
-    private void CreateOwner(CreateOwner m)
+    private void CreateOwner(string jobId, int parameter, int shards, Func<Props> props)
     {
-        if (m.Shards < 1 || m.Parameter < 0)
+        if (shards < 1 || parameter < 0)
         {
-            Sender.Tell(new GradientWorkFailed(m.JobId, _member, $"creating the owner of parameter {m.Parameter}",
-                new ArgumentException($"An owner needs at least one shard and a parameter index of 0 or more, not {m.Shards} shards for parameter {m.Parameter}.")));
+            Sender.Tell(new GradientWorkFailed(jobId, _member, $"creating the owner of parameter {parameter}",
+                new ArgumentException($"An owner needs at least one shard and a parameter index of 0 or more, not {shards} shards for parameter {parameter}.")));
             return;
         }
-        var owner = Context.ActorOf(ParameterOwner.Props(m, Sender, _sender, _member));
+        var owner = Context.ActorOf(props());
         Context.Watch(owner);
-        if (!_ownersByJob.TryGetValue(m.JobId, out var owners)) _ownersByJob[m.JobId] = owners = [];
+        if (!_ownersByJob.TryGetValue(jobId, out var owners)) _ownersByJob[jobId] = owners = [];
         owners.Add(owner);
-        _jobOfOwner[owner] = m.JobId;
+        _jobOfOwner[owner] = jobId;
     }
 }

@@ -43,6 +43,8 @@ internal sealed class JobCoordinator : ReceiveActor, IWithTimers
     private readonly IActorRef?[] _owners;
     private readonly Address?[] _ownerMember;
     private readonly Tensor?[] _gradients;
+    private readonly (Tensor Value, ImmutableArray<Tensor> State)?[] _stepped;
+    private readonly ImmutableArray<ITensorPayload>[] _state;
     private readonly float?[] _losses;
     private readonly bool[] _needsRun;
     private readonly (Address Member, int Attempt)?[] _inFlight;
@@ -64,6 +66,10 @@ internal sealed class JobCoordinator : ReceiveActor, IWithTimers
         _owners = new IActorRef?[parameters.Length];
         _ownerMember = new Address?[parameters.Length];
         _gradients = new Tensor?[parameters.Length];
+        _stepped = new (Tensor, ImmutableArray<Tensor>)?[parameters.Length];
+        _state = Enumerable.Range(0, parameters.Length)
+            .Select(i => job.OptimizerState.IsDefaultOrEmpty ? [] : job.OptimizerState[i].Select(t => (ITensorPayload)t).ToImmutableArray())
+            .ToArray();
         _losses = new float?[shards.Length];
         _needsRun = Enumerable.Repeat(true, shards.Length).ToArray();
         _inFlight = new (Address, int)?[shards.Length];
@@ -136,6 +142,13 @@ internal sealed class JobCoordinator : ReceiveActor, IWithTimers
             _gradients[m.Parameter] ??= Tensor.From(m.Value); // every owner of a parameter sums the same bits
             TryComplete();
         });
+        Receive<ParameterStepped>(m =>
+        {
+            if (m.JobId != _jobId || m.Parameter < 0 || m.Parameter >= _gradients.Length || _gradients[m.Parameter] is not null) return;
+            _stepped[m.Parameter] = (Tensor.From(m.Value), [.. m.State.Select(Tensor.From)]); // every owner steps to the same bits
+            _gradients[m.Parameter] = Tensor.From(m.Gradient);
+            TryComplete();
+        });
         Receive<GradientWorkFailed>(m => m.JobId == _jobId, m =>
             Fail($"Member {m.Member} failed job {_jobId} ({m.What}): {m.Cause.Message}", m.Member, m.Cause));
         Receive<Terminated>(t =>
@@ -193,7 +206,12 @@ internal sealed class JobCoordinator : ReceiveActor, IWithTimers
         _owners[parameter] = null;
         _ownerMember[parameter] = member;
         _used.Add(member);
-        _sender.Send(ServiceAt(member), new CreateOwner(_jobId, _job.Step, parameter, _shards.Length, _parameters[parameter]), Self);
+        // A training step's owner starts from the step's parameter version and optimizer state, both kept here: an owner
+        // re-created after a fault steps from exactly what the lost one had.
+        object create = _job.Optimizer is { } optimizer
+            ? new CreateStepOwner(_jobId, _job.Step, parameter, _shards.Length, _parameters[parameter], optimizer, _state[parameter])
+            : new CreateOwner(_jobId, _job.Step, parameter, _shards.Length, _parameters[parameter]);
+        _sender.Send(ServiceAt(member), create, Self);
     }
 
     /// <summary>Hands out every shard that needs a run, once each parameter still summing has a ready owner.</summary>
@@ -226,7 +244,10 @@ internal sealed class JobCoordinator : ReceiveActor, IWithTimers
         var loss = _losses[0]!.Value;
         for (var s = 1; s < _losses.Length; s++) loss += _losses[s]!.Value; // shard order, like the owners
         EndJob();
-        _completion.TrySetResult(new GradientResult(_jobId, _job.Spec, loss, [.. _gradients.Select(g => g!)], _used.Count));
+        var result = new GradientResult(_jobId, _job.Spec, loss, [.. _gradients.Select(g => g!)], _used.Count);
+        if (_job.Optimizer is not null)
+            result = result with { Parameters = [.. _stepped.Select(s => s!.Value.Value)], OptimizerState = [.. _stepped.Select(s => s!.Value.State)] };
+        _completion.TrySetResult(result);
         Context.Stop(Self);
     }
 

@@ -1,5 +1,8 @@
+using System.Collections.Immutable;
+using ActorGrad.Cluster.Training;
 using ActorGrad.Engine.Tensors;
 using ActorGrad.Protocol.Gradients;
+using ActorGrad.Protocol.Tensors;
 using Akka.Actor;
 using Akka.Event;
 
@@ -9,20 +12,27 @@ namespace ActorGrad.Cluster.Gradients;
 /// The owner of one parameter tensor of a job's step: it holds the parameter's value and sums the VJPs that the
 /// shard workers send it. Exactness: each (step, shard) counts once (a re-run shard's duplicate is dropped) and the
 /// contributions are added in shard order 0..S-1 only once all S are in, so the sum is bitwise the same whatever
-/// the members, their speed, the order of arrival and any retries. The sum goes to the coordinator.
+/// the members, their speed, the order of arrival and any retries. The sum goes to the coordinator. In a training
+/// run the owner also holds the parameter's optimizer state for the step and applies the optimizer to the sum
+/// (<see cref="OptimizerRule"/>), answering the new value and state with <see cref="ParameterStepped"/>.
 /// </summary>
 internal sealed class ParameterOwner : ReceiveActor
 {
     private readonly CreateOwner _job;
+    private readonly OptimizerSettings? _optimizer;
+    private readonly Tensor[] _state;
     private readonly IActorRef _coordinator;
     private readonly ITensorMessageSender _sender;
     private readonly string _member;
     private readonly Tensor?[] _contributions;
     private int _received;
 
-    public ParameterOwner(CreateOwner job, IActorRef coordinator, ITensorMessageSender sender, string member)
+    public ParameterOwner(CreateOwner job, IActorRef coordinator, ITensorMessageSender sender, string member,
+        OptimizerSettings? optimizer = null, ImmutableArray<ITensorPayload> state = default)
     {
         _job = job;
+        _optimizer = optimizer;
+        _state = state.IsDefaultOrEmpty ? [] : [.. state.Select(Tensor.From)];
         _coordinator = coordinator;
         _sender = sender;
         _member = member;
@@ -31,11 +41,16 @@ internal sealed class ParameterOwner : ReceiveActor
         Collecting();
     }
 
-    /// <summary>The parameter at this step (the optimizer state will live beside it).</summary>
+    /// <summary>The parameter at this step (its optimizer state, in a training run, is <see cref="_state"/>).</summary>
     private Tensor Value { get; }
 
     public static Props Props(CreateOwner job, IActorRef coordinator, ITensorMessageSender sender, string member) =>
-        Akka.Actor.Props.Create(() => new ParameterOwner(job, coordinator, sender, member));
+        Akka.Actor.Props.Create(() => new ParameterOwner(job, coordinator, sender, member, null, default));
+
+    /// <summary>An owner of a training step: it steps the optimizer once the batch gradient is summed.</summary>
+    public static Props Props(CreateStepOwner job, IActorRef coordinator, ITensorMessageSender sender, string member) =>
+        Akka.Actor.Props.Create(() => new ParameterOwner(new CreateOwner(job.JobId, job.Step, job.Parameter, job.Shards, job.Value),
+            coordinator, sender, member, job.Optimizer, job.State));
 
     protected override void PreStart()
     {
@@ -78,7 +93,22 @@ internal sealed class ParameterOwner : ReceiveActor
             sum = next;
         }
         Array.Clear(_contributions);
-        _sender.Send(_coordinator, new ParameterGradient(_job.JobId, _job.Step, _job.Parameter, sum), Self);
+        if (_optimizer is null)
+        {
+            _sender.Send(_coordinator, new ParameterGradient(_job.JobId, _job.Step, _job.Parameter, sum), Self);
+        }
+        else
+        {
+            Tensor stepped;
+            Tensor[] state;
+            try { (stepped, state) = OptimizerRule.Apply(_optimizer, _job.Step, Value, sum, _state); }
+            catch (ArgumentException e)
+            {
+                Fail($"the optimizer's step failed: {e.Message}");
+                return;
+            }
+            _sender.Send(_coordinator, new ParameterStepped(_job.JobId, _job.Step, _job.Parameter, sum, stepped, [.. state.Cast<ITensorPayload>()]), Self);
+        }
         Become(Summed);
     }
 

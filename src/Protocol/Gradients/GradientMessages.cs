@@ -18,6 +18,19 @@ public abstract record GradientMessage;
 /// </summary>
 public sealed record CreateOwner(string JobId, long Step, int Parameter, int Shards, ITensorPayload Value) : GradientMessage;
 
+/// <summary>
+/// Coordinator -> a member's gradient service, in a training run: host the owner of parameter <paramref name="Parameter"/>
+/// for step <paramref name="Step"/> (0-based; the optimizer's step count is Step + 1), starting from the step's parameter
+/// version <paramref name="Value"/> and optimizer state <paramref name="State"/> (empty before the first step). Once its
+/// batch gradient is summed, the owner applies <paramref name="Optimizer"/> and answers <see cref="ParameterStepped"/>.
+/// </summary>
+public sealed record CreateStepOwner(
+    string JobId, long Step, int Parameter, int Shards, ITensorPayload Value, OptimizerSettings Optimizer, ImmutableArray<ITensorPayload> State) : GradientMessage;
+
+/// <summary>Owner -> coordinator, in a training run: the batch gradient (summed in shard order), the parameter after the optimizer's step and the optimizer's state after it.</summary>
+public sealed record ParameterStepped(
+    string JobId, long Step, int Parameter, ITensorPayload Gradient, ITensorPayload Value, ImmutableArray<ITensorPayload> State) : GradientMessage;
+
 /// <summary>Owner -> coordinator: it is up; the envelope's sender is the owner.</summary>
 public sealed record OwnerReady(string JobId, long Step, int Parameter) : GradientMessage;
 

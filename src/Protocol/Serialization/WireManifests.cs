@@ -86,6 +86,24 @@ public static class WireManifests
             (ref MessagePackReader r, MessagePackSerializerOptions o) => { Fields(ref r, 4, "gparam"); return new ParameterGradient(Text(ref r, "gparam"), r.ReadInt64(), r.ReadInt32(), RequiredTensor(ref r, o, "gparam")); }),
         Row("gfail", (ref MessagePackWriter w, GradientWorkFailed m, MessagePackSerializerOptions o) => { w.WriteArrayHeader(4); w.Write(m.JobId); w.Write(m.Member); w.Write(m.What); ExceptionFormatter.Instance.Serialize(ref w, m.Cause, o); },
             (ref MessagePackReader r, MessagePackSerializerOptions o) => { Fields(ref r, 4, "gfail"); return new GradientWorkFailed(Text(ref r, "gfail"), Text(ref r, "gfail"), Text(ref r, "gfail"), ExceptionFormatter.Read(ref r, o)); }),
+        Row("gsown", (ref MessagePackWriter w, CreateStepOwner m, MessagePackSerializerOptions o) =>
+            {
+                w.WriteArrayHeader(7); w.Write(m.JobId); w.Write(m.Step); w.Write(m.Parameter); w.Write(m.Shards); Tensor(ref w, m.Value, o); Optimizer(ref w, m.Optimizer); Tensors(ref w, m.State, o);
+            },
+            (ref MessagePackReader r, MessagePackSerializerOptions o) =>
+            {
+                Fields(ref r, 7, "gsown");
+                return new CreateStepOwner(Text(ref r, "gsown"), r.ReadInt64(), r.ReadInt32(), r.ReadInt32(), RequiredTensor(ref r, o, "gsown"), Optimizer(ref r), Tensors(ref r, o, "gsown"));
+            }),
+        Row("gstep", (ref MessagePackWriter w, ParameterStepped m, MessagePackSerializerOptions o) =>
+            {
+                w.WriteArrayHeader(6); w.Write(m.JobId); w.Write(m.Step); w.Write(m.Parameter); Tensor(ref w, m.Gradient, o); Tensor(ref w, m.Value, o); Tensors(ref w, m.State, o);
+            },
+            (ref MessagePackReader r, MessagePackSerializerOptions o) =>
+            {
+                Fields(ref r, 6, "gstep");
+                return new ParameterStepped(Text(ref r, "gstep"), r.ReadInt64(), r.ReadInt32(), RequiredTensor(ref r, o, "gstep"), RequiredTensor(ref r, o, "gstep"), Tensors(ref r, o, "gstep"));
+            }),
         Row("gend", (ref MessagePackWriter w, EndJob m, MessagePackSerializerOptions _) => { w.WriteArrayHeader(1); w.Write(m.JobId); },
             (ref MessagePackReader r, MessagePackSerializerOptions _) => { Fields(ref r, 1, "gend"); return new EndJob(Text(ref r, "gend")); }),
     ];
@@ -142,6 +160,23 @@ public static class WireManifests
         var texts = ImmutableArray.CreateBuilder<string>(count);
         for (var i = 0; i < count; i++) texts.Add(Text(ref reader, manifest));
         return texts.MoveToImmutable();
+    }
+
+    private static void Optimizer(ref MessagePackWriter writer, OptimizerSettings settings)
+    {
+        writer.WriteArrayHeader(8);
+        writer.Write((int)settings.Kind); writer.Write(settings.LearningRate); writer.Write(settings.Momentum); writer.Write(settings.WeightDecay);
+        writer.Write(settings.Nesterov); writer.Write(settings.Beta1); writer.Write(settings.Beta2); writer.Write(settings.Epsilon);
+    }
+
+    /// <summary>Optimizer settings as the sender wrote them, checked here too: a value out of range is a SerializationException.</summary>
+    private static OptimizerSettings Optimizer(ref MessagePackReader reader)
+    {
+        WireFields.Expect(ref reader, 8, "optimizer settings");
+        var settings = new OptimizerSettings((OptimizerKind)reader.ReadInt32(), reader.ReadSingle(), reader.ReadSingle(), reader.ReadSingle(),
+            reader.ReadBoolean(), reader.ReadSingle(), reader.ReadSingle(), reader.ReadSingle());
+        try { return settings.Checked(); }
+        catch (ArgumentException e) { throw new SerializationException($"Optimizer settings on the wire are invalid: {e.Message}", e); }
     }
 
     private static void Tensors(ref MessagePackWriter writer, ImmutableArray<Tensors.ITensorPayload> tensors, MessagePackSerializerOptions options)

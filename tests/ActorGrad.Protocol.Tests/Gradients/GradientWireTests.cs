@@ -27,6 +27,8 @@ public class GradientWireTests
         new ParameterGradient("job-1", 7, 1, Tensor(7, 3)),
         new GradientWorkFailed("job-1", "akka.tcp://actorgrad@127.0.0.1:4052", "shard 5", SampleMessages.Failure()),
         new EndJob("job-1"),
+        new CreateStepOwner("job-1", 7, 2, 8, Tensor(8, 3, 4), OptimizerSettings.Adam(0.01f, weightDecay: 0.1f), [Tensor(9, 3, 4), Tensor(10, 3, 4)]),
+        new ParameterStepped("job-1", 7, 2, Tensor(11, 3, 4), Tensor(12, 3, 4), [Tensor(13, 3, 4)]),
     ];
 
     [Fact]
@@ -44,6 +46,7 @@ public class GradientWireTests
         {
             [typeof(CreateOwner)] = "gown", [typeof(PrepareJob)] = "gprep", [typeof(OwnerReady)] = "gready", [typeof(RunShard)] = "grun", [typeof(ShardGradient)] = "gshard",
             [typeof(ShardDone)] = "gdone", [typeof(ParameterGradient)] = "gparam", [typeof(GradientWorkFailed)] = "gfail", [typeof(EndJob)] = "gend",
+            [typeof(CreateStepOwner)] = "gsown", [typeof(ParameterStepped)] = "gstep",
         };
         foreach (var (type, manifest) in expected) Assert.Equal(manifest, WireManifests.For(type).Manifest);
     }
@@ -69,6 +72,23 @@ public class GradientWireTests
                 Assert.Equal(run.Data.Length, back.Data.Length);
                 for (var i = 0; i < run.Data.Length; i++) WireAssert.SameTensor(run.Data[i], back.Data[i]);
                 Assert.Equal(run.Owners.ToArray(), back.Owners.ToArray());
+            }
+            else if (message is CreateStepOwner create)
+            {
+                var back = Assert.IsType<CreateStepOwner>(decoded);
+                Assert.Equal((create.JobId, create.Step, create.Parameter, create.Shards, create.Optimizer), (back.JobId, back.Step, back.Parameter, back.Shards, back.Optimizer));
+                WireAssert.SameTensor(create.Value, back.Value);
+                Assert.Equal(create.State.Length, back.State.Length);
+                for (var i = 0; i < create.State.Length; i++) WireAssert.SameTensor(create.State[i], back.State[i]);
+            }
+            else if (message is ParameterStepped stepped)
+            {
+                var back = Assert.IsType<ParameterStepped>(decoded);
+                Assert.Equal((stepped.JobId, stepped.Step, stepped.Parameter), (back.JobId, back.Step, back.Parameter));
+                WireAssert.SameTensor(stepped.Gradient, back.Gradient);
+                WireAssert.SameTensor(stepped.Value, back.Value);
+                Assert.Equal(stepped.State.Length, back.State.Length);
+                for (var i = 0; i < stepped.State.Length; i++) WireAssert.SameTensor(stepped.State[i], back.State[i]);
             }
             else
             {
