@@ -10,15 +10,19 @@ namespace ActorGrad.Nodes.Graph;
 /// pool idle. Spawning an Akka actor costs microseconds and kilobytes; taking the next node by
 /// message costs one hop. An actor made for one node (no pool, as in a test) stops when it ends.
 /// </summary>
+/// <remarks>
+/// The two states are the field <c>_node</c> (null: idle), not Become: Akka's first Become after
+/// the constructor turns the cell's small default state into a full one (two dictionaries, a set
+/// and a stack, about 300 bytes), kept for life by each of the tens of thousands of pooled actors,
+/// which every gen1 collection then scans.
+/// </remarks>
 internal sealed class NodeActor : UntypedActor
 {
     private readonly NodePool? _pool;
-    // The cell and the delegates, kept: Akka's Self, Sender, Context and Become(method) look the
-    // current cell up in a thread-static or make a delegate on every call, and a node uses them on
-    // every message.
+    // The cell, kept: Akka's Self, Sender and Context look the current cell up in a thread-static on
+    // every call, and a node uses them on every message.
     private readonly IUntypedActorContext _context;
     private readonly IActorRef _self;
-    private readonly Receive _active, _idle;
     private NodeBehavior? _first;
     private NodeBehavior? _node;
     private ILoggingAdapter? _log;
@@ -29,8 +33,6 @@ internal sealed class NodeActor : UntypedActor
         _first = first;
         _context = Context;
         _self = _context.Self;
-        _active = Active;
-        _idle = Idle;
     }
 
     /// <summary>Props of an actor that is <paramref name="node"/> and stops when it ends (no pool).</summary>
@@ -49,35 +51,37 @@ internal sealed class NodeActor : UntypedActor
         Take(first);
     }
 
-    protected override void OnReceive(object message) => Idle(message);
+    protected override void OnReceive(object message)
+    {
+        if (_node is { } node) Active(node, message);
+        else Idle(message);
+    }
 
     /// <summary>Idle: waits for a node to be.</summary>
-    private bool Idle(object message)
+    private void Idle(object message)
     {
         if (message is NodeBehavior node) Take(node); // be this node from now on (from the pool)
         else if (message is ToNode addressed) Stale(addressed);
         else Drop(message); // meant for a node that has ended
-        return true;
     }
 
     private void Take(NodeBehavior node)
     {
         _node = node;
         _pool?.NodeStarted();
-        _context.Become(_active);
         node.Start(this);
     }
 
-    private bool Active(object message)
+    /// <summary>Being <paramref name="node"/>: its messages go to it.</summary>
+    private void Active(NodeBehavior node, object message)
     {
         if (message is ToNode addressed)
         {
-            if (ReferenceEquals(addressed.Slot, _node!.Slot)) _node.Receive(addressed.Message);
+            if (ReferenceEquals(addressed.Slot, node.Slot)) node.Receive(addressed.Message);
             else Stale(addressed);
-            return true;
+            return;
         }
-        _node!.Receive(message);
-        return true;
+        node.Receive(message);
     }
 
     /// <summary>
@@ -107,11 +111,7 @@ internal sealed class NodeActor : UntypedActor
         _node = null;
         node.OnEnd();
         _pool?.NodeEnded();
-        if (_pool is not null && _pool.TryReturn(_self))
-        {
-            _context.Become(_idle);
-            return;
-        }
+        if (_pool is not null && _pool.TryReturn(_self)) return; // idle again (_node is null)
         _context.Stop(_self);
     }
 

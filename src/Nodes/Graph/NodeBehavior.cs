@@ -9,7 +9,7 @@ namespace ActorGrad.Nodes.Graph;
 /// What every graph node does alike, leaf or op: serve its value to consumers and to readers,
 /// buffer each backward pass's incoming VJPs until the counted number has arrived, keep a
 /// retained gradient, and end once neither its handle nor any consumer needs it. It is the
-/// behaviour a <see cref="NodeActor"/> takes for one recorded node (Become), and leaves when the
+/// behaviour a <see cref="NodeActor"/> takes for one recorded node, and leaves when the
 /// node ends: the actor goes back to its pool, or stops if it has none.
 /// </summary>
 internal abstract class NodeBehavior
