@@ -1,0 +1,176 @@
+using System.Diagnostics;
+using System.Globalization;
+using ActorGrad.Cluster;
+using ActorGrad.Cluster.Gradients;
+using ActorGrad.Cluster.Lanes;
+using ActorGrad.Engine.Tensors;
+using ActorGrad.Nodes.Specs;
+using Akka.Actor;
+using AkkaCluster = Akka.Cluster.Cluster;
+
+namespace ActorGrad.Bench.StepBench;
+
+/// <summary>
+/// `steps [--steps N] [--warmup N]`: a gradient step of the 784-512-512-10 MLP, batch 1024, 8 shards, in-process
+/// (SpecRunner on the whole batch in one Session) and on 1, 2 and 3 worker members, each a `steps --member` process
+/// on 127.0.0.1, with this process as the job's client. Prints the median step times, the tensor-lane bytes per step
+/// of every process against the minimum, the lane's cost per message and per byte, the compute per shard, and a
+/// MODEL line that bench/extrapolate_steps.py reads.
+/// </summary>
+internal static class StepBenchmark
+{
+    private const int Examples = 1024, Shards = 8, MaxMembers = 3;
+
+    public static int Run(string[] args)
+    {
+        if (args.Length > 0 && args[0] == "--member") return StepMember.Run(args[1..]);
+        int steps = 7, warmup = 2;
+        for (var i = 0; i + 1 < args.Length; i += 2)
+            switch (args[i])
+            {
+                case "--steps": steps = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
+                case "--warmup": warmup = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
+                default: throw new ArgumentException($"steps: unknown argument '{args[i]}' (steps [--steps N] [--warmup N]).");
+            }
+        ArgumentOutOfRangeException.ThrowIfLessThan(steps, 1);
+        return RunAsync(steps, warmup).GetAwaiter().GetResult();
+    }
+
+    private static async Task<int> RunAsync(int steps, int warmup)
+    {
+        var spec = StepMlp.Spec();
+        var parameters = StepMlp.Parameters(seed: 1).ToDictionary(p => p.Name, p => p.Value);
+        var batch = StepMlp.Batch(Examples, seed: 2);
+        var job = new GradientJob(spec, parameters, batch, Shards);
+        var parameterBytes = 4L * parameters.Values.Sum(t => (long)t.Length);
+        var batchBytes = 4L * batch.Values.Sum(t => (long)t.Length);
+        Console.WriteLine($"784-512-512-10 MLP, batch {Examples}, {Shards} shards; parameters {parameterBytes:N0} B, batch {batchBytes:N0} B; " +
+                          $"{Environment.ProcessorCount} cores; warm-up {warmup}, median of {steps} steps");
+
+        float inProcessLoss = 0;
+        var inProcess = Median(warmup, steps, () =>
+        {
+            using var session = new ActorGrad.Nodes.Session();
+            inProcessLoss = SpecRunner.Run(session, spec, parameters, batch).Loss;
+        });
+        var shardBatch = StepMlp.Batch(Examples / Shards, seed: 3);
+        var perShard = Median(warmup, steps, () =>
+        {
+            using var session = new ActorGrad.Nodes.Session();
+            SpecRunner.Run(session, spec, parameters, shardBatch);
+        });
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"in-process step: {inProcess * 1e3:0.0} ms (loss {inProcessLoss:0.000000}); one shard of {Examples / Shards} in-process: {perShard * 1e3:0.0} ms"));
+
+        var members = new List<StepMemberProcess>();
+        GradientClient? client = null;
+        var rows = new List<string>();
+        double perMessage = double.NaN, perByte = double.NaN;
+        try
+        {
+            members.Add(StepMemberProcess.Start(null));
+            client = await GradientClient.JoinAsync(new ClusterMemberOptions { Port = 0, Seeds = [members[0].Address] }, TimeSpan.FromSeconds(60));
+            var lane = TensorLane.Get(client.System);
+            (perMessage, perByte) = await LaneCosts(client.System, lane);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"lane, client -> member (reply over Akka.Remote): {perMessage * 1e6:0} us per message (half a round trip of 64 B), {perByte * 1e9:0.00} ns per byte ({1 / perByte / 1e6:0} MB/s)"));
+            for (var n = 1; n <= MaxMembers; n++)
+            {
+                if (n > 1) members.Add(StepMemberProcess.Start(members[0].Address));
+                await client.WaitForWorkersAsync(n, TimeSpan.FromSeconds(60));
+                float loss = 0;
+                for (var i = 0; i < warmup; i++) await client.ComputeAsync(job);
+                var before = Traffic(lane, members);
+                var times = new double[steps];
+                for (var i = 0; i < steps; i++)
+                {
+                    var clock = Stopwatch.StartNew();
+                    var result = await client.ComputeAsync(job);
+                    times[i] = clock.Elapsed.TotalSeconds;
+                    loss = result.Loss;
+                    if (result.Members != n) Console.Error.WriteLine($"warning: the step ran on {result.Members} member(s), not {n}");
+                }
+                var after = Traffic(lane, members);
+                Array.Sort(times);
+                var median = times[steps / 2];
+                var sent = (after.Bytes - before.Bytes) / (double)steps;
+                var messages = (after.Messages - before.Messages) / (double)steps;
+                // Each worker receives the parameters once and sends each gradient it contributes once (the owners'
+                // sums to the client included: n*P in all), and the batch crosses once.
+                var minimum = 2.0 * n * parameterBytes + batchBytes;
+                rows.Add(string.Create(CultureInfo.InvariantCulture,
+                    $"| {n} member(s) | {median * 1e3,8:0.0} ms | {median / inProcess,5:0.00}x | {times[0] * 1e3:0.0}-{times[^1] * 1e3:0.0} ms | {sent / 1e6,7:0.00} MB | {minimum / 1e6,7:0.00} MB | {sent / minimum,5:0.00}x | {messages,5:0} | {loss:0.000000} |"));
+            }
+        }
+        finally
+        {
+            if (client is not null) await client.DisposeAsync();
+            foreach (var m in members) m.Dispose();
+        }
+
+        Console.WriteLine();
+        Console.WriteLine("| where | median step | vs in-process | min-max | lane bytes/step (all processes) | minimum | measured/min | lane msgs/step | loss |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| in-process | {inProcess * 1e3,8:0.0} ms | 1.00x | | 0 | | | | {inProcessLoss:0.000000} |"));
+        foreach (var row in rows) Console.WriteLine(row);
+        Console.WriteLine("minimum = 2 x members x parameter bytes + batch bytes; lane bytes count frame prefix, header and payload of every");
+        Console.WriteLine("message any process wrote to its lane (Akka.Remote's small control messages - OwnerReady, ShardDone, EndJob, cluster gossip - are not counted).");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"MODEL per_message_s={perMessage:G4} per_byte_s={perByte:G4} compute_per_shard_s={perShard:G4} shards={Shards} parameter_bytes={parameterBytes} batch_bytes={batchBytes} in_process_step_s={inProcess:G4} cores={Environment.ProcessorCount}"));
+        return 0;
+    }
+
+    private static double Median(int warmup, int steps, Action step)
+    {
+        for (var i = 0; i < warmup; i++) step();
+        var times = new double[steps];
+        for (var i = 0; i < steps; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            step();
+            times[i] = clock.Elapsed.TotalSeconds;
+        }
+        Array.Sort(times);
+        return times[steps / 2];
+    }
+
+    private static (long Bytes, long Messages) Traffic(TensorLane client, List<StepMemberProcess> members)
+    {
+        long bytes = client.BytesSent, messages = client.MessagesSent;
+        foreach (var m in members)
+        {
+            var stats = m.Stats();
+            bytes += stats[0];
+            messages += stats[1];
+        }
+        return (bytes, messages);
+    }
+
+    /// <summary>
+    /// Half the median round trip of a 64-byte message (lane out, Akka.Remote reply back) is the cost per message; the
+    /// extra time of a 4 MiB message over it, per byte, is the cost per byte.
+    /// </summary>
+    private static async Task<(double PerMessage, double PerByte)> LaneCosts(ActorSystem system, TensorLane lane)
+    {
+        var worker = AkkaCluster.Get(system).State.Members.First(m => m.HasRole(GradientRoles.Worker)).Address;
+        var echo = await system.ActorSelection(new RootActorPath(worker) / "user" / EchoActor.Name).ResolveOne(TimeSpan.FromSeconds(10));
+        var inbox = Inbox.Create(system);
+        async Task<double> RoundTrip(int size, int times)
+        {
+            var message = new byte[size];
+            var all = new double[times];
+            for (var i = -2; i < times; i++)
+            {
+                var clock = Stopwatch.StartNew();
+                lane.Tell(echo, message, inbox.Receiver);
+                await inbox.ReceiveAsync(TimeSpan.FromSeconds(10));
+                if (i >= 0) all[i] = clock.Elapsed.TotalSeconds;
+            }
+            Array.Sort(all);
+            return all[times / 2];
+        }
+        var small = await RoundTrip(64, 21);
+        var large = await RoundTrip(4 << 20, 9);
+        return (small / 2, Math.Max(large - small, 0) / (4 << 20));
+    }
+}
