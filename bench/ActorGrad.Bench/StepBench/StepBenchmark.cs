@@ -24,7 +24,7 @@ internal static class StepBenchmark
     public static int Run(string[] args)
     {
         if (args.Length > 0 && args[0] == "--member") return StepMember.Run(args[1..]);
-        int steps = 7, warmup = 2;
+        int steps = 9, warmup = 3;
         for (var i = 0; i + 1 < args.Length; i += 2)
             switch (args[i])
             {
@@ -65,6 +65,7 @@ internal static class StepBenchmark
         var members = new List<StepMemberProcess>();
         GradientClient? client = null;
         var rows = new List<string>();
+        var breakdown = new List<string>();
         double perMessage = double.NaN, perByte = double.NaN;
         try
         {
@@ -82,15 +83,28 @@ internal static class StepBenchmark
                 for (var i = 0; i < warmup; i++) await client.ComputeAsync(job);
                 var before = Traffic(lane, members);
                 var times = new double[steps];
+                var firstShard = new double[steps];
+                var lastShard = new double[steps];
                 for (var i = 0; i < steps; i++)
                 {
                     var clock = Stopwatch.StartNew();
-                    var result = await client.ComputeAsync(job);
+                    double first = double.NaN, last = 0;
+                    // On the coordinator's thread, in order: when the first and the last shard reported done.
+                    var result = await client.ComputeAsync(job, _ =>
+                    {
+                        last = clock.Elapsed.TotalSeconds;
+                        if (double.IsNaN(first)) first = last;
+                    });
                     times[i] = clock.Elapsed.TotalSeconds;
+                    firstShard[i] = first;
+                    lastShard[i] = last;
                     loss = result.Loss;
                     if (result.Members != n) Console.Error.WriteLine($"warning: the step ran on {result.Members} member(s), not {n}");
                 }
                 var after = Traffic(lane, members);
+                breakdown.Add(string.Create(CultureInfo.InvariantCulture,
+                    $"{n} member(s): first shard done at {MedianOf(firstShard) * 1e3:0.0} ms, last at {MedianOf(lastShard) * 1e3:0.0} ms, step ends at {MedianOf(times) * 1e3:0.0} ms (medians); " +
+                    $"expected lane bytes {Expected(n, parameterBytes, batchBytes) / 1e6:0.00} MB = PrepareJob {n} x P + CreateOwner P + batch + ShardGradient {Shards} x {n - 1}/{n} x P + sums P"));
                 Array.Sort(times);
                 var median = times[steps / 2];
                 var sent = (after.Bytes - before.Bytes) / (double)steps;
@@ -113,12 +127,25 @@ internal static class StepBenchmark
         Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| in-process | {inProcess * 1e3,8:0.0} ms | 1.00x | | 0 | | | | {inProcessLoss:0.000000} |"));
         foreach (var row in rows) Console.WriteLine(row);
+        foreach (var line in breakdown) Console.WriteLine(line);
         Console.WriteLine("minimum = 2 x members x parameter bytes + batch bytes; lane bytes count frame prefix, header and payload of every");
         Console.WriteLine("message any process wrote to its lane (Akka.Remote's small control messages - OwnerReady, ShardDone, EndJob, cluster gossip - are not counted).");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"MODEL per_message_s={perMessage:G4} per_byte_s={perByte:G4} compute_per_shard_s={perShard:G4} shards={Shards} parameter_bytes={parameterBytes} batch_bytes={batchBytes} in_process_step_s={inProcess:G4} cores={Environment.ProcessorCount}"));
+            $"MODEL per_message_s={perMessage:G4} per_byte_s={perByte:G4} compute_per_shard_s={perShard:G4} shards={Shards} parameter_bytes={parameterBytes} batch_bytes={batchBytes} in_process_step_s={inProcess:G4} cores={Environment.ProcessorCount} " +
+            $"parameters={parameters.Count} largest_parameter_bytes={4L * parameters.Values.Max(t => (long)t.Length)} examples={Examples} shard_examples={Examples / Shards}"));
         return 0;
     }
+
+    private static double MedianOf(double[] values)
+    {
+        var sorted = values.ToArray();
+        Array.Sort(sorted);
+        return sorted[sorted.Length / 2];
+    }
+
+    /// <summary>The payload bytes the service's messages carry in a step, as it sends them today (P = parameter bytes).</summary>
+    private static double Expected(int members, long parameterBytes, long batchBytes) =>
+        members * parameterBytes + parameterBytes + batchBytes + Shards * (members - 1.0) / members * parameterBytes + parameterBytes;
 
     private static double Median(int warmup, int steps, Action step)
     {
