@@ -3,6 +3,8 @@ using System.Globalization;
 using ActorGrad.Cluster;
 using ActorGrad.Cluster.Gradients;
 using ActorGrad.Cluster.Lanes;
+using ActorGrad.Cluster.Training;
+using ActorGrad.Protocol.Gradients;
 using ActorGrad.Engine.Tensors;
 using ActorGrad.Nodes.Specs;
 using Akka.Actor;
@@ -52,6 +54,14 @@ internal static class StepBenchmark
         {
             using var session = new ActorGrad.Nodes.Session();
             inProcessLoss = SpecRunner.Run(session, spec, parameters, batch).Loss;
+        });
+        var sgd = OptimizerSettings.Sgd(0.01f);
+        var batches = new MiniBatches(spec, batch);
+        var trainingState = InProcessTraining.Initial(spec, parameters, sgd);
+        var inProcessTraining = Median(warmup, steps, () =>
+        {
+            using var session = new ActorGrad.Nodes.Session();
+            (_, trainingState) = InProcessTraining.Step(session, spec, trainingState, batches.For(trainingState.Step));
         });
         var shardBatch = StepMlp.Batch(Examples / Shards, seed: 3);
         var perShard = Median(warmup, steps, () =>
@@ -113,8 +123,20 @@ internal static class StepBenchmark
                 // sums to the client included: n*P in all), and the batch crosses once.
                 var minimum = 2.0 * n * parameterBytes + batchBytes;
                 rows.Add(string.Create(CultureInfo.InvariantCulture,
-                    $"| {n} member(s) | {median * 1e3,8:0.0} ms | {median / inProcess,5:0.00}x | {times[0] * 1e3:0.0}-{times[^1] * 1e3:0.0} ms | {sent / 1e6,7:0.00} MB | {minimum / 1e6,7:0.00} MB | {sent / minimum,5:0.00}x | {messages,5:0} | {loss:0.000000} |"));
+                    $"| {n} member(s), gradient | {median * 1e3,8:0.0} ms | {median / inProcess,5:0.00}x | {times[0] * 1e3:0.0}-{times[^1] * 1e3:0.0} ms | {sent / 1e6,7:0.00} MB | {minimum / 1e6,7:0.00} MB | {sent / minimum,5:0.00}x | {messages,5:0} | {loss:0.000000} |"));
             }
+            // A training step with SGD on the last cluster: the owners step their parameters and send back the sums and the new values.
+            var run = TrainingRun.Start(client, spec, parameters, batches, sgd, Shards);
+            for (var i = 0; i < warmup; i++) await run.StepAsync();
+            var trainingBefore = Traffic(lane, members);
+            var trainingTimes = new double[steps];
+            for (var i = 0; i < steps; i++) trainingTimes[i] = (await run.StepAsync()).Elapsed.TotalSeconds;
+            var trainingAfter = Traffic(lane, members);
+            var trainingMedian = MedianOf(trainingTimes);
+            var trainingMinimum = 2.0 * MaxMembers * parameterBytes + parameterBytes + batchBytes; // and the new values back once
+            var trainingSent = (trainingAfter.Bytes - trainingBefore.Bytes) / (double)steps;
+            rows.Add(string.Create(CultureInfo.InvariantCulture,
+                $"| {MaxMembers} member(s), SGD step | {trainingMedian * 1e3,8:0.0} ms | {trainingMedian / inProcessTraining,5:0.00}x (of in-process SGD) | {trainingTimes.Min() * 1e3:0.0}-{trainingTimes.Max() * 1e3:0.0} ms | {trainingSent / 1e6,7:0.00} MB | {trainingMinimum / 1e6,7:0.00} MB | {trainingSent / trainingMinimum,5:0.00}x | {(trainingAfter.Messages - trainingBefore.Messages) / (double)steps,5:0} | |"));
         }
         finally
         {
@@ -125,10 +147,11 @@ internal static class StepBenchmark
         Console.WriteLine();
         Console.WriteLine("| where | median step | vs in-process | min-max | lane bytes/step (all processes) | minimum | measured/min | lane msgs/step | loss |");
         Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| in-process | {inProcess * 1e3,8:0.0} ms | 1.00x | | 0 | | | | {inProcessLoss:0.000000} |"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| in-process, gradient | {inProcess * 1e3,8:0.0} ms | 1.00x | | 0 | | | | {inProcessLoss:0.000000} |"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| in-process, SGD step | {inProcessTraining * 1e3,8:0.0} ms | | | 0 | | | | |"));
         foreach (var row in rows) Console.WriteLine(row);
         foreach (var line in breakdown) Console.WriteLine(line);
-        Console.WriteLine("minimum = 2 x members x parameter bytes + batch bytes; lane bytes count frame prefix, header and payload of every");
+        Console.WriteLine("minimum = 2 x members x parameter bytes + batch bytes (an SGD step: + parameter bytes, the new values to the client); lane bytes count frame prefix, header and payload of every");
         Console.WriteLine("message any process wrote to its lane (Akka.Remote's small control messages - OwnerReady, ShardDone, EndJob, cluster gossip - are not counted).");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"MODEL per_message_s={perMessage:G4} per_byte_s={perByte:G4} compute_per_shard_s={perShard:G4} shards={Shards} parameter_bytes={parameterBytes} batch_bytes={batchBytes} in_process_step_s={inProcess:G4} cores={Environment.ProcessorCount} " +
