@@ -15,7 +15,8 @@ ASSUMPTIONS (also printed):
      compute per shard is linear in its examples (compute_per_shard_s scaled from shard_examples).
   A2 Each member is its own machine with the measured single-shard speed; the network's cost per byte and per
      message is the measured lane's on loopback (per_byte_s, per_message_s: half a 64-byte round trip), the same
-     on every link, full duplex, no contention in the switch.
+     on every link, full duplex, no contention in the switch. A tensor message's byte costs per_byte_s plus
+     encode_per_byte_s plus decode_per_byte_s (the serializer's, measured; 0 when not given), all on the path.
   A3 A sender pays per_message_s + bytes * per_byte_s for each message, one message after another (its link is
      serial); receivers on different members receive in parallel; a receiver's link is serial too.
   A4 No overlap between phases (an upper bound): the client sends every member the parameters (PrepareJob), the
@@ -67,7 +68,8 @@ def parse(args):
 
 
 def step(v, n, protocol):
-    m, b = v["per_message_s"], v["per_byte_s"]
+    m = v["per_message_s"]
+    b = v["per_byte_s"] + v.get("encode_per_byte_s", 0.0) + v.get("decode_per_byte_s", 0.0)
     p_bytes, p_max, p_count, d = v["parameter_bytes"], v["largest_parameter_bytes"], v["parameters"], v["batch_bytes"]
     shards = max(8, n)
     per_member = math.ceil(shards / n)
@@ -95,6 +97,7 @@ def main():
     print("Extrapolated step time (bench/extrapolate_steps.py)")
     print(f"inputs: per message {v['per_message_s'] * 1e6:.0f} us, per byte {v['per_byte_s'] * 1e9:.2f} ns, "
           f"one shard of {v['shard_examples']:.0f} examples {v['compute_per_shard_s'] * 1e3:.1f} ms, "
+          f"serializer {v.get('encode_per_byte_s', 0) * 1e9:.2f} + {v.get('decode_per_byte_s', 0) * 1e9:.2f} ns per byte, "
           f"P {v['parameter_bytes'] / 1e6:.2f} MB, batch {v['batch_bytes'] / 1e6:.2f} MB, {v['examples']:.0f} examples"
           + (f"; in-process step {v['in_process_step_s'] * 1e3:.1f} ms" if "in_process_step_s" in v else ""))
     print(ASSUMPTIONS)

@@ -76,7 +76,7 @@ internal static class StepBenchmark
         GradientClient? client = null;
         var rows = new List<string>();
         var breakdown = new List<string>();
-        double perMessage = double.NaN, perByte = double.NaN;
+        double perMessage = double.NaN, perByte = double.NaN, encode = double.NaN, decode = double.NaN;
         try
         {
             members.Add(StepMemberProcess.Start(null));
@@ -85,6 +85,9 @@ internal static class StepBenchmark
             (perMessage, perByte) = await LaneCosts(client.System, lane);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"lane, client -> member (reply over Akka.Remote): {perMessage * 1e6:0} us per message (half a round trip of 64 B), {perByte * 1e9:0.00} ns per byte ({1 / perByte / 1e6:0} MB/s)"));
+            (encode, decode) = SerializationCost(client.System, parameters["w1"]);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"serialization (Akka's serializer for a ShardGradient of w1, {4L * parameters["w1"].Length:N0} B): {encode * 1e9:0.00} ns per byte to encode, {decode * 1e9:0.00} ns per byte to decode"));
             for (var n = 1; n <= MaxMembers; n++)
             {
                 if (n > 1) members.Add(StepMemberProcess.Start(members[0].Address));
@@ -155,7 +158,8 @@ internal static class StepBenchmark
         Console.WriteLine("message any process wrote to its lane (Akka.Remote's small control messages - OwnerReady, ShardDone, EndJob, cluster gossip - are not counted).");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"MODEL per_message_s={perMessage:G4} per_byte_s={perByte:G4} compute_per_shard_s={perShard:G4} shards={Shards} parameter_bytes={parameterBytes} batch_bytes={batchBytes} in_process_step_s={inProcess:G4} cores={Environment.ProcessorCount} " +
-            $"parameters={parameters.Count} largest_parameter_bytes={4L * parameters.Values.Max(t => (long)t.Length)} examples={Examples} shard_examples={Examples / Shards}"));
+            $"parameters={parameters.Count} largest_parameter_bytes={4L * parameters.Values.Max(t => (long)t.Length)} examples={Examples} shard_examples={Examples / Shards} " +
+            $"encode_per_byte_s={encode:G4} decode_per_byte_s={decode:G4}"));
         return 0;
     }
 
@@ -194,6 +198,18 @@ internal static class StepBenchmark
             messages += stats[1];
         }
         return (bytes, messages);
+    }
+
+    /// <summary>Median seconds per byte to serialize and to deserialize a gradient message with the system's serializer for it.</summary>
+    private static (double Encode, double Decode) SerializationCost(ActorSystem system, Tensor value)
+    {
+        var message = new ShardGradient("job", 0, 0, 0, value);
+        var serializer = system.Serialization.FindSerializerFor(message);
+        var manifest = Akka.Serialization.Serialization.ManifestFor(serializer, message);
+        var bytes = serializer.ToBinary(message);
+        var encode = Median(3, 9, () => serializer.ToBinary(message));
+        var decode = Median(3, 9, () => system.Serialization.Deserialize(bytes, serializer.Identifier, manifest));
+        return (encode / bytes.Length, decode / bytes.Length);
     }
 
     /// <summary>
