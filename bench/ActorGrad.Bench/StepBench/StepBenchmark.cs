@@ -117,7 +117,7 @@ internal static class StepBenchmark
                 var after = Traffic(lane, members);
                 breakdown.Add(string.Create(CultureInfo.InvariantCulture,
                     $"{n} member(s): first shard done at {MedianOf(firstShard) * 1e3:0.0} ms, last at {MedianOf(lastShard) * 1e3:0.0} ms, step ends at {MedianOf(times) * 1e3:0.0} ms (medians); " +
-                    $"expected lane bytes {Expected(n, parameterBytes, batchBytes) / 1e6:0.00} MB = PrepareJob {n} x P + CreateOwner P + batch + ShardGradient {Shards} x {n - 1}/{n} x P + sums P"));
+                    $"lane bytes read {(after.Received - before.Received) / (double)steps / 1e6:0.00} MB; expected lane bytes {Expected(n, parameterBytes, batchBytes) / 1e6:0.00} MB = PrepareJob {n} x P + CreateOwner P + batch + ShardGradient {Shards} x {n - 1}/{n} x P + sums P"));
                 Array.Sort(times);
                 var median = times[steps / 2];
                 var sent = (after.Bytes - before.Bytes) / (double)steps;
@@ -188,16 +188,18 @@ internal static class StepBenchmark
         return times[steps / 2];
     }
 
-    private static (long Bytes, long Messages) Traffic(TensorLane client, List<StepMemberProcess> members)
+    /// <summary>Lane bytes and messages written by every process, and bytes read (the same when nothing is lost or in flight).</summary>
+    private static (long Bytes, long Messages, long Received) Traffic(TensorLane client, List<StepMemberProcess> members)
     {
-        long bytes = client.BytesSent, messages = client.MessagesSent;
+        long bytes = client.BytesSent, messages = client.MessagesSent, received = client.BytesReceived;
         foreach (var m in members)
         {
             var stats = m.Stats();
             bytes += stats[0];
             messages += stats[1];
+            received += stats[2];
         }
-        return (bytes, messages);
+        return (bytes, messages, received);
     }
 
     /// <summary>Median seconds per byte to serialize and to deserialize a gradient message with the system's serializer for it.</summary>
