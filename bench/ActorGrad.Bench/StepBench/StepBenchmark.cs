@@ -98,9 +98,14 @@ internal static class StepBenchmark
                 var times = new double[steps];
                 var firstShard = new double[steps];
                 var lastShard = new double[steps];
+                var beside = new double[steps];
                 for (var i = 0; i < steps; i++)
                 {
+                    // The in-process step just before each cluster step: both see the same load on this shared machine.
                     var clock = Stopwatch.StartNew();
+                    using (var session = new ActorGrad.Nodes.Session()) SpecRunner.Run(session, spec, parameters, batch);
+                    beside[i] = clock.Elapsed.TotalSeconds;
+                    clock.Restart();
                     double first = double.NaN, last = 0;
                     // On the coordinator's thread, in order: when the first and the last shard reported done.
                     var result = await client.ComputeAsync(job, _ =>
@@ -126,7 +131,7 @@ internal static class StepBenchmark
                 // sums to the client included: n*P in all), and the batch crosses once.
                 var minimum = 2.0 * n * parameterBytes + batchBytes;
                 rows.Add(string.Create(CultureInfo.InvariantCulture,
-                    $"| {n} member(s), gradient | {median * 1e3,8:0.0} ms | {median / inProcess,5:0.00}x | {times[0] * 1e3:0.0}-{times[^1] * 1e3:0.0} ms | {sent / 1e6,7:0.00} MB | {minimum / 1e6,7:0.00} MB | {sent / minimum,5:0.00}x | {messages,5:0} | {loss:0.000000} |"));
+                    $"| {n} member(s), gradient | {median * 1e3,8:0.0} ms | {median / MedianOf(beside),5:0.00}x (in-process beside: {MedianOf(beside) * 1e3:0.0} ms) | {times[0] * 1e3:0.0}-{times[^1] * 1e3:0.0} ms | {sent / 1e6,7:0.00} MB | {minimum / 1e6,7:0.00} MB | {sent / minimum,5:0.00}x | {messages,5:0} | {loss:0.000000} |"));
             }
             // A training step with SGD on the last cluster: the owners step their parameters and send back the sums and the new values.
             var run = TrainingRun.Start(client, spec, parameters, batches, sgd, Shards);
@@ -154,6 +159,7 @@ internal static class StepBenchmark
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| in-process, SGD step | {inProcessTraining * 1e3,8:0.0} ms | | | 0 | | | | |"));
         foreach (var row in rows) Console.WriteLine(row);
         foreach (var line in breakdown) Console.WriteLine(line);
+        Console.WriteLine("vs in-process: against the median of in-process steps taken alternately with the cluster's steps (the same load on both).");
         Console.WriteLine("minimum = 2 x members x parameter bytes + batch bytes (an SGD step: + parameter bytes, the new values to the client); lane bytes count frame prefix, header and payload of every");
         Console.WriteLine("message any process wrote to its lane (Akka.Remote's small control messages - OwnerReady, ShardDone, EndJob, cluster gossip - are not counted).");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
