@@ -48,7 +48,7 @@ internal sealed class PeerProcess : IDisposable
     }
 
     /// <summary>The dotnet host running us (under `dotnet run` we run as the apphost, so look further).</summary>
-    private static string DotnetHost()
+    internal static string DotnetHost()
     {
         var self = Environment.ProcessPath;
         if (self is not null && Path.GetFileNameWithoutExtension(self) == "dotnet") return self;

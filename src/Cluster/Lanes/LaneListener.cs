@@ -21,8 +21,11 @@ internal sealed class LaneListener : IAsyncDisposable
     private readonly ConcurrentDictionary<Task, byte> _connections = new();
     private readonly Task _accepting;
 
-    public LaneListener(IPAddress address, TensorLaneSettings settings, LaneDelivery delivery, ILoggingAdapter log)
+    private readonly LaneTraffic _traffic;
+
+    public LaneListener(IPAddress address, TensorLaneSettings settings, LaneDelivery delivery, ILoggingAdapter log, LaneTraffic traffic)
     {
+        _traffic = traffic;
         _settings = settings;
         _delivery = delivery;
         _log = log;
@@ -122,6 +125,7 @@ internal sealed class LaneListener : IAsyncDisposable
             var reusable = _settings.CopyingSerializerIds.Contains(serializerId);
             var payload = reusable ? buffers.Rent(payloadBytes) : GC.AllocateUninitializedArray<byte>(payloadBytes);
             await stream.ReadExactlyAsync(payload, _stop.Token).ConfigureAwait(false);
+            _traffic.Received((long)prefix.Length + headerBytes + payloadBytes);
             _delivery.Deliver(new LaneFrame(recipient, sender, serializerId, manifest, payload), peer);
             // Deliver has deserialized the message; a copying serializer kept nothing of the array.
             if (reusable) buffers.Return(payload);

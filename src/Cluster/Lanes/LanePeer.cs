@@ -63,7 +63,7 @@ internal sealed class LanePeer : IAsyncDisposable
                         {
                             try
                             {
-                                await WriteAsync(stream, inFlight.Frame, broken.Token).ConfigureAwait(false);
+                                _lane.Traffic.Sent(await WriteAsync(stream, inFlight.Frame, broken.Token).ConfigureAwait(false));
                             }
                             finally
                             {
@@ -112,7 +112,8 @@ internal sealed class LanePeer : IAsyncDisposable
         }
     }
 
-    private static async Task WriteAsync(Stream stream, LaneFrame frame, CancellationToken cancel)
+    /// <summary>Writes one frame; returns its bytes.</summary>
+    private static async Task<long> WriteAsync(Stream stream, LaneFrame frame, CancellationToken cancel)
     {
         var head = LaneWire.EncodeHead(frame);
         var payload = frame.Payload.AsMemory(0, frame.PayloadLength);
@@ -122,10 +123,11 @@ internal sealed class LanePeer : IAsyncDisposable
             head.CopyTo(whole, 0);
             payload.CopyTo(whole.AsMemory(head.Length));
             await stream.WriteAsync(whole, cancel).ConfigureAwait(false);
-            return;
+            return whole.Length;
         }
         await stream.WriteAsync(head, cancel).ConfigureAwait(false);
         await stream.WriteAsync(payload, cancel).ConfigureAwait(false);
+        return (long)head.Length + payload.Length;
     }
 
     private static async Task WatchAsync(Stream stream, CancellationTokenSource broken)

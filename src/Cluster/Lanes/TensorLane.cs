@@ -24,6 +24,7 @@ public sealed class TensorLane : IExtension
     private readonly ConcurrentDictionary<Address, LanePeer> _peers = new();
     private readonly ConcurrentDictionary<Address, int> _ports = new();
     private readonly IActorRef _endpoint;
+    private readonly LaneTraffic _traffic = new();
     private int _stopped;
 
     public TensorLane(ExtendedActorSystem system)
@@ -38,7 +39,7 @@ public sealed class TensorLane : IExtension
         SelfAddress = system.Provider.DefaultAddress;
         var host = _settings.Hostname ?? SelfAddress.Host
             ?? throw new ConfigurationException("TensorLane: the actor system has no remote address; the lane runs beside Akka.Remote.");
-        _listener = new LaneListener(LaneSockets.Resolve(host), _settings, new LaneDelivery(system, _log), _log);
+        _listener = new LaneListener(LaneSockets.Resolve(host), _settings, new LaneDelivery(system, _log), _log, _traffic);
         _endpoint = system.SystemActorOf(LaneEndpointActor.Props(this, _listener.Port), LaneEndpointActor.Name);
         CoordinatedShutdown.Get(system).AddTask("before-actor-system-terminate", "stop-tensor-lane", async () =>
         {
@@ -61,6 +62,20 @@ public sealed class TensorLane : IExtension
     public int MaxMessageBytes => _settings.MaxMessageBytes;
 
     public Address SelfAddress { get; }
+
+    /// <summary>Bytes this member's lane wrote to its peers since it started (frame prefixes, headers and payloads; TLS records not counted).</summary>
+    public long BytesSent => _traffic.BytesSent;
+
+    /// <summary>Messages this member's lane wrote to its peers (local recipients never use the lane and are not counted).</summary>
+    public long MessagesSent => _traffic.MessagesSent;
+
+    /// <summary>Bytes this member's lane read from its peers, counted as <see cref="BytesSent"/> is.</summary>
+    public long BytesReceived => _traffic.BytesReceived;
+
+    /// <summary>Messages this member's lane read from its peers.</summary>
+    public long MessagesReceived => _traffic.MessagesReceived;
+
+    internal LaneTraffic Traffic => _traffic;
 
     /// <summary>
     /// Sends <paramref name="message"/> to <paramref name="recipient"/> as <paramref name="sender"/>: a plain Tell if

@@ -1,0 +1,250 @@
+using System.Diagnostics;
+using System.Globalization;
+using ActorGrad.Cluster;
+using ActorGrad.Cluster.Gradients;
+using ActorGrad.Cluster.Lanes;
+using ActorGrad.Cluster.Training;
+using ActorGrad.Protocol.Gradients;
+using ActorGrad.Engine.Tensors;
+using ActorGrad.Nodes.Specs;
+using Akka.Actor;
+using AkkaCluster = Akka.Cluster.Cluster;
+
+namespace ActorGrad.Bench.StepBench;
+
+/// <summary>
+/// `steps [--steps N] [--warmup N]`: a gradient step of the 784-512-512-10 MLP, batch 1024, 8 shards, in-process
+/// (SpecRunner on the whole batch in one Session) and on 1, 2 and 3 worker members, each a `steps --member` process
+/// on 127.0.0.1, with this process as the job's client. Prints the median step times, the tensor-lane bytes per step
+/// of every process against the minimum, the lane's cost per message and per byte, the compute per shard, and a
+/// MODEL line that bench/extrapolate_steps.py reads.
+/// </summary>
+internal static class StepBenchmark
+{
+    private const int Examples = 1024, Shards = 8, MaxMembers = 3;
+
+    public static int Run(string[] args)
+    {
+        if (args.Length > 0 && args[0] == "--member") return StepMember.Run(args[1..]);
+        int steps = 9, warmup = 3;
+        for (var i = 0; i + 1 < args.Length; i += 2)
+            switch (args[i])
+            {
+                case "--steps": steps = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
+                case "--warmup": warmup = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
+                default: throw new ArgumentException($"steps: unknown argument '{args[i]}' (steps [--steps N] [--warmup N]).");
+            }
+        ArgumentOutOfRangeException.ThrowIfLessThan(steps, 1);
+        return RunAsync(steps, warmup).GetAwaiter().GetResult();
+    }
+
+    private static async Task<int> RunAsync(int steps, int warmup)
+    {
+        var spec = StepMlp.Spec();
+        var parameters = StepMlp.Parameters(seed: 1).ToDictionary(p => p.Name, p => p.Value);
+        var batch = StepMlp.Batch(Examples, seed: 2);
+        var job = new GradientJob(spec, parameters, batch, Shards);
+        var parameterBytes = 4L * parameters.Values.Sum(t => (long)t.Length);
+        var batchBytes = 4L * batch.Values.Sum(t => (long)t.Length);
+        Console.WriteLine($"784-512-512-10 MLP, batch {Examples}, {Shards} shards; parameters {parameterBytes:N0} B, batch {batchBytes:N0} B; " +
+                          $"{Environment.ProcessorCount} cores; warm-up {warmup}, median of {steps} steps");
+
+        float inProcessLoss = 0;
+        var inProcess = Median(warmup, steps, () =>
+        {
+            using var session = new ActorGrad.Nodes.Session();
+            inProcessLoss = SpecRunner.Run(session, spec, parameters, batch).Loss;
+        });
+        var sgd = OptimizerSettings.Sgd(0.01f);
+        var batches = new MiniBatches(spec, batch);
+        var trainingState = InProcessTraining.Initial(spec, parameters, sgd);
+        var inProcessTraining = Median(warmup, steps, () =>
+        {
+            using var session = new ActorGrad.Nodes.Session();
+            (_, trainingState) = InProcessTraining.Step(session, spec, trainingState, batches.For(trainingState.Step));
+        });
+        var shardBatch = StepMlp.Batch(Examples / Shards, seed: 3);
+        var perShard = Median(warmup, steps, () =>
+        {
+            using var session = new ActorGrad.Nodes.Session();
+            SpecRunner.Run(session, spec, parameters, shardBatch);
+        });
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"in-process step: {inProcess * 1e3:0.0} ms (loss {inProcessLoss:0.000000}); one shard of {Examples / Shards} in-process: {perShard * 1e3:0.0} ms"));
+
+        var members = new List<StepMemberProcess>();
+        GradientClient? client = null;
+        var rows = new List<string>();
+        var breakdown = new List<string>();
+        double perMessage = double.NaN, perByte = double.NaN, encode = double.NaN, decode = double.NaN;
+        try
+        {
+            members.Add(StepMemberProcess.Start(null));
+            client = await GradientClient.JoinAsync(new ClusterMemberOptions { Port = 0, Seeds = [members[0].Address] }, TimeSpan.FromSeconds(60));
+            var lane = TensorLane.Get(client.System);
+            (perMessage, perByte) = await LaneCosts(client.System, lane);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"lane, client -> member (reply over Akka.Remote): {perMessage * 1e6:0} us per message (half a round trip of 64 B), {perByte * 1e9:0.00} ns per byte ({1 / perByte / 1e6:0} MB/s)"));
+            (encode, decode) = SerializationCost(client.System, parameters["w1"]);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"serialization (Akka's serializer for a ShardGradient of w1, {4L * parameters["w1"].Length:N0} B): {encode * 1e9:0.00} ns per byte to encode, {decode * 1e9:0.00} ns per byte to decode"));
+            for (var n = 1; n <= MaxMembers; n++)
+            {
+                if (n > 1) members.Add(StepMemberProcess.Start(members[0].Address));
+                await client.WaitForWorkersAsync(n, TimeSpan.FromSeconds(60));
+                float loss = 0;
+                for (var i = 0; i < warmup; i++) await client.ComputeAsync(job);
+                var before = Traffic(lane, members);
+                var times = new double[steps];
+                var firstShard = new double[steps];
+                var lastShard = new double[steps];
+                var beside = new double[steps];
+                for (var i = 0; i < steps; i++)
+                {
+                    // The in-process step just before each cluster step: both see the same load on this shared machine.
+                    var clock = Stopwatch.StartNew();
+                    using (var session = new ActorGrad.Nodes.Session()) SpecRunner.Run(session, spec, parameters, batch);
+                    beside[i] = clock.Elapsed.TotalSeconds;
+                    clock.Restart();
+                    double first = double.NaN, last = 0;
+                    // On the coordinator's thread, in order: when the first and the last shard reported done.
+                    var result = await client.ComputeAsync(job, _ =>
+                    {
+                        last = clock.Elapsed.TotalSeconds;
+                        if (double.IsNaN(first)) first = last;
+                    });
+                    times[i] = clock.Elapsed.TotalSeconds;
+                    firstShard[i] = first;
+                    lastShard[i] = last;
+                    loss = result.Loss;
+                    if (result.Members != n) Console.Error.WriteLine($"warning: the step ran on {result.Members} member(s), not {n}");
+                }
+                var after = Traffic(lane, members);
+                breakdown.Add(string.Create(CultureInfo.InvariantCulture,
+                    $"{n} member(s): first shard done at {MedianOf(firstShard) * 1e3:0.0} ms, last at {MedianOf(lastShard) * 1e3:0.0} ms, step ends at {MedianOf(times) * 1e3:0.0} ms (medians); " +
+                    $"lane bytes read {(after.Received - before.Received) / (double)steps / 1e6:0.00} MB; expected lane bytes {Expected(n, parameterBytes, batchBytes) / 1e6:0.00} MB = PrepareJob {n} x P + CreateOwner P + batch + ShardGradient {Shards} x {n - 1}/{n} x P + sums P"));
+                Array.Sort(times);
+                var median = times[steps / 2];
+                var sent = (after.Bytes - before.Bytes) / (double)steps;
+                var messages = (after.Messages - before.Messages) / (double)steps;
+                // Each worker receives the parameters once and sends each gradient it contributes once (the owners'
+                // sums to the client included: n*P in all), and the batch crosses once.
+                var minimum = 2.0 * n * parameterBytes + batchBytes;
+                rows.Add(string.Create(CultureInfo.InvariantCulture,
+                    $"| {n} member(s), gradient | {median * 1e3,8:0.0} ms | {median / MedianOf(beside),5:0.00}x (in-process beside: {MedianOf(beside) * 1e3:0.0} ms) | {times[0] * 1e3:0.0}-{times[^1] * 1e3:0.0} ms | {sent / 1e6,7:0.00} MB | {minimum / 1e6,7:0.00} MB | {sent / minimum,5:0.00}x | {messages,5:0} | {loss:0.000000} |"));
+            }
+            // A training step with SGD on the last cluster: the owners step their parameters and send back the sums and the new values.
+            var run = TrainingRun.Start(client, spec, parameters, batches, sgd, Shards);
+            for (var i = 0; i < warmup; i++) await run.StepAsync();
+            var trainingBefore = Traffic(lane, members);
+            var trainingTimes = new double[steps];
+            for (var i = 0; i < steps; i++) trainingTimes[i] = (await run.StepAsync()).Elapsed.TotalSeconds;
+            var trainingAfter = Traffic(lane, members);
+            var trainingMedian = MedianOf(trainingTimes);
+            var trainingMinimum = 2.0 * MaxMembers * parameterBytes + parameterBytes + batchBytes; // and the new values back once
+            var trainingSent = (trainingAfter.Bytes - trainingBefore.Bytes) / (double)steps;
+            rows.Add(string.Create(CultureInfo.InvariantCulture,
+                $"| {MaxMembers} member(s), SGD step | {trainingMedian * 1e3,8:0.0} ms | {trainingMedian / inProcessTraining,5:0.00}x (of in-process SGD) | {trainingTimes.Min() * 1e3:0.0}-{trainingTimes.Max() * 1e3:0.0} ms | {trainingSent / 1e6,7:0.00} MB | {trainingMinimum / 1e6,7:0.00} MB | {trainingSent / trainingMinimum,5:0.00}x | {(trainingAfter.Messages - trainingBefore.Messages) / (double)steps,5:0} | |"));
+        }
+        finally
+        {
+            if (client is not null) await client.DisposeAsync();
+            foreach (var m in members) m.Dispose();
+        }
+
+        Console.WriteLine();
+        Console.WriteLine("| where | median step | vs in-process | min-max | lane bytes/step (all processes) | minimum | measured/min | lane msgs/step | loss |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| in-process, gradient | {inProcess * 1e3,8:0.0} ms | 1.00x | | 0 | | | | {inProcessLoss:0.000000} |"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| in-process, SGD step | {inProcessTraining * 1e3,8:0.0} ms | | | 0 | | | | |"));
+        foreach (var row in rows) Console.WriteLine(row);
+        foreach (var line in breakdown) Console.WriteLine(line);
+        Console.WriteLine("vs in-process: against the median of in-process steps taken alternately with the cluster's steps (the same load on both).");
+        Console.WriteLine("minimum = 2 x members x parameter bytes + batch bytes (an SGD step: + parameter bytes, the new values to the client); lane bytes count frame prefix, header and payload of every");
+        Console.WriteLine("message any process wrote to its lane (Akka.Remote's small control messages - OwnerReady, ShardDone, EndJob, cluster gossip - are not counted).");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"MODEL per_message_s={perMessage:G4} per_byte_s={perByte:G4} compute_per_shard_s={perShard:G4} shards={Shards} parameter_bytes={parameterBytes} batch_bytes={batchBytes} in_process_step_s={inProcess:G4} cores={Environment.ProcessorCount} " +
+            $"parameters={parameters.Count} largest_parameter_bytes={4L * parameters.Values.Max(t => (long)t.Length)} examples={Examples} shard_examples={Examples / Shards} " +
+            $"encode_per_byte_s={encode:G4} decode_per_byte_s={decode:G4}"));
+        return 0;
+    }
+
+    private static double MedianOf(double[] values)
+    {
+        var sorted = values.ToArray();
+        Array.Sort(sorted);
+        return sorted[sorted.Length / 2];
+    }
+
+    /// <summary>The payload bytes the service's messages carry in a step, as it sends them today (P = parameter bytes).</summary>
+    private static double Expected(int members, long parameterBytes, long batchBytes) =>
+        members * parameterBytes + parameterBytes + batchBytes + Shards * (members - 1.0) / members * parameterBytes + parameterBytes;
+
+    private static double Median(int warmup, int steps, Action step)
+    {
+        for (var i = 0; i < warmup; i++) step();
+        var times = new double[steps];
+        for (var i = 0; i < steps; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            step();
+            times[i] = clock.Elapsed.TotalSeconds;
+        }
+        Array.Sort(times);
+        return times[steps / 2];
+    }
+
+    /// <summary>Lane bytes and messages written by every process, and bytes read (the same when nothing is lost or in flight).</summary>
+    private static (long Bytes, long Messages, long Received) Traffic(TensorLane client, List<StepMemberProcess> members)
+    {
+        long bytes = client.BytesSent, messages = client.MessagesSent, received = client.BytesReceived;
+        foreach (var m in members)
+        {
+            var stats = m.Stats();
+            bytes += stats[0];
+            messages += stats[1];
+            received += stats[2];
+        }
+        return (bytes, messages, received);
+    }
+
+    /// <summary>Median seconds per byte to serialize and to deserialize a gradient message with the system's serializer for it.</summary>
+    private static (double Encode, double Decode) SerializationCost(ActorSystem system, Tensor value)
+    {
+        var message = new ShardGradient("job", 0, 0, 0, value);
+        var serializer = system.Serialization.FindSerializerFor(message);
+        var manifest = Akka.Serialization.Serialization.ManifestFor(serializer, message);
+        var bytes = serializer.ToBinary(message);
+        var encode = Median(3, 9, () => serializer.ToBinary(message));
+        var decode = Median(3, 9, () => system.Serialization.Deserialize(bytes, serializer.Identifier, manifest));
+        return (encode / bytes.Length, decode / bytes.Length);
+    }
+
+    /// <summary>
+    /// Half the median round trip of a 64-byte message (lane out, Akka.Remote reply back) is the cost per message; the
+    /// extra time of a 4 MiB message over it, per byte, is the cost per byte.
+    /// </summary>
+    private static async Task<(double PerMessage, double PerByte)> LaneCosts(ActorSystem system, TensorLane lane)
+    {
+        var worker = AkkaCluster.Get(system).State.Members.First(m => m.HasRole(GradientRoles.Worker)).Address;
+        var echo = await system.ActorSelection(new RootActorPath(worker) / "user" / EchoActor.Name).ResolveOne(TimeSpan.FromSeconds(10));
+        var inbox = Inbox.Create(system);
+        async Task<double> RoundTrip(int size, int times)
+        {
+            var message = new byte[size];
+            var all = new double[times];
+            for (var i = -2; i < times; i++)
+            {
+                var clock = Stopwatch.StartNew();
+                lane.Tell(echo, message, inbox.Receiver);
+                await inbox.ReceiveAsync(TimeSpan.FromSeconds(10));
+                if (i >= 0) all[i] = clock.Elapsed.TotalSeconds;
+            }
+            Array.Sort(all);
+            return all[times / 2];
+        }
+        var small = await RoundTrip(64, 21);
+        var large = await RoundTrip(4 << 20, 9);
+        return (small / 2, Math.Max(large - small, 0) / (4 << 20));
+    }
+}

@@ -1,0 +1,107 @@
+using System.Diagnostics;
+using System.Globalization;
+using ActorGrad.Bench.ClusterBench;
+
+namespace ActorGrad.Bench.StepBench;
+
+/// <summary>
+/// A `steps --member` child process (started the way ClusterBench starts its peer): stderr forwarded, stdin kept
+/// open for its commands; Dispose asks it to quit and kills it if it has not within a few seconds.
+/// </summary>
+internal sealed class StepMemberProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly EventHandler _onExit;
+    private int _stopped;
+
+    private StepMemberProcess(Process process, string address)
+    {
+        _process = process;
+        Address = address;
+        _onExit = (_, _) => Stop();
+        AppDomain.CurrentDomain.ProcessExit += _onExit;
+    }
+
+    /// <summary>Its cluster address as HOST:PORT.</summary>
+    public string Address { get; }
+
+    public static StepMemberProcess Start(string? seed)
+    {
+        var info = new ProcessStartInfo
+        {
+            FileName = PeerProcess.DotnetHost(),
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var a in seed is null ? new[] { typeof(Program).Assembly.Location, "steps", "--member" }
+                     : [typeof(Program).Assembly.Location, "steps", "--member", "--seed", seed])
+            info.ArgumentList.Add(a);
+        info.Environment.Remove("DOTNET_DiagnosticPorts");
+        var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {info.FileName} steps --member.");
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"[member {process.Id}] " + e.Data); };
+        process.BeginErrorReadLine();
+        try
+        {
+            var ready = ReadUntil(process, StepMember.ReadyPrefix, TimeSpan.FromSeconds(90));
+            return new StepMemberProcess(process, ready);
+        }
+        catch
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+    }
+
+    /// <summary>Its lane's counters: bytes sent, messages sent, bytes received, messages received.</summary>
+    public long[] Stats()
+    {
+        _process.StandardInput.WriteLine("stats");
+        _process.StandardInput.Flush();
+        return ReadUntil(_process, StepMember.StatsPrefix, TimeSpan.FromSeconds(30)).Split(' ')
+            .Select(s => long.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+    }
+
+    private static string ReadUntil(Process process, string prefix, TimeSpan timeout)
+    {
+        var read = Task.Run(() =>
+        {
+            string? line;
+            while ((line = process.StandardOutput.ReadLine()) is not null)
+            {
+                if (line.StartsWith(prefix, StringComparison.Ordinal)) return line[prefix.Length..];
+                Console.Error.WriteLine($"[member {process.Id}] " + line);
+            }
+            throw new InvalidOperationException($"The member process {process.Id} ended before it printed '{prefix.Trim()}'.");
+        });
+        if (!read.Wait(timeout)) throw new TimeoutException($"The member process {process.Id} printed no '{prefix.Trim()}' line within {timeout.TotalSeconds:0} s.");
+        return read.Result;
+    }
+
+    public void Stop()
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) != 0) return;
+        try
+        {
+            if (_process.HasExited) return;
+            try
+            {
+                _process.StandardInput.WriteLine("quit");
+                _process.StandardInput.Close();
+            }
+            catch (IOException) { /* it is going anyway */ }
+            if (_process.WaitForExit(10000)) return;
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit(5000);
+        }
+        catch (InvalidOperationException) { /* already reaped */ }
+    }
+
+    public void Dispose()
+    {
+        Stop();
+        AppDomain.CurrentDomain.ProcessExit -= _onExit;
+        _process.Dispose();
+    }
+}

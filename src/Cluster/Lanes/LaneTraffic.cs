@@ -1,0 +1,27 @@
+namespace ActorGrad.Cluster.Lanes;
+
+/// <summary>
+/// Bytes and frames a lane wrote and read (prefix, header and payload: what crossed its sockets, before TLS), for
+/// benchmarks and diagnostics. Lock-free: one Interlocked add per frame on the writing or reading loop.
+/// </summary>
+internal sealed class LaneTraffic
+{
+    private long _bytesSent, _messagesSent, _bytesReceived, _messagesReceived;
+
+    public long BytesSent => Interlocked.Read(ref _bytesSent);
+    public long MessagesSent => Interlocked.Read(ref _messagesSent);
+    public long BytesReceived => Interlocked.Read(ref _bytesReceived);
+    public long MessagesReceived => Interlocked.Read(ref _messagesReceived);
+
+    public void Sent(long bytes)
+    {
+        Interlocked.Add(ref _bytesSent, bytes);
+        Interlocked.Increment(ref _messagesSent);
+    }
+
+    public void Received(long bytes)
+    {
+        Interlocked.Add(ref _bytesReceived, bytes);
+        Interlocked.Increment(ref _messagesReceived);
+    }
+}
