@@ -1,3 +1,4 @@
+using ActorGrad.Cluster.Security;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
@@ -266,39 +267,11 @@ public sealed class TensorLaneTests : Akka.TestKit.Xunit2.TestKit
     }
 }
 
-/// <summary>A certificate authority made for one test run, and member certificates it signs (ECDSA P-256).</summary>
-internal sealed class ThrowawayCa
+/// <summary>A certificate authority made for one test run (the one `actorgrad certs` makes), and member certificates it signs.</summary>
+internal sealed class ThrowawayCa(string name)
 {
-    private readonly ECDsa _key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+    public X509Certificate2 Certificate { get; } = ClusterCertificateAuthority.CreateCa(name, TimeSpan.FromDays(1));
 
-    public ThrowawayCa(string name)
-    {
-        var request = new CertificateRequest($"CN={name}", _key, HashAlgorithmName.SHA256);
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
-        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
-        Certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
-    }
-
-    public X509Certificate2 Certificate { get; }
-
-    public X509Certificate2 Member(string name)
-    {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA256);
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, false));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(
-            [new Oid("1.3.6.1.5.5.7.3.1"), new Oid("1.3.6.1.5.5.7.3.2")], false)); // server and client authentication
-        var names = new SubjectAlternativeNameBuilder();
-        names.AddIpAddress(System.Net.IPAddress.Loopback);
-        names.AddDnsName("localhost");
-        request.CertificateExtensions.Add(names.Build());
-        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(Certificate, true, false));
-        using var signed = request.Create(Certificate.SubjectName, X509SignatureGenerator.CreateForECDsa(_key),
-            DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddHours(12), RandomNumberGenerator.GetBytes(16));
-        using var withKey = signed.CopyWithPrivateKey(key);
-        // Through PKCS#12, so the key is one TLS on every platform can use.
-        return X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null);
-    }
+    public X509Certificate2 Member(string member) =>
+        ClusterCertificateAuthority.IssueMember(Certificate, member, ["127.0.0.1", "localhost"], TimeSpan.FromHours(12));
 }

@@ -1,3 +1,4 @@
+using ActorGrad.Cluster.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using ActorGrad.Cluster.Lanes;
@@ -43,34 +44,11 @@ internal static class BenchMember
     }
 }
 
-/// <summary>A certificate authority for one benchmark run, and member certificates it signs (ECDSA P-256).</summary>
+/// <summary>A certificate authority for one benchmark run (the one `actorgrad certs` makes), and member certificates it signs.</summary>
 internal sealed class BenchCa
 {
-    private readonly ECDsa _key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+    public X509Certificate2 Certificate { get; } = ClusterCertificateAuthority.CreateCa("actorgrad-bench-ca", TimeSpan.FromDays(1));
 
-    public BenchCa()
-    {
-        var request = new CertificateRequest("CN=actorgrad-bench-ca", _key, HashAlgorithmName.SHA256);
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
-        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
-        Certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
-    }
-
-    public X509Certificate2 Certificate { get; }
-
-    public X509Certificate2 Member(string name)
-    {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA256);
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, false));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(
-            [new Oid("1.3.6.1.5.5.7.3.1"), new Oid("1.3.6.1.5.5.7.3.2")], false));
-        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(Certificate, true, false));
-        using var signed = request.Create(Certificate.SubjectName, X509SignatureGenerator.CreateForECDsa(_key),
-            DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddHours(12), RandomNumberGenerator.GetBytes(16));
-        using var withKey = signed.CopyWithPrivateKey(key);
-        return X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null);
-    }
+    public X509Certificate2 Member(string name) =>
+        ClusterCertificateAuthority.IssueMember(Certificate, name, ["127.0.0.1", "localhost"], TimeSpan.FromHours(12));
 }
