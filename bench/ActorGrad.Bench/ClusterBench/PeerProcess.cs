@@ -86,21 +86,7 @@ internal sealed class PeerProcess : IDisposable
     public void Stop()
     {
         if (Interlocked.Exchange(ref _stopped, 1) != 0) return;
-        try
-        {
-            if (_process.HasExited) return;
-            try
-            {
-                _process.StandardInput.WriteLine("quit");
-                _process.StandardInput.Close();
-            }
-            catch (IOException) { /* it is going anyway */ }
-            if (_process.WaitForExit(5000)) return;
-            Console.Error.WriteLine($"The peer process {_process.Id} did not quit within 5 s; killing it.");
-            _process.Kill(entireProcessTree: true);
-            _process.WaitForExit(5000);
-        }
-        catch (InvalidOperationException) { /* never started, or already reaped */ }
+        ChildProcess.QuitOrKill(_process, TimeSpan.FromSeconds(5));
     }
 
     public void Dispose()

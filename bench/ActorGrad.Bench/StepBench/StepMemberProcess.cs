@@ -82,20 +82,7 @@ internal sealed class StepMemberProcess : IDisposable
     public void Stop()
     {
         if (Interlocked.Exchange(ref _stopped, 1) != 0) return;
-        try
-        {
-            if (_process.HasExited) return;
-            try
-            {
-                _process.StandardInput.WriteLine("quit");
-                _process.StandardInput.Close();
-            }
-            catch (IOException) { /* it is going anyway */ }
-            if (_process.WaitForExit(10000)) return;
-            _process.Kill(entireProcessTree: true);
-            _process.WaitForExit(5000);
-        }
-        catch (InvalidOperationException) { /* already reaped */ }
+        ChildProcess.QuitOrKill(_process, TimeSpan.FromSeconds(10));
     }
 
     public void Dispose()
