@@ -22,7 +22,9 @@ public sealed class QuietGraphTests : IDisposable
 
         public StrayCounter(ActorPath nodes)
         {
-            _nodes = nodes.ToString();
+            // With the trailing slash: "session-1" must not also match "session-12", another test's session in
+            // the shared system (its nodes' Unsubscribes while it is disposed are dead letters of its own).
+            _nodes = nodes.ToString() + "/";
             Context.System.EventStream.Subscribe(Self, typeof(AllDeadLetters));
             Context.System.EventStream.Subscribe(Self, typeof(UnhandledMessage));
             Receive<AllDeadLetters>(d => Note(d.Recipient, d.Message));
