@@ -100,7 +100,7 @@ public sealed class GradientClient : IAsyncDisposable
             : (System.Settings.Config.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size", null),
                "Akka.Remote's frame", "raise MaximumFrameSize (Node:MaximumFrameSize) on every member");
         if (limit is not { } max) return; // not a remoting system: nothing leaves the process
-        var bytes = WireCodec.Encode(message).Length;
+        var bytes = WireCodec.SizeOf(message); // counted, not encoded: the setup holds every parameter
         if (bytes > max)
             throw new ArgumentException(
                 $"This job's message with {what} is {bytes:N0} bytes on the wire, more than {carrier} of {max:N0} bytes: " +
