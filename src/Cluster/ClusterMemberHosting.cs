@@ -5,6 +5,7 @@ using Akka.Cluster.Hosting.SBR;
 using Akka.Hosting;
 using Akka.Remote.Hosting;
 using ActorGrad.Cluster.Lanes;
+using ActorGrad.Cluster.Management;
 using ActorGrad.Protocol.Serialization;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -43,16 +44,22 @@ public static class ClusterMemberHosting
         builder.WithActorGradSerialization();
         // Tensors between members take the lane beside Akka.Remote, secured like the member (Cluster/Lanes).
         builder.WithTensorLane(LaneSettingsOf(settings));
+        // Health endpoints and Cluster Bootstrap (Akka.Management), when asked for.
+        if (settings.Management is { } management) builder.WithClusterManagement(management);
         builder.AddStartup((system, _) =>
         {
             var cluster = Akka.Cluster.Cluster.Get(system);
             var self = cluster.SelfUniqueAddress;
+            var bootstraps = settings.Management?.Bootstraps == true;
             system.Log.Info("Listening on {0}:{1} uid={2} as {3}; seeds: {4}",
                 self.Address.Host, self.Address.Port, self.Uid, self.Address,
-                settings.Seeds.Count == 0 ? "none (this member forms the cluster)" : string.Join(", ", settings.Seeds));
+                bootstraps ? $"found by Cluster Bootstrap ({settings.Management!.Discovery} discovery of '{settings.Management.ServiceName}')"
+                : settings.Seeds.Count == 0 ? "none (this member forms the cluster)" : string.Join(", ", settings.Seeds));
             system.Log.Info("{0}", settings.DescribeSecurity());
-            // Without seeds this member forms a new cluster: it joins itself.
-            if (settings.Seeds.Count == 0) cluster.Join(self.Address);
+            if (settings.Management is { } m)
+                system.Log.Info("Management: http://{0}:{1} ({2}, {3})", m.PublicHost, m.Port, HealthRoutes.AlivePath, HealthRoutes.ReadyPath);
+            // Without seeds (and without bootstrap, which decides whom to join) this member forms a new cluster: it joins itself.
+            if (settings.Seeds.Count == 0 && !bootstraps) cluster.Join(self.Address);
         });
         return builder;
     }

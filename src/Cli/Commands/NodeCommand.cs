@@ -38,9 +38,16 @@ internal static class NodeCommand
         var tlsCa = new Option<string?>("--tls-ca") { Description = "The cluster CA certificate (ca.pem from `actorgrad certs ca`): peers must be signed by it." };
         var insecure = new Option<bool>("--insecure") { Description = "Allow plain TCP on non-loopback addresses: no encryption, no authentication." };
         var config = new Option<string?>("--config") { Description = "An appsettings-style JSON file (default: appsettings.json in the working directory, if present)." };
+        var managementPort = new Option<int?>("--management-port") { Description = "Akka.Management's HTTP port: /health/alive, /health/ready (200 once this member is Up) and Cluster Bootstrap. Default: no endpoint." };
+        var discovery = new Option<string?>("--discovery") { Description = "How members find each other: seeds (default: --seed), config (Cluster Bootstrap over --contact-point) or kubernetes (Cluster Bootstrap over the pods the Kubernetes API lists)." };
+        var contactPoints = new Option<string[]>("--contact-point") { Description = "HOST:MANAGEMENT_PORT of a member, for --discovery config; repeat for each.", AllowMultipleArgumentsPerToken = false };
+        var serviceName = new Option<string?>("--service-name") { Description = "Cluster Bootstrap's service name (Kubernetes: the pods' app label; default actorgrad)." };
+        var requiredContactPoints = new Option<int?>("--required-contact-points") { Description = "Contact points Cluster Bootstrap must see before it forms a new cluster (default 2)." };
+        var metrics = new Option<string?>("--metrics") { Description = "Export ActorGrad's metrics: none (default), prometheus:PORT (/metrics on --host) or otlp:URL (an OpenTelemetry collector)." };
         var command = new Command("node", "Run one cluster member until SIGTERM or Ctrl-C; logs a line per membership change.")
         {
             port, host, publicHost, seeds, system, roles, tlsCert, tlsKey, tlsPassword, tlsCa, insecure, config,
+            managementPort, discovery, contactPoints, serviceName, requiredContactPoints, metrics,
         };
         command.SetAction((result, cancel) =>
         {
@@ -55,6 +62,13 @@ internal static class NodeCommand
             Set(nameof(ClusterMemberOptions.TlsCertificatePassword), result.GetValue(tlsPassword));
             Set(nameof(ClusterMemberOptions.TlsCaFile), result.GetValue(tlsCa));
             if (result.GetValue(insecure)) Set(nameof(ClusterMemberOptions.Insecure), true);
+            Set(nameof(ClusterMemberOptions.ManagementPort), result.GetValue(managementPort));
+            Set(nameof(ClusterMemberOptions.Discovery), result.GetValue(discovery));
+            Set(nameof(ClusterMemberOptions.ServiceName), result.GetValue(serviceName));
+            Set(nameof(ClusterMemberOptions.RequiredContactPoints), result.GetValue(requiredContactPoints));
+            var contactList = result.GetValue(contactPoints) ?? [];
+            for (var i = 0; i < contactList.Length; i++) Set($"{nameof(ClusterMemberOptions.ContactPoints)}:{i}", contactList[i]);
+            if (result.GetValue(metrics) is { } export) overrides[MetricsExport.Section] = export;
             var seedList = result.GetValue(seeds) ?? [];
             for (var i = 0; i < seedList.Length; i++) Set($"{nameof(ClusterMemberOptions.Seeds)}:{i}", seedList[i]);
             var roleList = result.GetValue(roles) ?? [];
@@ -81,10 +95,12 @@ internal static class NodeCommand
             return await BadConfiguration($"the configuration file '{configFile}' does not exist.");
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = Directory.GetCurrentDirectory() });
         ClusterMemberSettings settings;
+        MetricsExport metrics;
         try
         {
             AddSources(builder.Configuration, configFile, overrides);
             settings = Bind(builder.Configuration).Validate();
+            metrics = MetricsExport.Parse(builder.Configuration[MetricsExport.Section]);
         }
         catch (Exception e) when (e is ArgumentException or FormatException or FileNotFoundException or InvalidOperationException or InvalidDataException)
         {
@@ -98,6 +114,7 @@ internal static class NodeCommand
         builder.Services.AddSingleton<IHostLifetime, Microsoft.Extensions.Hosting.Internal.ConsoleLifetime>();
         builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        metrics.AddTo(builder.Services, settings);
         builder.Services.AddClusterMember(settings, (akka, _) =>
         {
             akka.ConfigureLoggers(l =>
@@ -124,7 +141,7 @@ internal static class NodeCommand
         catch (Exception e)
         {
             // A port in use or a transport that cannot start: one clear line, no stack trace.
-            return await BadConfiguration($"cannot start the member on {settings.Host}:{settings.Port}: {Innermost(e).Message}");
+            return await BadConfiguration($"cannot start the member on {settings.Host}:{settings.Port}{(settings.Management is { } m ? $" (management port {m.Port})" : "")}{(metrics.Exporter == MetricsExport.Kind.Prometheus ? $" (metrics port {metrics.Port})" : "")}: {Innermost(e).Message}");
         }
         if (host.Services.GetService<ActorSystem>() is not { } system || system.WhenTerminated.IsCompleted)
             return await BadConfiguration($"cannot start the member on {settings.Host}:{settings.Port} (see the log above).");
