@@ -44,22 +44,21 @@ public static class ClusterMemberHosting
         builder.WithActorGradSerialization();
         // Tensors between members take the lane beside Akka.Remote, secured like the member (Cluster/Lanes).
         builder.WithTensorLane(LaneSettingsOf(settings));
-        // Health endpoints and Cluster Bootstrap (Akka.Management), when asked for.
-        if (settings.Management is { } management) builder.WithClusterManagement(management);
+        // Liveness and readiness checks for whoever serves them (actorgrad node --management-port, a user's ASP.NET Core app).
+        builder.WithClusterHealthChecks();
+        // Cluster Bootstrap (Akka.Management) finds the members instead of the seeds, when asked for.
+        if (settings.Bootstrap is { } bootstrap) builder.WithClusterBootstrap(bootstrap);
         builder.AddStartup((system, _) =>
         {
             var cluster = Akka.Cluster.Cluster.Get(system);
             var self = cluster.SelfUniqueAddress;
-            var bootstraps = settings.Management?.Bootstraps == true;
             system.Log.Info("Listening on {0}:{1} uid={2} as {3}; seeds: {4}",
                 self.Address.Host, self.Address.Port, self.Uid, self.Address,
-                bootstraps ? $"found by Cluster Bootstrap ({settings.Management!.Discovery} discovery of '{settings.Management.ServiceName}')"
+                settings.Bootstrap is { } b ? $"found by Cluster Bootstrap ({b.Discovery} discovery of '{b.ServiceName}', endpoint {b.PublicHost}:{b.Port})"
                 : settings.Seeds.Count == 0 ? "none (this member forms the cluster)" : string.Join(", ", settings.Seeds));
             system.Log.Info("{0}", settings.DescribeSecurity());
-            if (settings.Management is { } m)
-                system.Log.Info("Management: http://{0}:{1} ({2}, {3})", m.PublicHost, m.Port, HealthRoutes.AlivePath, HealthRoutes.ReadyPath);
             // Without seeds (and without bootstrap, which decides whom to join) this member forms a new cluster: it joins itself.
-            if (settings.Seeds.Count == 0 && !bootstraps) cluster.Join(self.Address);
+            if (settings.Seeds.Count == 0 && settings.Bootstrap is null) cluster.Join(self.Address);
         });
         return builder;
     }

@@ -35,13 +35,13 @@ public sealed partial class ClusterMemberOptions
     /// <summary>Plain TCP on a non-loopback address: traffic is neither encrypted nor authenticated.</summary>
     public bool Insecure { get; set; }
 
-    /// <summary>Akka.Management's HTTP port (health checks /health/alive and /health/ready, Cluster Bootstrap); none: no endpoint.</summary>
-    public int? ManagementPort { get; set; }
-    /// <summary>How this member finds the others: seeds (default), config or kubernetes (Cluster Bootstrap; needs the management port).</summary>
+    /// <summary>How this member finds the others: seeds (default), config or kubernetes (Akka.Management's Cluster Bootstrap).</summary>
     public string Discovery { get; set; } = "seeds";
     /// <summary>Cluster Bootstrap: the service whose contact points it looks up (Kubernetes: the pods' app label).</summary>
     public string ServiceName { get; set; } = "actorgrad";
-    /// <summary>Config discovery: HOST:MANAGEMENT_PORT of the contact points.</summary>
+    /// <summary>Cluster Bootstrap: the port of Akka.Management's HTTP endpoint, where the members probe each other (default 8558).</summary>
+    public int BootstrapPort { get; set; } = 8558;
+    /// <summary>Config discovery: HOST:BOOTSTRAP_PORT of the contact points.</summary>
     public List<string> ContactPoints { get; set; } = [];
     /// <summary>Cluster Bootstrap: contact points that must be seen before a new cluster forms (Akka.Management: 2).</summary>
     public int RequiredContactPoints { get; set; } = 2;
@@ -74,7 +74,7 @@ public sealed partial class ClusterMemberOptions
             if (value is { } t && t <= TimeSpan.Zero) throw new ArgumentException($"{name} must be positive, not {t}.");
         if (MaximumFrameSize is < 32_000) throw new ArgumentException($"MaximumFrameSize must be at least 32000 bytes, not {MaximumFrameSize}.");
 
-        var management = ManagementOf(seeds);
+        var bootstrap = BootstrapOf(seeds);
         var tls = LoadTls();
         var security = tls is not null ? TransportSecurity.MutualTls
             : Insecure ? TransportSecurity.InsecurePlainTcp
@@ -100,11 +100,11 @@ public sealed partial class ClusterMemberOptions
             LeaderActionsInterval = LeaderActionsInterval,
             UnreachableNodesReaperInterval = UnreachableNodesReaperInterval,
             MaximumFrameSize = MaximumFrameSize,
-            Management = management,
+            Bootstrap = bootstrap,
         };
     }
 
-    private ManagementSettings? ManagementOf(IReadOnlyList<HostPort> seeds)
+    private BootstrapSettings? BootstrapOf(IReadOnlyList<HostPort> seeds)
     {
         var discovery = Discovery?.Trim().ToLowerInvariant() switch
         {
@@ -113,21 +113,18 @@ public sealed partial class ClusterMemberOptions
             "kubernetes" => ClusterDiscovery.Kubernetes,
             _ => throw new ArgumentException($"--discovery must be seeds, config or kubernetes, not '{Discovery}'."),
         };
-        if (ManagementPort is < 0 or > 65535) throw new ArgumentException($"The management port {ManagementPort} is outside 0..65535.");
-        if (discovery == ClusterDiscovery.Seeds)
-            return ManagementPort is { } p ? new ManagementSettings { Port = p, BindHost = Host, PublicHost = PublicHost ?? Host } : null;
-
+        if (discovery == ClusterDiscovery.Seeds) return null;
         if (seeds.Count > 0) throw new ArgumentException($"--seed and --discovery {Discovery} exclude each other: Cluster Bootstrap finds the members.");
-        if (ManagementPort is null or 0)
-            throw new ArgumentException($"--discovery {Discovery} needs a fixed --management-port: the other members' bootstrap probes it.");
+        if (BootstrapPort is < 1 or > 65535)
+            throw new ArgumentException($"--bootstrap-port must be 1..65535 (the other members' bootstrap probes it), not {BootstrapPort}.");
         if (RequiredContactPoints < 1) throw new ArgumentException($"RequiredContactPoints must be at least 1, not {RequiredContactPoints}.");
         if (string.IsNullOrWhiteSpace(ServiceName)) throw new ArgumentException("Cluster Bootstrap needs a service name (Node:ServiceName).");
         var contactPoints = ContactPoints.Where(c => !string.IsNullOrWhiteSpace(c)).Select(c => HostPort.Parse(c.Trim())).ToList();
         if (discovery == ClusterDiscovery.Config && contactPoints.Count == 0)
-            throw new ArgumentException("--discovery config needs the contact points: pass --contact-point HOST:MANAGEMENT_PORT for each member (Node:ContactPoints).");
-        return new ManagementSettings
+            throw new ArgumentException("--discovery config needs the contact points: pass --contact-point HOST:BOOTSTRAP_PORT for each member (Node:ContactPoints).");
+        return new BootstrapSettings
         {
-            Port = ManagementPort.Value,
+            Port = BootstrapPort,
             BindHost = Host,
             PublicHost = PublicHost ?? Host,
             Discovery = discovery,

@@ -28,8 +28,8 @@ public sealed record ClusterMemberSettings
     public TimeSpan? LeaderActionsInterval { get; init; }
     public TimeSpan? UnreachableNodesReaperInterval { get; init; }
     public long? MaximumFrameSize { get; init; }
-    /// <summary>Akka.Management's endpoint (health, Cluster Bootstrap); null: none.</summary>
-    public ManagementSettings? Management { get; init; }
+    /// <summary>Cluster Bootstrap (Akka.Management) instead of seeds; null: the seeds.</summary>
+    public BootstrapSettings? Bootstrap { get; init; }
 
     /// <summary>Akka.Remote's protocol: "akka.ssl.tcp" with TLS, "akka.tcp" without.</summary>
     public string Protocol => Tls is null ? "akka.tcp" : "akka.ssl.tcp";

@@ -1,6 +1,7 @@
 using System.Net;
 using ActorGrad.Cluster;
 using ActorGrad.Cluster.Metrics;
+using ActorGrad.Nodes.Graph;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
@@ -52,6 +53,7 @@ internal sealed record MetricsExport(MetricsExport.Kind Exporter, int Port = 0, 
     public void AddTo(IServiceCollection services, ClusterMemberSettings member)
     {
         if (Exporter == Kind.None) return;
+        _ = NodeMetrics.LiveNodes; // creates the nodes' meter now, so the live-node gauge is exported from the start (at 0)
         services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService("actorgrad", serviceInstanceId: $"{member.PublicHost ?? member.Host}:{member.Port}"))
             .WithMetrics(metrics =>
