@@ -47,7 +47,19 @@ public static class ClusterManagementHosting
 
         builder.AddStartup(async (system, _) =>
         {
-            await AkkaManagement.Get(system).Start();
+            try
+            {
+                await AkkaManagement.Get(system).Start();
+            }
+            catch (Exception e) when (e.InnerException is MissingMethodException missing && missing.Message.Contains("Ceen.Httpd", StringComparison.Ordinal))
+            {
+                // Akka.Http.Shim 1.5.73 calls a method of Ceen.Httpd 0.9.9 that 0.9.10 no longer has: a feed without
+                // 0.9.9 restores a server that cannot start. Say that, rather than a bare MissingMethodException.
+                throw new InvalidOperationException(
+                    "Akka.Management's HTTP endpoint cannot start: Akka.Http.Shim 1.5.73 is built against Ceen.Httpd 0.9.9, and the Ceen.Httpd " +
+                    "restored here (a newer one) lacks the method it calls. Restore from a feed that serves Ceen.Httpd 0.9.9, or find the " +
+                    $"members with --seed instead of Cluster Bootstrap. ({missing.Message})");
+            }
             await ClusterBootstrap.Get(system).Start();
         });
         return builder;
