@@ -130,6 +130,7 @@ start_cluster() {
   {
     echo "SEED=$seed"
     echo "MEMBERS=$n"
+    echo "CLI=${cli[1]}"
     if [[ $plain -eq 0 ]]; then
       echo "ACTORGRAD_Node__TlsCertificateFile=$state/certs/client.pem"
       echo "ACTORGRAD_Node__TlsKeyFile=$state/certs/client.key"
@@ -152,15 +153,17 @@ start_cluster() {
 
 train_on_cluster() {
   [[ -f "$state/cluster.env" ]] || fail "no running cluster recorded in $state (start one: deploy/local-cluster.sh N)"
-  local env_args=() seed="" members=1
+  local env_args=() seed="" members=1 dll=""
   while IFS='=' read -r key value; do
     case "$key" in
       SEED) seed="$value" ;;
       MEMBERS) members="$value" ;;
+      CLI) dll="$value" ;;
       *) env_args+=("$key=$value") ;;
     esac
   done < "$state/cluster.env"
-  command_of_cli
+  # The command the members run (built when the cluster started), unless $ACTORGRAD_CLI says otherwise.
+  if [[ -z "${ACTORGRAD_CLI:-}" && -f "$dll" ]]; then cli=(dotnet "$dll"); else command_of_cli; fi
   local has_workers=0
   for a in "$@"; do [[ "$a" == --workers ]] && has_workers=1; done
   local extra=(--seed "$seed")
