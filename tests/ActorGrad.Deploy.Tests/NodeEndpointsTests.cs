@@ -42,6 +42,34 @@ public class NodeEndpointsTests
     }
 
     [Fact]
+    public async Task OtlpPushesTheCountersToACollector()
+    {
+        // A stand-in collector: OTLP/HTTP posts protobuf to /v1/metrics; the instrument names travel as UTF-8 strings.
+        var collectorPort = FreePorts.One();
+        using var collector = new HttpListener();
+        collector.Prefixes.Add($"http://127.0.0.1:{collectorPort}/");
+        collector.Start();
+        var port = FreePorts.One();
+        using var node = new ChildProcess("dotnet", [Repo.CliAssembly, "node", "--port", $"{port}", "--metrics", $"otlp:http://127.0.0.1:{collectorPort}/v1/metrics"],
+            environment: new Dictionary<string, string?> { ["OTEL_METRIC_EXPORT_INTERVAL"] = "200" }); // OpenTelemetry's export period, ms
+
+        using var bound = new CancellationTokenSource(Repo.Bound(60));
+        while (true)
+        {
+            var context = await collector.GetContextAsync().WaitAsync(bound.Token);
+            using var body = new MemoryStream();
+            await context.Request.InputStream.CopyToAsync(body);
+            context.Response.StatusCode = 200;
+            context.Response.Close();
+            Assert.Equal("/v1/metrics", context.Request.Url!.AbsolutePath);
+            Assert.Equal("application/x-protobuf", context.Request.ContentType);
+            // The nodes' meter exists from the start (its live-node gauge), so the first export carries it.
+            if (System.Text.Encoding.UTF8.GetString(body.ToArray()).Contains("actorgrad.nodes.live")) break;
+        }
+        Assert.False(node.HasExited, node.Output);
+    }
+
+    [Fact]
     public async Task AMemberThatCannotJoinIsAliveButNotReady()
     {
         var (port, management, nobody) = (FreePorts.One(), FreePorts.One(), FreePorts.One());

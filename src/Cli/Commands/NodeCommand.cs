@@ -81,9 +81,14 @@ internal static class NodeCommand
     }
 
     /// <summary>The node's configuration sources, lowest precedence first: JSON file, ACTORGRAD_ environment, command line.</summary>
+    /// <remarks>OpenTelemetry's own OTEL_* variables (OTEL_METRIC_EXPORT_INTERVAL, OTEL_EXPORTER_OTLP_HEADERS, ...) are kept under
+    /// their names too: the exporters read them from the host's configuration.</remarks>
     internal static IConfigurationBuilder AddSources(IConfigurationBuilder configuration, string? configFile, IReadOnlyDictionary<string, string?> overrides) =>
         configuration
             .AddJsonFile(configFile is null ? Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json") : Path.GetFullPath(configFile), optional: configFile is null)
+            .AddInMemoryCollection(Environment.GetEnvironmentVariables().Keys.OfType<string>()
+                .Where(k => k.StartsWith("OTEL_", StringComparison.Ordinal))
+                .Select(k => KeyValuePair.Create(k, Environment.GetEnvironmentVariable(k))))
             .AddEnvironmentVariables("ACTORGRAD_")
             .AddInMemoryCollection(overrides);
 
