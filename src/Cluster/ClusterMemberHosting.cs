@@ -5,6 +5,7 @@ using Akka.Cluster.Hosting.SBR;
 using Akka.Hosting;
 using Akka.Remote.Hosting;
 using ActorGrad.Cluster.Lanes;
+using ActorGrad.Cluster.Management;
 using ActorGrad.Protocol.Serialization;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -43,16 +44,21 @@ public static class ClusterMemberHosting
         builder.WithActorGradSerialization();
         // Tensors between members take the lane beside Akka.Remote, secured like the member (Cluster/Lanes).
         builder.WithTensorLane(LaneSettingsOf(settings));
+        // Liveness and readiness checks for whoever serves them (actorgrad node --management-port, a user's ASP.NET Core app).
+        builder.WithClusterHealthChecks();
+        // Cluster Bootstrap (Akka.Management) finds the members instead of the seeds, when asked for.
+        if (settings.Bootstrap is { } bootstrap) builder.WithClusterBootstrap(bootstrap);
         builder.AddStartup((system, _) =>
         {
             var cluster = Akka.Cluster.Cluster.Get(system);
             var self = cluster.SelfUniqueAddress;
             system.Log.Info("Listening on {0}:{1} uid={2} as {3}; seeds: {4}",
                 self.Address.Host, self.Address.Port, self.Uid, self.Address,
-                settings.Seeds.Count == 0 ? "none (this member forms the cluster)" : string.Join(", ", settings.Seeds));
+                settings.Bootstrap is { } b ? $"found by Cluster Bootstrap ({b.Discovery} discovery of '{b.ServiceName}', endpoint {b.PublicHost}:{b.Port})"
+                : settings.Seeds.Count == 0 ? "none (this member forms the cluster)" : string.Join(", ", settings.Seeds));
             system.Log.Info("{0}", settings.DescribeSecurity());
-            // Without seeds this member forms a new cluster: it joins itself.
-            if (settings.Seeds.Count == 0) cluster.Join(self.Address);
+            // Without seeds (and without bootstrap, which decides whom to join) this member forms a new cluster: it joins itself.
+            if (settings.Seeds.Count == 0 && settings.Bootstrap is null) cluster.Join(self.Address);
         });
         return builder;
     }

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using ActorGrad.Cluster.Management;
 using ActorGrad.Cluster.Security;
 
 namespace ActorGrad.Cluster;
@@ -34,6 +35,19 @@ public sealed partial class ClusterMemberOptions
     /// <summary>Plain TCP on a non-loopback address: traffic is neither encrypted nor authenticated.</summary>
     public bool Insecure { get; set; }
 
+    /// <summary>How this member finds the others: seeds (default), config or kubernetes (Akka.Management's Cluster Bootstrap).</summary>
+    public string Discovery { get; set; } = "seeds";
+    /// <summary>Cluster Bootstrap: the service whose contact points it looks up (Kubernetes: the pods' app label).</summary>
+    public string ServiceName { get; set; } = "actorgrad";
+    /// <summary>Cluster Bootstrap: the port of Akka.Management's HTTP endpoint, where the members probe each other (default 8558).</summary>
+    public int BootstrapPort { get; set; } = 8558;
+    /// <summary>Config discovery: HOST:BOOTSTRAP_PORT of the contact points.</summary>
+    public List<string> ContactPoints { get; set; } = [];
+    /// <summary>Cluster Bootstrap: contact points that must be seen before a new cluster forms (Akka.Management: 2).</summary>
+    public int RequiredContactPoints { get; set; } = 2;
+    /// <summary>Kubernetes discovery: label selector of the member pods ({0} is the service name).</summary>
+    public string PodLabelSelector { get; set; } = "app={0}";
+
     /// <summary>Cluster failure detector: heartbeat period (Akka: 1 s).</summary>
     public TimeSpan? HeartbeatInterval { get; set; }
     /// <summary>Cluster failure detector: silence tolerated before a member is Unreachable (Akka: 3 s).</summary>
@@ -60,6 +74,7 @@ public sealed partial class ClusterMemberOptions
             if (value is { } t && t <= TimeSpan.Zero) throw new ArgumentException($"{name} must be positive, not {t}.");
         if (MaximumFrameSize is < 32_000) throw new ArgumentException($"MaximumFrameSize must be at least 32000 bytes, not {MaximumFrameSize}.");
 
+        var bootstrap = BootstrapOf(seeds);
         var tls = LoadTls();
         var security = tls is not null ? TransportSecurity.MutualTls
             : Insecure ? TransportSecurity.InsecurePlainTcp
@@ -85,6 +100,38 @@ public sealed partial class ClusterMemberOptions
             LeaderActionsInterval = LeaderActionsInterval,
             UnreachableNodesReaperInterval = UnreachableNodesReaperInterval,
             MaximumFrameSize = MaximumFrameSize,
+            Bootstrap = bootstrap,
+        };
+    }
+
+    private BootstrapSettings? BootstrapOf(IReadOnlyList<HostPort> seeds)
+    {
+        var discovery = Discovery?.Trim().ToLowerInvariant() switch
+        {
+            null or "" or "seeds" => ClusterDiscovery.Seeds,
+            "config" => ClusterDiscovery.Config,
+            "kubernetes" => ClusterDiscovery.Kubernetes,
+            _ => throw new ArgumentException($"--discovery must be seeds, config or kubernetes, not '{Discovery}'."),
+        };
+        if (discovery == ClusterDiscovery.Seeds) return null;
+        if (seeds.Count > 0) throw new ArgumentException($"--seed and --discovery {Discovery} exclude each other: Cluster Bootstrap finds the members.");
+        if (BootstrapPort is < 1 or > 65535)
+            throw new ArgumentException($"--bootstrap-port must be 1..65535 (the other members' bootstrap probes it), not {BootstrapPort}.");
+        if (RequiredContactPoints < 1) throw new ArgumentException($"RequiredContactPoints must be at least 1, not {RequiredContactPoints}.");
+        if (string.IsNullOrWhiteSpace(ServiceName)) throw new ArgumentException("Cluster Bootstrap needs a service name (Node:ServiceName).");
+        var contactPoints = ContactPoints.Where(c => !string.IsNullOrWhiteSpace(c)).Select(c => HostPort.Parse(c.Trim())).ToList();
+        if (discovery == ClusterDiscovery.Config && contactPoints.Count == 0)
+            throw new ArgumentException("--discovery config needs the contact points: pass --contact-point HOST:BOOTSTRAP_PORT for each member (Node:ContactPoints).");
+        return new BootstrapSettings
+        {
+            Port = BootstrapPort,
+            BindHost = Host,
+            PublicHost = PublicHost ?? Host,
+            Discovery = discovery,
+            ServiceName = ServiceName.Trim(),
+            ContactPoints = contactPoints,
+            RequiredContactPoints = RequiredContactPoints,
+            PodLabelSelector = PodLabelSelector,
         };
     }
 

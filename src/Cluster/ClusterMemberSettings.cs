@@ -1,4 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
+using ActorGrad.Cluster.Management;
 using ActorGrad.Cluster.Security;
 
 namespace ActorGrad.Cluster;
@@ -27,6 +28,8 @@ public sealed record ClusterMemberSettings
     public TimeSpan? LeaderActionsInterval { get; init; }
     public TimeSpan? UnreachableNodesReaperInterval { get; init; }
     public long? MaximumFrameSize { get; init; }
+    /// <summary>Cluster Bootstrap (Akka.Management) instead of seeds; null: the seeds.</summary>
+    public BootstrapSettings? Bootstrap { get; init; }
 
     /// <summary>Akka.Remote's protocol: "akka.ssl.tcp" with TLS, "akka.tcp" without.</summary>
     public string Protocol => Tls is null ? "akka.tcp" : "akka.ssl.tcp";

@@ -38,9 +38,17 @@ internal static class NodeCommand
         var tlsCa = new Option<string?>("--tls-ca") { Description = "The cluster CA certificate (ca.pem from `actorgrad certs ca`): peers must be signed by it." };
         var insecure = new Option<bool>("--insecure") { Description = "Allow plain TCP on non-loopback addresses: no encryption, no authentication." };
         var config = new Option<string?>("--config") { Description = "An appsettings-style JSON file (default: appsettings.json in the working directory, if present)." };
+        var managementPort = new Option<int?>("--management-port") { Description = "HTTP port of /health/alive (the member runs) and /health/ready (200 once it is Up), on --host. Default: none." };
+        var discovery = new Option<string?>("--discovery") { Description = "How members find each other: seeds (default: --seed), config (Akka.Management's Cluster Bootstrap over --contact-point) or kubernetes (Cluster Bootstrap over the pods the Kubernetes API lists)." };
+        var bootstrapPort = new Option<int?>("--bootstrap-port") { Description = "Cluster Bootstrap: Akka.Management's HTTP port, probed by the other members (default 8558)." };
+        var contactPoints = new Option<string[]>("--contact-point") { Description = "HOST:BOOTSTRAP_PORT of a member, for --discovery config; repeat for each.", AllowMultipleArgumentsPerToken = false };
+        var serviceName = new Option<string?>("--service-name") { Description = "Cluster Bootstrap's service name (Kubernetes: the pods' app label; default actorgrad)." };
+        var requiredContactPoints = new Option<int?>("--required-contact-points") { Description = "Contact points Cluster Bootstrap must see before it forms a new cluster (default 2)." };
+        var metrics = new Option<string?>("--metrics") { Description = "Export ActorGrad's metrics: none (default), prometheus:PORT (/metrics on --host) or otlp:URL (an OpenTelemetry collector)." };
         var command = new Command("node", "Run one cluster member until SIGTERM or Ctrl-C; logs a line per membership change.")
         {
             port, host, publicHost, seeds, system, roles, tlsCert, tlsKey, tlsPassword, tlsCa, insecure, config,
+            managementPort, discovery, bootstrapPort, contactPoints, serviceName, requiredContactPoints, metrics,
         };
         command.SetAction((result, cancel) =>
         {
@@ -55,6 +63,14 @@ internal static class NodeCommand
             Set(nameof(ClusterMemberOptions.TlsCertificatePassword), result.GetValue(tlsPassword));
             Set(nameof(ClusterMemberOptions.TlsCaFile), result.GetValue(tlsCa));
             if (result.GetValue(insecure)) Set(nameof(ClusterMemberOptions.Insecure), true);
+            if (result.GetValue(managementPort) is { } mp) overrides[ManagementEndpoint.Section] = mp.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            Set(nameof(ClusterMemberOptions.BootstrapPort), result.GetValue(bootstrapPort));
+            Set(nameof(ClusterMemberOptions.Discovery), result.GetValue(discovery));
+            Set(nameof(ClusterMemberOptions.ServiceName), result.GetValue(serviceName));
+            Set(nameof(ClusterMemberOptions.RequiredContactPoints), result.GetValue(requiredContactPoints));
+            var contactList = result.GetValue(contactPoints) ?? [];
+            for (var i = 0; i < contactList.Length; i++) Set($"{nameof(ClusterMemberOptions.ContactPoints)}:{i}", contactList[i]);
+            if (result.GetValue(metrics) is { } export) overrides[MetricsExport.Section] = export;
             var seedList = result.GetValue(seeds) ?? [];
             for (var i = 0; i < seedList.Length; i++) Set($"{nameof(ClusterMemberOptions.Seeds)}:{i}", seedList[i]);
             var roleList = result.GetValue(roles) ?? [];
@@ -65,9 +81,14 @@ internal static class NodeCommand
     }
 
     /// <summary>The node's configuration sources, lowest precedence first: JSON file, ACTORGRAD_ environment, command line.</summary>
+    /// <remarks>OpenTelemetry's own OTEL_* variables (OTEL_METRIC_EXPORT_INTERVAL, OTEL_EXPORTER_OTLP_HEADERS, ...) are kept under
+    /// their names too: the exporters read them from the host's configuration.</remarks>
     internal static IConfigurationBuilder AddSources(IConfigurationBuilder configuration, string? configFile, IReadOnlyDictionary<string, string?> overrides) =>
         configuration
             .AddJsonFile(configFile is null ? Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json") : Path.GetFullPath(configFile), optional: configFile is null)
+            .AddInMemoryCollection(Environment.GetEnvironmentVariables().Keys.OfType<string>()
+                .Where(k => k.StartsWith("OTEL_", StringComparison.Ordinal))
+                .Select(k => KeyValuePair.Create(k, Environment.GetEnvironmentVariable(k))))
             .AddEnvironmentVariables("ACTORGRAD_")
             .AddInMemoryCollection(overrides);
 
@@ -81,10 +102,15 @@ internal static class NodeCommand
             return await BadConfiguration($"the configuration file '{configFile}' does not exist.");
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = Directory.GetCurrentDirectory() });
         ClusterMemberSettings settings;
+        MetricsExport metrics;
+        int? managementPort;
         try
         {
             AddSources(builder.Configuration, configFile, overrides);
             settings = Bind(builder.Configuration).Validate();
+            metrics = MetricsExport.Parse(builder.Configuration[MetricsExport.Section]);
+            managementPort = builder.Configuration.GetValue<int?>(ManagementEndpoint.Section);
+            if (managementPort is < 1 or > 65535) throw new ArgumentException($"--management-port must be 1..65535, not {managementPort}.");
         }
         catch (Exception e) when (e is ArgumentException or FormatException or FileNotFoundException or InvalidOperationException or InvalidDataException)
         {
@@ -98,6 +124,7 @@ internal static class NodeCommand
         builder.Services.AddSingleton<IHostLifetime, Microsoft.Extensions.Hosting.Internal.ConsoleLifetime>();
         builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        metrics.AddTo(builder.Services, settings);
         builder.Services.AddClusterMember(settings, (akka, _) =>
         {
             akka.ConfigureLoggers(l =>
@@ -113,6 +140,11 @@ internal static class NodeCommand
             });
             if (settings.Roles.Contains(GradientRoles.Worker)) akka.WithGradientService();
         });
+        if (managementPort is { } port)
+        {
+            builder.Services.AddHealthChecks(); // the service that runs the member's checks (ClusterHealth)
+            builder.Services.AddHostedService(services => new ManagementEndpoint(services, settings.Host, port));
+        }
 
         using var host = builder.Build();
         var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("node");
@@ -124,7 +156,7 @@ internal static class NodeCommand
         catch (Exception e)
         {
             // A port in use or a transport that cannot start: one clear line, no stack trace.
-            return await BadConfiguration($"cannot start the member on {settings.Host}:{settings.Port}: {Innermost(e).Message}");
+            return await BadConfiguration($"cannot start the member on {settings.Host}:{settings.Port}{PortsBeside(managementPort, settings, metrics)}: {Innermost(e).Message}");
         }
         if (host.Services.GetService<ActorSystem>() is not { } system || system.WhenTerminated.IsCompleted)
             return await BadConfiguration($"cannot start the member on {settings.Host}:{settings.Port} (see the log above).");
@@ -154,6 +186,16 @@ internal static class NodeCommand
             o.TimestampFormat = "HH:mm:ss.fff ";
             o.ColorBehavior = LoggerColorBehavior.Disabled;
         });
+    }
+
+    /// <summary>The other ports the node listens on, for the one line that says why it could not start.</summary>
+    private static string PortsBeside(int? managementPort, ClusterMemberSettings settings, MetricsExport metrics)
+    {
+        var ports = new List<string>();
+        if (managementPort is { } m) ports.Add($"management port {m}");
+        if (settings.Bootstrap is { } b) ports.Add($"bootstrap port {b.Port}");
+        if (metrics.Exporter == MetricsExport.Kind.Prometheus) ports.Add($"metrics port {metrics.Port}");
+        return ports.Count == 0 ? "" : $" ({string.Join(", ", ports)})";
     }
 
     private static Exception Innermost(Exception e)

@@ -8,6 +8,8 @@ using Akka.Event;
 using static Akka.Cluster.ClusterEvent;
 using AkkaCluster = Akka.Cluster.Cluster;
 
+using ActorGrad.Cluster.Metrics;
+
 namespace ActorGrad.Cluster.Gradients;
 
 /// <summary>
@@ -50,6 +52,7 @@ internal sealed class JobCoordinator : ReceiveActor, IWithTimers
     private readonly (Address Member, int Attempt)?[] _inFlight;
     private int _attempts;
     private int _cursor;
+    private readonly long _started = System.Diagnostics.Stopwatch.GetTimestamp();
 
     public JobCoordinator(string jobId, GradientJob job, ImmutableArray<ITensorPayload> parameters, ImmutableArray<ITensorPayload>[] shards,
         int fullBatchSize, TaskCompletionSource<GradientResult> completion, Action<ShardProgress>? progress, ITensorMessageSender sender)
@@ -183,6 +186,7 @@ internal sealed class JobCoordinator : ReceiveActor, IWithTimers
             {
                 _inFlight[s] = null;
                 _needsRun[s] = true;
+                ClusterMetrics.ShardsRerun.Add(1);
             }
         var orphans = Enumerable.Range(0, _owners.Length).Where(i => member.Equals(_ownerMember[i]) && _gradients[i] is null).ToArray();
         if (orphans.Length > 0) ReplaceOwners(orphans);
@@ -197,6 +201,7 @@ internal sealed class JobCoordinator : ReceiveActor, IWithTimers
             if (_owners[i] is { } old) Context.Unwatch(old);
             PlaceOwner(i, _workers[_cursor++ % _workers.Count]);
         }
+        ClusterMetrics.ShardsRerun.Add(_needsRun.Count(n => !n));
         Array.Fill(_needsRun, true);
         Array.Clear(_inFlight);
     }
@@ -247,6 +252,8 @@ internal sealed class JobCoordinator : ReceiveActor, IWithTimers
         var result = new GradientResult(_jobId, _job.Spec, loss, [.. _gradients.Select(g => g!)], _used.Count);
         if (_job.Optimizer is not null)
             result = result with { Parameters = [.. _stepped.Select(s => s!.Value.Value)], OptimizerState = [.. _stepped.Select(s => s!.Value.State)] };
+        ClusterMetrics.Steps.Add(1);
+        ClusterMetrics.StepDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(_started).TotalSeconds);
         _completion.TrySetResult(result);
         Context.Stop(Self);
     }
@@ -257,6 +264,7 @@ internal sealed class JobCoordinator : ReceiveActor, IWithTimers
     private void Fail(string message, string? member = null, Exception? cause = null)
     {
         EndJob();
+        ClusterMetrics.StepsFailed.Add(1);
         _completion.TrySetException(new GradientJobException(message, member, cause));
         Context.Stop(Self);
     }

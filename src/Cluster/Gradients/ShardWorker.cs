@@ -5,6 +5,8 @@ using ActorGrad.Protocol.Gradients;
 using ActorGrad.Protocol.Specs;
 using Akka.Actor;
 
+using ActorGrad.Cluster.Metrics;
+
 namespace ActorGrad.Cluster.Gradients;
 
 /// <summary>
@@ -81,7 +83,10 @@ internal sealed class ShardWorker : ReceiveActor
             var data = new Dictionary<string, Tensor>(StringComparer.Ordinal);
             for (var i = 0; i < m.Data.Length; i++) data[job.Spec.DataInputs[i].Name] = Tensor.From(m.Data[i]);
             _session ??= new Session();
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
             result = SpecRunner.Run(_session, job.Spec, job.Parameters, data, job.FullBatchSize);
+            ClusterMetrics.PassDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
+            ClusterMetrics.ShardsRun.Add(1);
         }
         catch (Exception e)
         {

@@ -1,8 +1,11 @@
+using ActorGrad.Cluster.Metrics;
+
 namespace ActorGrad.Cluster.Lanes;
 
 /// <summary>
 /// Bytes and frames a lane wrote and read (prefix, header and payload: what crossed its sockets, before TLS), for
-/// benchmarks and diagnostics. Lock-free: one Interlocked add per frame on the writing or reading loop.
+/// benchmarks and diagnostics, and the process-wide lane counters of <see cref="ClusterMetrics"/>. Lock-free: one
+/// Interlocked add per frame on the writing or reading loop (the metrics' adds cost nothing while no one listens).
 /// </summary>
 internal sealed class LaneTraffic
 {
@@ -17,11 +20,15 @@ internal sealed class LaneTraffic
     {
         Interlocked.Add(ref _bytesSent, bytes);
         Interlocked.Increment(ref _messagesSent);
+        ClusterMetrics.LaneBytesSent.Add(bytes);
+        ClusterMetrics.LaneMessagesSent.Add(1);
     }
 
     public void Received(long bytes)
     {
         Interlocked.Add(ref _bytesReceived, bytes);
         Interlocked.Increment(ref _messagesReceived);
+        ClusterMetrics.LaneBytesReceived.Add(bytes);
+        ClusterMetrics.LaneMessagesReceived.Add(1);
     }
 }

@@ -78,8 +78,17 @@ internal sealed class NodePool
         foreach (var actor in extra) _system.Stop(actor);
     }
 
-    public void NodeStarted() => Interlocked.Increment(ref _live);
-    public void NodeEnded() => Interlocked.Decrement(ref _live);
+    public void NodeStarted()
+    {
+        Interlocked.Increment(ref _live);
+        NodeMetrics.NodeStarted();
+    }
+
+    public void NodeEnded()
+    {
+        Interlocked.Decrement(ref _live);
+        NodeMetrics.NodeEnded();
+    }
 
     /// <summary>The session ends: no actor is handed out again.</summary>
     public void Clear()
