@@ -1,10 +1,14 @@
 using Akka.Actor;
+using ActorGrad.Nodes.Ops;
+using ActorGrad.Protocol.Nodes;
 
 namespace ActorGrad.Nodes.Graph;
 
 /// <summary>
 /// The recorder's view of one node: its actor, its differentiable input edges and its shared slot.
-/// The recorder walks these to count, per backward pass, the VJPs each node will receive.
+/// The recorder walks these to count, per backward pass, the VJPs each node will receive; a
+/// create-graph pass (<see cref="RecordedBackward"/>) also reads the op, its attributes and its
+/// constant inputs here, to apply the op's VJP rules on Vars.
 /// </summary>
 internal sealed class GraphNode(IActorRef actor, GraphNode?[] inputs, bool isLeaf, ValueSlot slot, string opName)
 {
@@ -15,4 +19,22 @@ internal sealed class GraphNode(IActorRef actor, GraphNode?[] inputs, bool isLea
     public ValueSlot Slot { get; } = slot;
     /// <summary>The recorded op's name ("leaf" for a leaf), for printing and errors.</summary>
     public string OpName { get; } = opName;
+
+    /// <summary>The value's shape.</summary>
+    public required int[] Shape { get; init; }
+    /// <summary>The recorded op (null for a leaf).</summary>
+    public OpDefinition? Op { get; init; }
+    public OpAttributes Attributes { get; init; } = OpAttributes.None;
+    /// <summary>Per input slot, the value given when the op was recorded where no edge is (a constant).</summary>
+    public NodeInput[] NodeInputs { get; init; } = [];
+    /// <summary>How a leaf takes gradients.</summary>
+    public GradReq LeafMode { get; init; }
+
+    /// <summary>
+    /// The gradient as a recorded Var (PyTorch's .grad with a grad_fn), set by create-graph passes on
+    /// leaves and on nodes that retain their gradient; a plain pass or ZeroGrad clears it.
+    /// </summary>
+    public Var? GradVar { get; set; }
+    /// <summary>Set by RetainGrad: a create-graph pass keeps this non-leaf's gradient as a Var too.</summary>
+    public bool RetainsGrad { get; set; }
 }

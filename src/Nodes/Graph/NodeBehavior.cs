@@ -35,6 +35,8 @@ internal abstract class NodeBehavior
     /// <summary>What this node shares with its handle; also what messages from the handle's side are addressed to (<see cref="ToNode"/>).</summary>
     internal ValueSlot Slot { get; }
     protected Tensor? Value { get; private set; }
+    /// <summary>The forward-mode tangent of the value (null when no input had one).</summary>
+    protected Tensor? Tangent { get; private set; }
     protected Exception? Failure { get; private set; }
     /// <summary>The gradient kept on this node: a leaf's .grad, or a non-leaf's after RetainGrad.</summary>
     protected Tensor? Grad { get; set; }
@@ -78,12 +80,13 @@ internal abstract class NodeBehavior
 
     // ---- value ----
 
-    protected void SetValue(Tensor value)
+    protected void SetValue(Tensor value, Tensor? tangent = null)
     {
         Value = value;
-        Slot.Publish(value);
+        Tangent = tangent;
+        Slot.Publish(value, tangent);
         if (_pendingConsumers is not null)
-            foreach (var (consumer, slot) in _pendingConsumers) consumer.Tell(new Forward(slot, value), Self);
+            foreach (var (consumer, slot) in _pendingConsumers) consumer.Tell(ForwardMessage(slot), Self);
         _pendingConsumers = null;
         if (_valueWaiters is null) return;
         foreach (var w in _valueWaiters) w.Tell(new ValueReply(value), Self);
@@ -107,10 +110,13 @@ internal abstract class NodeBehavior
         _consumers++;
         if (!subscribe.SendValue) return;
         var slot = subscribe.Slot;
-        if (Value is not null) Sender.Tell(new Forward(slot, Value), Self);
+        if (Value is not null) Sender.Tell(ForwardMessage(slot), Self);
         else if (Failure is not null) Sender.Tell(new ForwardFailed(slot, Failure), Self);
         else (_pendingConsumers ??= []).Add((Sender, slot));
     }
+
+    /// <summary>The value to a consumer's slot, with the tangent when there is one.</summary>
+    private object ForwardMessage(int slot) => Tangent is { } tangent ? new DualForward(slot, Value!, tangent) : new Forward(slot, Value!);
 
     private void OnUnsubscribe()
     {

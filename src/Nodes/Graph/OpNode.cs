@@ -16,6 +16,8 @@ internal sealed class OpNode : NodeBehavior
     private readonly OpAttributes _attributes;
     private readonly NodeInput[] _inputs;
     private Tensor[]? _inputValues;
+    // Forward mode: the inputs' tangents, made only when one has a tangent (null: a constant input).
+    private Tensor?[]? _inputTangents;
     private int _missing;
     private bool _freed;
     private bool _retainGrad;
@@ -37,6 +39,7 @@ internal sealed class OpNode : NodeBehavior
             if (_inputs[i].KnownValue is { } known)
             {
                 _inputValues[i] = known;
+                if (_inputs[i].KnownTangent is { } tangent) SetInputTangent(i, tangent);
                 // A published value: no Forward round trip, only the consumer registration.
                 _inputs[i].Source?.Tell(Signals.Subscribe(i, sendValue: false), Self);
             }
@@ -62,6 +65,11 @@ internal sealed class OpNode : NodeBehavior
                 _inputValues![f.Slot] = Tensor.From(f.Value);
                 if (--_missing == 0) Compute();
                 break;
+            case DualForward f:
+                _inputValues![f.Slot] = f.Value;
+                SetInputTangent(f.Slot, f.Tangent);
+                if (--_missing == 0) Compute();
+                break;
             case ForwardFailed f:
                 if (Failure is null) SetFailure(f.Cause);
                 break;
@@ -74,15 +82,35 @@ internal sealed class OpNode : NodeBehavior
         }
     }
 
+    private void SetInputTangent(int slot, Tensor tangent) => (_inputTangents ??= new Tensor?[_inputs.Length])[slot] = tangent;
+
     private void Compute()
     {
         try
         {
-            SetValue(_op.Forward(_inputValues!, _attributes));
+            var value = _op.Forward(_inputValues!, _attributes);
+            SetValue(value, _inputTangents is null ? null : ComputeTangent(value));
         }
         catch (Exception e)
         {
             SetFailure(e);
+        }
+    }
+
+    /// <summary>Forward mode: the op's JVP rule on the inputs' tangents, broadcast to the value's shape.</summary>
+    private Tensor ComputeTangent(Tensor value)
+    {
+        var algebra = TensorAlgebra.Rent();
+        try
+        {
+            var tangent = _op.Tangent.Jvp(algebra, new JvpArgs<Tensor>(_inputValues!, _inputTangents!, value, _attributes));
+            if (!tangent.ShapeEquals(value.Shape)) tangent = algebra.BroadcastTo(tangent, value.Shape);
+            // The node keeps what it sends on: a rule's own temporary as it is, anything else (an input's tangent) as a copy.
+            return algebra.Owns(tangent) ? algebra.Keep(tangent) : tangent.Clone();
+        }
+        finally
+        {
+            TensorAlgebra.Return(algebra);
         }
     }
 
@@ -112,6 +140,7 @@ internal sealed class OpNode : NodeBehavior
         {
             // What the VJP needed is not kept past a non-retained pass; the value stays for readers.
             _inputValues = null;
+            _inputTangents = null;
             _freed = true;
             Slot.MarkFreed();
         }
