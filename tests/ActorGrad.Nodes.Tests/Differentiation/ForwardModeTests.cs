@@ -58,7 +58,7 @@ public sealed class ForwardModeTests : IDisposable
         Assert.Equal([2f], y.Tangent!.ToArray()); // d/dx0 (x0^2) = 2x0 = 2
         Assert.Null(c.Tangent);
         Assert.Null((c * 2).Tangent);
-        // Recorded ops consume the dual's value whether published or still coming: one path each way.
+        // A dual feeds several consumers, each getting the tangent with the value.
         var z = x.Exp();
         Assert.Equal([MathF.E, 0f], z.Tangent!.ToArray());
         Assert.Throws<ArgumentException>(() => _s.MakeDual(Tensor.Zeros(2), Tensor.Zeros(3)));
