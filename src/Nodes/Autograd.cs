@@ -105,7 +105,8 @@ public static partial class Autograd
 
     /// <summary>
     /// Forward mode for several inputs and outputs: the outputs' values and their tangents along the
-    /// inputs' <paramref name="tangents"/> (a null tangent holds that input constant).
+    /// inputs' <paramref name="tangents"/> (a null tangent holds that input constant). Inputs are taken
+    /// by value: f runs on fresh duals (<see cref="Session.MakeDual"/>), not on the inputs' graphs.
     /// </summary>
     public static (Tensor[] Values, Tensor[] Tangents) Jvp(Func<Var[], Var[]> f, IReadOnlyList<Var> inputs, IReadOnlyList<Tensor?> tangents)
     {
