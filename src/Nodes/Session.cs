@@ -138,13 +138,7 @@ public sealed partial class Session : IDisposable, IAsyncDisposable
         var slot = new ValueSlot();
         var actor = _pool.Take(new OpNode(op, attributes, nodeInputs, slot));
         if (!slot.ActorStopped) slot.Actor = actor;
-        return new Var(this, shape, new GraphNode(actor, edges, isLeaf: false, slot, op.Name)
-        {
-            Shape = shape,
-            Op = op,
-            Attributes = attributes,
-            NodeInputs = nodeInputs,
-        });
+        return new Var(this, shape, new GraphNode(actor, edges, isLeaf: false, slot, op.Name));
     }
 
     [ThreadStatic] private static int[][]?[]? _shapesScratch;
@@ -163,7 +157,7 @@ public sealed partial class Session : IDisposable, IAsyncDisposable
         var slot = new ValueSlot();
         var actor = _pool.Take(new LeafNode(value, mode, zeroGrad, slot, tangent));
         slot.Actor = actor;
-        return new GraphNode(actor, [], isLeaf: true, slot, "leaf") { Shape = value.Shape, LeafMode = mode };
+        return new GraphNode(actor, [], isLeaf: true, slot, "leaf") { LeafMode = mode };
     }
 
     /// <summary>

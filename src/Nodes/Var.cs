@@ -48,7 +48,7 @@ public sealed partial class Var
     /// A handle to <paramref name="node"/> that does not own it (a create-graph pass reads the graph
     /// through these): the node's own handle, or its consumers, keep it alive.
     /// </summary>
-    internal static Var Borrow(Session session, GraphNode node) => new(session, node.Shape, node, null);
+    internal static Var Borrow(Session session, GraphNode node, int[] shape) => new(session, shape, node, null);
 
     /// <summary>A constant handle to <paramref name="value"/>, which stays its owner's (a node's constant input).</summary>
     internal static Var Borrow(Session session, Tensor value) => new(session, value.Shape, null, value);

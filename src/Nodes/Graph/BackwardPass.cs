@@ -40,6 +40,8 @@ internal static class BackwardPass
                     seed.Dispose();
                     throw OpNode.GraphFreedError();
                 }
+                // A plain pass adds a plain value: the gradient is no longer a recorded Var.
+                node.GradVar = null;
                 foreach (var input in node.Inputs)
                 {
                     if (input is null) continue;
@@ -53,12 +55,7 @@ internal static class BackwardPass
 
             var passId = session.NextPassId();
             var leaves = 0;
-            foreach (var node in order)
-            {
-                if (node.IsLeaf) leaves++;
-                // A plain pass adds a plain value: the gradient is no longer a recorded Var.
-                node.GradVar = null;
-            }
+            foreach (var node in order) if (node.IsLeaf) leaves++;
             var tracker = new PassTracker(passId, leaves, ((ExtendedActorSystem)session.System).Provider);
             foreach (var node in order) node.Actor.Tell(new PreparePass(passId, counts[node], retainGraph), tracker);
             rootNode.Actor.Tell(new Gradient(passId, seed), tracker);

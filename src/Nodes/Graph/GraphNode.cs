@@ -1,14 +1,13 @@
 using Akka.Actor;
-using ActorGrad.Nodes.Ops;
 using ActorGrad.Protocol.Nodes;
 
 namespace ActorGrad.Nodes.Graph;
 
 /// <summary>
 /// The recorder's view of one node: its actor, its differentiable input edges and its shared slot.
-/// The recorder walks these to count, per backward pass, the VJPs each node will receive; a
-/// create-graph pass (<see cref="RecordedBackward"/>) also reads the op, its attributes and its
-/// constant inputs here, to apply the op's VJP rules on Vars.
+/// The recorder walks these to count, per backward pass, the VJPs each node will receive. What a
+/// create-graph pass (<see cref="RecordedBackward"/>) needs beyond the edges (the op, its attributes,
+/// its saved inputs) it asks the node for: the recorder keeps nothing more per node than it did.
 /// </summary>
 internal sealed class GraphNode(IActorRef actor, GraphNode?[] inputs, bool isLeaf, ValueSlot slot, string opName)
 {
@@ -20,13 +19,6 @@ internal sealed class GraphNode(IActorRef actor, GraphNode?[] inputs, bool isLea
     /// <summary>The recorded op's name ("leaf" for a leaf), for printing and errors.</summary>
     public string OpName { get; } = opName;
 
-    /// <summary>The value's shape.</summary>
-    public required int[] Shape { get; init; }
-    /// <summary>The recorded op (null for a leaf).</summary>
-    public OpDefinition? Op { get; init; }
-    public OpAttributes Attributes { get; init; } = OpAttributes.None;
-    /// <summary>Per input slot, the value given when the op was recorded where no edge is (a constant).</summary>
-    public NodeInput[] NodeInputs { get; init; } = [];
     /// <summary>How a leaf takes gradients.</summary>
     public GradReq LeafMode { get; init; }
 

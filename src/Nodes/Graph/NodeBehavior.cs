@@ -35,8 +35,6 @@ internal abstract class NodeBehavior
     /// <summary>What this node shares with its handle; also what messages from the handle's side are addressed to (<see cref="ToNode"/>).</summary>
     internal ValueSlot Slot { get; }
     protected Tensor? Value { get; private set; }
-    /// <summary>The forward-mode tangent of the value (null when no input had one).</summary>
-    protected Tensor? Tangent { get; private set; }
     protected Exception? Failure { get; private set; }
     /// <summary>The gradient kept on this node: a leaf's .grad, or a non-leaf's after RetainGrad.</summary>
     protected Tensor? Grad { get; set; }
@@ -83,7 +81,6 @@ internal abstract class NodeBehavior
     protected void SetValue(Tensor value, Tensor? tangent = null)
     {
         Value = value;
-        Tangent = tangent;
         Slot.Publish(value, tangent);
         if (_pendingConsumers is not null)
             foreach (var (consumer, slot) in _pendingConsumers) consumer.Tell(ForwardMessage(slot), Self);
@@ -116,7 +113,7 @@ internal abstract class NodeBehavior
     }
 
     /// <summary>The value to a consumer's slot, with the tangent when there is one.</summary>
-    private object ForwardMessage(int slot) => Tangent is { } tangent ? new DualForward(slot, Value!, tangent) : new Forward(slot, Value!);
+    private object ForwardMessage(int slot) => Slot.Tangent is { } tangent ? new DualForward(slot, Value!, tangent) : new Forward(slot, Value!);
 
     private void OnUnsubscribe()
     {

@@ -76,6 +76,9 @@ internal sealed class OpNode : NodeBehavior
             case RetainGrad:
                 _retainGrad = true;
                 break;
+            case SavedInputsRequest:
+                OnSavedInputsRequest();
+                break;
             default:
                 base.OnNodeMessage(message);
                 break;
@@ -112,6 +115,14 @@ internal sealed class OpNode : NodeBehavior
         {
             TensorAlgebra.Return(algebra);
         }
+    }
+
+    /// <summary>A create-graph pass asks for what the VJP rules need (read after the value: it is computed by then).</summary>
+    private void OnSavedInputsRequest()
+    {
+        if (CanBackward() is { } reason) Sender.Tell(new Akka.Actor.Status.Failure(reason), Self);
+        else if (Value is null) Sender.Tell(new Akka.Actor.Status.Failure(new InvalidOperationException($"{_op.Name}: saved inputs asked for before the value was computed.")), Self);
+        else Sender.Tell(new SavedInputs(_op, _attributes, _inputValues!, Value), Self);
     }
 
     protected override Exception? CanBackward() => Failure ?? (_freed ? GraphFreedError() : null);

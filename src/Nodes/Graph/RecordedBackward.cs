@@ -35,8 +35,6 @@ internal static class RecordedBackward
             if (!needed.Contains(node) || !pending.Remove(node, out var grad)) continue;
             if (targets is null ? node.IsLeaf || node.RetainsGrad : targets.Contains(node)) results[node] = grad;
             if (node.IsLeaf) continue;
-            if (node.Slot.Freed) throw OpNode.GraphFreedError();
-            if (node.Slot.Failure is { } failure) throw new InvalidOperationException($"Computing this value ({node.OpName}) failed: {failure.Message}", failure);
             Propagate(session, algebra, node, grad, needed, pending);
         }
         return results;
@@ -44,18 +42,38 @@ internal static class RecordedBackward
 
     private static void Propagate(Session session, VarAlgebra algebra, GraphNode node, Var grad, HashSet<GraphNode> needed, Dictionary<GraphNode, Var> pending)
     {
-        var op = node.Op!;
+        var saved = Saved(session, node);
         var inputs = new Var[node.Inputs.Length];
         for (var i = 0; i < inputs.Length; i++)
-            inputs[i] = node.Inputs[i] is { } input ? Var.Borrow(session, input) : Var.Borrow(session, node.NodeInputs[i].KnownValue!);
-        var args = new VjpArgs<Var>(grad, inputs, Var.Borrow(session, node), node.Attributes);
+        {
+            var shape = saved.Inputs[i].Shape;
+            // An input with an edge is read through its node, so the gradient's graph connects to it;
+            // a constant is the value the node kept.
+            inputs[i] = node.Inputs[i] is { } input ? Var.Borrow(session, input, shape) : Var.Borrow(session, saved.Inputs[i]);
+        }
+        var args = new VjpArgs<Var>(grad, inputs, Var.Borrow(session, node, saved.Result.Shape), saved.Attributes);
         for (var i = 0; i < inputs.Length; i++)
         {
             if (node.Inputs[i] is not { } input || !needed.Contains(input)) continue;
             // Broadcasting is undone here, as in the tensor pass.
-            var vjp = algebra.SumTo(op.Gradient.Vjp(algebra, i, args), input.Shape);
+            var vjp = algebra.SumTo(saved.Op.Gradient.Vjp(algebra, i, args), inputs[i].Shape);
             pending[input] = pending.TryGetValue(input, out var sum) ? sum + vjp : vjp;
         }
+    }
+
+    /// <summary>Asks the node for its op and saved inputs, once its value is there (its failure, or the freed-graph error, otherwise).</summary>
+    private static SavedInputs Saved(Session session, GraphNode node)
+    {
+        if (node.Slot.Freed) throw OpNode.GraphFreedError();
+        if (node.Slot.Actor is not { } actor) throw OpNode.GraphFreedError();
+        var timeout = session.Options.Timeout;
+        if (node.Slot.Value is null)
+        {
+            var reply = ReplySlot.AskRaw(session.System, actor, new ToNode(node.Slot, Signals.ValueRequest), timeout);
+            if (reply is Status.Failure failure)
+                throw new InvalidOperationException($"Computing this value ({node.OpName}) failed: {failure.Cause.Message}", failure.Cause);
+        }
+        return ReplySlot.Ask<SavedInputs>(session.System, actor, new ToNode(node.Slot, SavedInputsRequest.Instance), timeout);
     }
 
     /// <summary>The nodes reachable from the root, each after all its inputs (a post-order).</summary>
