@@ -94,6 +94,40 @@ public sealed class HigherOrderTests : IDisposable
     }
 
     [Fact]
+    public void CreateGraphFollowsEachLeafsGradReqAndRetainedNonLeaves()
+    {
+        var add = _s.Tensor([2f], 1).RequiresGrad();
+        (add * 3).Sum().Backward(); // a plain gradient first: 3
+        var write = _s.Tensor([2f], 1).AttachGrad(Protocol.Nodes.GradReq.Write);
+        var ignore = _s.Tensor([2f], 1).AttachGrad(Protocol.Nodes.GradReq.Null);
+        var u = add * add * write * ignore; // 16
+        u.RetainGrad();
+        u.Sum().Backward(createGraph: true);
+
+        Assert.Equal(3f + 16f, add.Grad![0]); // d/d add = 2 add write ignore = 16, added to 3
+        Assert.Equal([3f + 16f], add.GradVar!.ToArray()); // the plain 3 as a constant, plus the recorded 16
+        Assert.Equal(8f, write.Grad![0]);
+        Assert.Equal(0f, ignore.Grad![0]); // Null: the gradient stays as attached (zeros)
+        Assert.Null(ignore.GradVar);
+        Assert.Equal(1f, u.Grad![0]);
+        Assert.NotNull(u.GradVar);
+
+        // d/d add of (d/d add) = d(2 add write ignore) = 2 write ignore = 8
+        add.GradVar!.Sum().Backward();
+        Assert.Equal(3f + 16f + 8f, add.Grad![0]);
+    }
+
+    [Fact]
+    public void CreateGraphOnANonScalarNeedsAHeadGradient()
+    {
+        var x = _s.Tensor([1f, 2f], 2).RequiresGrad();
+        Assert.Contains("implicitly created only for scalar outputs",
+            Assert.Throws<InvalidOperationException>(() => (x * x).Backward(createGraph: true)).Message);
+        (x * x).Backward(Tensor.FromArray([1f, 10f], 2), createGraph: true);
+        Assert.Equal([2f, 40f], x.GradVar!.ToArray());
+    }
+
+    [Fact]
     public void CreateGraphThroughBroadcastingMatmulAndReductions()
     {
         // f(W) = sum(tanh(X @ W + b)): the Hessian-vector product along V, two ways.
