@@ -14,16 +14,11 @@ public static class OpTable
     private static int[] Same(int[][] s, OpAttributes _) => s[0];
     private static Func<int[][], OpAttributes, int[]> Broadcast(string name) => (s, _) => Shapes.Broadcast(s[0], s[1], name);
 
-    /// <summary>An op whose one rule object holds both its VJP rules and its JVP rule.</summary>
-    private static OpDefinition Primitive<TRule>(string name, int arity, Func<int[][], OpAttributes, int[]> shapeRule,
-        Func<Tensor[], OpAttributes, Tensor> forward, TRule rule) where TRule : IVjpRule, IJvpRule =>
-        new(name, arity, shapeRule, forward, rule, rule);
-
     private static OpDefinition Binary<TRule>(string name, Func<Tensor, Tensor, Tensor> kernel, TRule rule) where TRule : IVjpRule, IJvpRule =>
-        Primitive(name, 2, Broadcast(name), (x, _) => kernel(x[0], x[1]), rule);
+        new(name, 2, Broadcast(name), (x, _) => kernel(x[0], x[1]), rule, rule);
 
     private static OpDefinition Unary<TRule>(string name, Func<Tensor, Tensor> kernel, TRule rule) where TRule : IVjpRule, IJvpRule =>
-        Primitive(name, 1, Same, (x, _) => kernel(x[0]), rule);
+        new(name, 1, Same, (x, _) => kernel(x[0]), rule, rule);
 
     /// <summary>The sum of the terms that are present (a JVP's term for a constant input is null).</summary>
     private static T Plus<T>(IAlgebra<T> m, T? a, T? b) =>
@@ -158,8 +153,8 @@ public static class OpTable
 
     // d‖x‖ = g * x / ‖x‖;  t = sum(x*tx) / ‖x‖. A primitive, not sqrt(sum(x*x)): one node instead of
     // three where loops test a norm (the seeds' while loop), as PyTorch's linalg_vector_norm has its own derivative.
-    public static readonly OpDefinition Norm = Primitive("norm", 1, (_, _) => [],
-        (x, _) => Tensor.Scalar(TensorPrimitives.Norm((ReadOnlySpan<float>)x[0].Span)), new NormRule());
+    public static readonly OpDefinition Norm = new("norm", 1, (_, _) => [],
+        (x, _) => Tensor.Scalar(TensorPrimitives.Norm((ReadOnlySpan<float>)x[0].Span)), new NormRule(), new NormRule());
     private sealed class NormRule : IVjpRule, IJvpRule
     {
         public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => m.Mul(m.Div(a.Grad, a.Result), a.Inputs[0]);
@@ -167,8 +162,8 @@ public static class OpTable
     }
 
     // d sum(x, axes) = g repeated over the summed axes;  t = sum(tx, axes)
-    public static readonly OpDefinition Sum = Primitive("sum", 1, ReducedShape("sum"),
-        (x, at) => TensorOps.Sum(x[0], at.Axes, at.KeepDims), new SumRule());
+    public static readonly OpDefinition Sum = new("sum", 1, ReducedShape("sum"),
+        (x, at) => TensorOps.Sum(x[0], at.Axes, at.KeepDims), new SumRule(), new SumRule());
     private sealed class SumRule : IVjpRule, IJvpRule
     {
         public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a)
@@ -182,10 +177,10 @@ public static class OpTable
 
     // d max(x, axes) = g to the arg-max (shared evenly between ties, as torch.amax);
     // t = the mean of tx over the arg-max positions
-    public static readonly OpDefinition Max = Primitive("max", 1, ReducedShape("max"),
-        (x, at) => TensorOps.Max(x[0], at.Axes, at.KeepDims), new ExtremumRule());
-    public static readonly OpDefinition Min = Primitive("min", 1, ReducedShape("min"),
-        (x, at) => TensorOps.Min(x[0], at.Axes, at.KeepDims), new ExtremumRule());
+    public static readonly OpDefinition Max = new("max", 1, ReducedShape("max"),
+        (x, at) => TensorOps.Max(x[0], at.Axes, at.KeepDims), new ExtremumRule(), new ExtremumRule());
+    public static readonly OpDefinition Min = new("min", 1, ReducedShape("min"),
+        (x, at) => TensorOps.Min(x[0], at.Axes, at.KeepDims), new ExtremumRule(), new ExtremumRule());
     private sealed class ExtremumRule : IVjpRule, IJvpRule
     {
         public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a)
@@ -212,8 +207,8 @@ public static class OpTable
     }
 
     // d(A@B) = G@Bᵀ, Aᵀ@G; vectors are seen as a row (left) or a column (right);  t = tA@B + A@tB
-    public static readonly OpDefinition MatMul = Primitive("matmul", 2, (s, _) => MatMulShape(s[0], s[1]),
-        (x, _) => TensorOps.MatMul(x[0], x[1]), new MatMulRule());
+    public static readonly OpDefinition MatMul = new("matmul", 2, (s, _) => MatMulShape(s[0], s[1]),
+        (x, _) => TensorOps.MatMul(x[0], x[1]), new MatMulRule(), new MatMulRule());
     private sealed class MatMulRule : IVjpRule, IJvpRule
     {
         public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a)
@@ -236,9 +231,9 @@ public static class OpTable
     }
 
     // d reshape(x) = reshape(g, x.shape);  t = reshape(tx)
-    public static readonly OpDefinition Reshape = Primitive("reshape", 1,
+    public static readonly OpDefinition Reshape = new("reshape", 1,
         (s, at) => TensorOps.ResolveReshape(s[0], Shapes.ElementCount(s[0]), at.Shape!),
-        (x, at) => TensorOps.Reshape(x[0], at.Shape!), new ReshapeRule());
+        (x, at) => TensorOps.Reshape(x[0], at.Shape!), new ReshapeRule(), new ReshapeRule());
     private sealed class ReshapeRule : IVjpRule, IJvpRule
     {
         public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => m.Reshape(a.Grad, m.Shape(a.Inputs[0]));
@@ -246,8 +241,8 @@ public static class OpTable
     }
 
     // d permute(x, p) = permute(g, p⁻¹);  t = permute(tx, p)
-    public static readonly OpDefinition Permute = Primitive("permute", 1, PermutedShape,
-        (x, at) => TensorOps.Permute(x[0], at.Axes!), new PermuteRule());
+    public static readonly OpDefinition Permute = new("permute", 1, PermutedShape,
+        (x, at) => TensorOps.Permute(x[0], at.Axes!), new PermuteRule(), new PermuteRule());
     private sealed class PermuteRule : IVjpRule, IJvpRule
     {
         public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a)
