@@ -7,24 +7,33 @@ namespace ActorGrad.Nodes.Tests.Differentiation;
 /// The inputs each op of the op table is checked at: shapes (with broadcasting and the vector and
 /// batched forms where an op has them), attributes, and a domain away from poles and kinks. An op
 /// with no entry here is checked at the default: same-shape inputs in [0.5, 1.5] (positive, away
-/// from every kink at 0), no attributes; an op that needs more adds its cases here.
+/// from every kink at 0), no attributes, two inputs for a variadic op; an op that needs more adds its
+/// cases here. A <see cref="Domain.Fixed"/> input (an index, a mask) is a constant, not checked.
 /// </summary>
 public static class OpTableChecks
 {
-    public enum Domain { Any, Positive, AwayFromZero }
+    public enum Domain { Any, Positive, AwayFromZero, Fixed }
+
+    /// <summary>One input of a case: its shape, its domain, and for a <see cref="Domain.Fixed"/> input its values.</summary>
+    public sealed record Input(int[] Shape, Domain Domain, float[]? Values = null)
+    {
+        public static implicit operator Input((int[] Shape, Domain Domain) input) => new(input.Shape, input.Domain);
+    }
 
     /// <summary>One way to call an op: attributes, and per input a shape and a domain.</summary>
-    public sealed record OpCase(OpAttributes Attributes, (int[] Shape, Domain Domain)[] Inputs)
+    public sealed record OpCase(OpAttributes Attributes, Input[] Inputs)
     {
         public override string ToString() =>
             string.Join(" x ", Inputs.Select(i => Shapes.Format(i.Shape))) + (Attributes == OpAttributes.None ? "" : $" {Attributes}");
     }
 
-    private static OpCase Case(params (int[] Shape, Domain Domain)[] inputs) => new(OpAttributes.None, inputs);
-    private static OpCase Case(OpAttributes attributes, params (int[] Shape, Domain Domain)[] inputs) => new(attributes, inputs);
-    private static (int[], Domain) Any(params int[] shape) => (shape, Domain.Any);
-    private static (int[], Domain) Positive(params int[] shape) => (shape, Domain.Positive);
-    private static (int[], Domain) NonZero(params int[] shape) => (shape, Domain.AwayFromZero);
+    private static OpCase Case(params Input[] inputs) => new(OpAttributes.None, inputs);
+    private static OpCase Case(OpAttributes attributes, params Input[] inputs) => new(attributes, inputs);
+    private static Input Any(params int[] shape) => new(shape, Domain.Any);
+    private static Input Positive(params int[] shape) => new(shape, Domain.Positive);
+    private static Input NonZero(params int[] shape) => new(shape, Domain.AwayFromZero);
+    /// <summary>A constant input (indices, a mask) with these values: not checked.</summary>
+    private static Input Fixed(int[] shape, params float[] values) => new(shape, Domain.Fixed, values);
 
     private static readonly Dictionary<string, OpCase[]> Explicit = new()
     {
@@ -54,7 +63,7 @@ public static class OpTableChecks
     /// <summary>The cases of <paramref name="op"/>: its entry, or the default.</summary>
     public static OpCase[] CasesOf(OpDefinition op) =>
         Explicit.TryGetValue(op.Name, out var cases) ? cases
-        : [new OpCase(OpAttributes.None, Enumerable.Repeat((new[] { 2, 3 }, Domain.Positive), op.Arity).ToArray())];
+        : [new OpCase(OpAttributes.None, Enumerable.Repeat(new Input([2, 3], Domain.Positive), Math.Max(op.Arity, 2)).ToArray())];
 
     /// <summary>Every op of the table with each of its cases, for theories.</summary>
     public static TheoryData<string, int> All()
@@ -65,9 +74,11 @@ public static class OpTableChecks
         return data;
     }
 
-    /// <summary>Values for one input: seeded normal, shaped by the domain.</summary>
-    public static Tensor Values(int seed, int[] shape, Domain domain, bool isDefault)
+    /// <summary>Values for one input: its fixed values, or seeded normal shaped by the domain.</summary>
+    public static Tensor Values(int seed, Input input, bool isDefault)
     {
+        if (input.Values is { } values) return Tensor.FromArray(values, input.Shape);
+        var (shape, domain) = (input.Shape, input.Domain);
         var t = Tensor.RandomNormal(seed, shape);
         var span = t.Span;
         for (var i = 0; i < span.Length; i++)
