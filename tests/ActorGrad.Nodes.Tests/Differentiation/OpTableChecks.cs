@@ -14,7 +14,7 @@ public static class OpTableChecks
 {
     public enum Domain { Any, Positive, AwayFromZero, Fixed }
 
-    /// <summary>One input of a case: its shape, its domain, and for a <see cref="Domain.Fixed"/> input its values.</summary>
+    /// <summary>One input of a case: its shape, its domain, and its values when given (always for a <see cref="Domain.Fixed"/> input).</summary>
     public sealed record Input(int[] Shape, Domain Domain, float[]? Values = null)
     {
         public static implicit operator Input((int[] Shape, Domain Domain) input) => new(input.Shape, input.Domain);
@@ -32,6 +32,8 @@ public static class OpTableChecks
     private static Input Any(params int[] shape) => new(shape, Domain.Any);
     private static Input Positive(params int[] shape) => new(shape, Domain.Positive);
     private static Input NonZero(params int[] shape) => new(shape, Domain.AwayFromZero);
+    /// <summary>A checked input with these values (to keep them off an op's kinks).</summary>
+    private static Input At(int[] shape, params float[] values) => new(shape, Domain.Any, values);
     /// <summary>A constant input (indices, a mask) with these values: not checked.</summary>
     private static Input Fixed(int[] shape, params float[] values) => new(shape, Domain.Fixed, values);
 
