@@ -129,8 +129,8 @@ public sealed partial class Session : IDisposable, IAsyncDisposable
                 // through it fails with the freed-graph error.
                 // A value already published (the usual case on the calling-thread dispatcher) goes in
                 // with the node, saving the Forward round trip.
-                nodeInputs[i] = node.Slot.NodeStopped ? NodeInput.FromValue(node.Slot.Value!.Clone())
-                    : node.Slot.Value is { } published ? NodeInput.FromPublished(node.Actor, published)
+                nodeInputs[i] = node.Slot.NodeStopped ? NodeInput.FromValue(node.Slot.Value!.Clone(), node.Slot.Tangent)
+                    : node.Slot.Value is { } published ? NodeInput.FromPublished(node.Actor, published, node.Slot.Tangent)
                     : NodeInput.FromActor(node.Actor, differentiable: true);
             }
             else nodeInputs[i] = NodeInput.FromValue(v.ShareConstant());
@@ -150,14 +150,28 @@ public sealed partial class Session : IDisposable, IAsyncDisposable
         return cache[arity] ??= new int[arity][];
     }
 
-    /// <summary>A leaf actor holding <paramref name="value"/> (which it now owns).</summary>
-    internal GraphNode SpawnLeaf(Tensor value, GradReq mode, bool zeroGrad)
+    /// <summary>A leaf actor holding <paramref name="value"/> (which it now owns), with a forward-mode tangent if given.</summary>
+    internal GraphNode SpawnLeaf(Tensor value, GradReq mode, bool zeroGrad, Tensor? tangent = null)
     {
         ThrowIfDisposed();
         var slot = new ValueSlot();
-        var actor = _pool.Take(new LeafNode(value, mode, zeroGrad, slot));
+        var actor = _pool.Take(new LeafNode(value, mode, zeroGrad, slot, tangent));
         slot.Actor = actor;
-        return new GraphNode(actor, [], isLeaf: true, slot, "leaf");
+        return new GraphNode(actor, [], isLeaf: true, slot, "leaf") { LeafMode = mode };
+    }
+
+    /// <summary>
+    /// Forward mode (PyTorch's fwAD.make_dual): a leaf with value <paramref name="primal"/> moving in
+    /// direction <paramref name="tangent"/>. Ops on it carry tangents with their values; read them with
+    /// <see cref="Var.Tangent"/>. Both tensors are copied.
+    /// </summary>
+    public Var MakeDual(Tensor primal, Tensor tangent)
+    {
+        ArgumentNullException.ThrowIfNull(primal);
+        ArgumentNullException.ThrowIfNull(tangent);
+        if (!tangent.ShapeEquals(primal.Shape))
+            throw new ArgumentException($"MakeDual: the tangent's shape {Shapes.Format(tangent.Shape)} does not match the primal's {Shapes.Format(primal.Shape)}.");
+        return new Var(this, primal.Shape, SpawnLeaf(primal.Clone(), GradReq.Add, zeroGrad: false, tangent.Clone()));
     }
 
     internal long NextPassId() => Interlocked.Increment(ref _passIds);

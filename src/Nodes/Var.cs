@@ -35,6 +35,24 @@ public sealed partial class Var
 
     internal static Var Constant(Session session, Tensor value) => new(session, value);
 
+    // A second handle to a value someone else owns: no ticket, so collecting it releases nothing.
+    private Var(Session session, int[] shape, GraphNode? node, Tensor? constant)
+    {
+        Session = session;
+        Shape = shape;
+        Node = node;
+        _constant = constant;
+    }
+
+    /// <summary>
+    /// A handle to <paramref name="node"/> that does not own it (a create-graph pass reads the graph
+    /// through these): the node's own handle, or its consumers, keep it alive.
+    /// </summary>
+    internal static Var Borrow(Session session, GraphNode node, int[] shape) => new(session, shape, node, null);
+
+    /// <summary>A constant handle to <paramref name="value"/>, which stays its owner's (a node's constant input).</summary>
+    internal static Var Borrow(Session session, Tensor value) => new(session, value.Shape, null, value);
+
     /// <summary>The constant's value for a node that keeps it: from now on the handle does not pool it.</summary>
     internal Tensor ShareConstant()
     {
@@ -95,17 +113,26 @@ public sealed partial class Var
     }
 
     /// <summary>The gradient (a copy): null until a backward pass reaches this leaf, or for a non-leaf that did not RetainGrad().</summary>
-    public Tensor? Grad
+    public Tensor? Grad => Node is null ? null
+        // A retained non-leaf's gradient from a create-graph pass is kept only as a Var.
+        : !Node.IsLeaf && Node.GradVar is { } recorded ? recorded.Value()
+        : ReadGrad(Session, Node);
+
+    /// <summary>
+    /// The gradient as a recorded Var after <c>Backward(createGraph: true)</c> (PyTorch's x.grad with
+    /// its grad_fn): differentiate it again. Null before such a pass, and after a plain pass or
+    /// ZeroGrad (the gradient is then a plain value: <see cref="Grad"/>).
+    /// </summary>
+    public Var? GradVar => Node?.GradVar;
+
+    /// <summary>A copy of the gradient the node keeps, or null.</summary>
+    internal static Tensor? ReadGrad(Session session, GraphNode node)
     {
-        get
-        {
-            if (Node is null) return null;
-            // A node that ended while its handle lives left its kept gradient in the slot.
-            var slot = Node.Slot;
-            if (slot.Actor is not { } actor) return slot.Grad?.Clone();
-            var reply = ReplySlot.Ask<GradReply>(Session.System, actor, new ToNode(slot, Signals.GradRequest), Session.Options.Timeout);
-            return reply.Grad is null ? null : Tensor.From(reply.Grad);
-        }
+        // A node that ended while its handle lives left its kept gradient in the slot.
+        var slot = node.Slot;
+        if (slot.Actor is not { } actor) return slot.Grad?.Clone();
+        var reply = ReplySlot.Ask<GradReply>(session.System, actor, new ToNode(slot, Signals.GradRequest), session.Options.Timeout);
+        return reply.Grad is null ? null : Tensor.From(reply.Grad);
     }
 
     /// <summary>PyTorch's x.grad.zero_().</summary>
@@ -113,6 +140,7 @@ public sealed partial class Var
     {
         Session.ThrowIfDisposed();
         if (Node is null) return;
+        Node.GradVar = null;
         if (!Node.Slot.TellNode(Signals.ZeroGrad)) Node.Slot.Grad?.Span.Clear();
     }
 
@@ -121,6 +149,7 @@ public sealed partial class Var
     {
         Session.ThrowIfDisposed();
         if (Node is null) throw new InvalidOperationException("Can't RetainGrad() on a Var that does not require a gradient.");
+        Node.RetainsGrad = true;
         Node.Slot.TellNode(Signals.RetainGrad);
     }
 
@@ -144,15 +173,18 @@ public sealed partial class Var
     /// <summary>
     /// Backpropagates from this value: a scalar seeds 1; otherwise pass <paramref name="gradient"/>
     /// (a vector-Jacobian product), or <paramref name="implicitSum"/> for the gradient of the sum (MXNet, TF).
+    /// With <paramref name="createGraph"/> (PyTorch's create_graph) the gradients are recorded Vars
+    /// (<see cref="GradVar"/>) that can be differentiated again; such a pass frees nothing.
     /// </summary>
-    public void Backward(Tensor? gradient = null, bool retainGraph = false, bool implicitSum = false) =>
-        Blocking.Wait(BackwardAsync(gradient, retainGraph, implicitSum));
+    public void Backward(Tensor? gradient = null, bool retainGraph = false, bool implicitSum = false, bool createGraph = false) =>
+        Blocking.Wait(BackwardAsync(gradient, retainGraph, implicitSum, createGraph));
 
     /// <summary>Backpropagates with a head gradient held in another Var (MXNet's u.backward(v.grad)).</summary>
     public void Backward(Var gradient, bool retainGraph = false) => Backward(gradient.ReadValue(), retainGraph);
 
-    public Task BackwardAsync(Tensor? gradient = null, bool retainGraph = false, bool implicitSum = false) =>
-        BackwardPass.Run(Session, this, gradient, retainGraph, implicitSum);
+    public Task BackwardAsync(Tensor? gradient = null, bool retainGraph = false, bool implicitSum = false, bool createGraph = false) =>
+        createGraph ? RecordedBackward.Backward(Session, this, gradient, implicitSum)
+        : BackwardPass.Run(Session, this, gradient, retainGraph, implicitSum);
 
     // ---- values ----
 
@@ -178,6 +210,20 @@ public sealed partial class Var
         if (Node!.Slot.Value is { } ready) return ready.Clone();
         var reply = await Akka.Actor.Futures.Ask<ValueReply>(Node.Actor, new ToNode(Node.Slot, Signals.ValueRequest), Session.Options.Timeout).ConfigureAwait(false);
         return Tensor.From(reply.Value).Clone();
+    }
+
+    /// <summary>
+    /// Forward mode: the tangent of this value (a copy), the directional derivative along the tangents
+    /// of the duals it was computed from (<see cref="Session.MakeDual"/>); null when none leads here.
+    /// </summary>
+    public Tensor? Tangent
+    {
+        get
+        {
+            if (Node is null) return null;
+            ReadValue(); // the tangent is published with the value
+            return Node.Slot.Tangent?.Clone();
+        }
     }
 
     /// <summary>A copy of the value (the caller owns it).</summary>

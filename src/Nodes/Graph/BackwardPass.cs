@@ -16,8 +16,7 @@ internal static class BackwardPass
     {
         session.ThrowIfDisposed();
         session.DrainReleased();
-        var rootNode = root.Node ?? throw new InvalidOperationException(
-            "element 0 of tensors does not require grad and does not have a grad_fn: nothing recorded leads to this value (call RequiresGrad() on a leaf first).");
+        var rootNode = root.Node ?? throw NothingRecordedError();
         // The seed must not overtake the root's forward: when the root is still computing (its
         // inputs' runs queued on this thread, or on another), wait for its value or its failure.
         var rootSlot = rootNode.Slot;
@@ -41,6 +40,8 @@ internal static class BackwardPass
                     seed.Dispose();
                     throw OpNode.GraphFreedError();
                 }
+                // A plain pass adds a plain value: the gradient is no longer a recorded Var.
+                node.GradVar = null;
                 foreach (var input in node.Inputs)
                 {
                     if (input is null) continue;
@@ -81,7 +82,11 @@ internal static class BackwardPass
         public bool InUse;
     }
 
-    private static Tensor Seed(Var root, Tensor? head, bool implicitSum)
+    internal static InvalidOperationException NothingRecordedError() => new(
+        "element 0 of tensors does not require grad and does not have a grad_fn: nothing recorded leads to this value (call RequiresGrad() on a leaf first).");
+
+    /// <summary>The head gradient (a copy the caller owns), ones for a scalar or with implicitSum, else the non-scalar error.</summary>
+    internal static Tensor Seed(Var root, Tensor? head, bool implicitSum)
     {
         if (head is not null)
         {
@@ -90,9 +95,11 @@ internal static class BackwardPass
             return head.Clone();
         }
         if (root.Length == 1 || implicitSum) return Tensor.Ones(root.Shape);
-        throw new InvalidOperationException(
-            $"grad can be implicitly created only for scalar outputs (this output has shape {Shapes.Format(root.Shape)}): pass a gradient, or implicitSum: true for the gradient of its sum.");
+        throw NonScalarError(root.Shape);
     }
+
+    internal static InvalidOperationException NonScalarError(int[] shape) => new(
+        $"grad can be implicitly created only for scalar outputs (this output has shape {Shapes.Format(shape)}): pass a gradient, or implicitSum: true for the gradient of its sum.");
 
     private static async Task Completion(PassTracker tracker, GraphNode[] nodes, long passId, TimeSpan timeout)
     {

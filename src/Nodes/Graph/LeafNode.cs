@@ -11,21 +11,24 @@ internal sealed class LeafNode : NodeBehavior
 {
     private readonly GradReq _mode;
 
-    public LeafNode(Tensor value, GradReq mode, bool zeroGrad, ValueSlot slot) : base(slot)
+    public LeafNode(Tensor value, GradReq mode, bool zeroGrad, ValueSlot slot, Tensor? tangent = null) : base(slot)
     {
         _mode = mode;
         _value = value;
+        _tangent = tangent;
         // Readable at once, before the actor has taken the node.
-        slot.Publish(value);
+        slot.Publish(value, tangent);
         _zeroGrad = zeroGrad;
     }
 
     private readonly Tensor _value;
+    // Forward mode: the direction this leaf moves in (PyTorch's make_dual), sent on with its value.
+    private readonly Tensor? _tangent;
     private readonly bool _zeroGrad;
 
     protected override void OnStart()
     {
-        SetValue(_value);
+        SetValue(_value, _tangent);
         // MXNet's attach_grad starts the gradient at zeros; PyTorch's starts it at None.
         if (_zeroGrad) Grad = Tensor.Zeros(_value.Shape);
     }

@@ -98,6 +98,10 @@ internal sealed class NodeActor : UntypedActor
             case ValueRequest when addressed.Slot.Value is { } value:
                 SenderRef.Tell(new ValueReply(value), _self);
                 break;
+            case SavedInputsRequest:
+                // An op node ends only once freed (or unused, when no pass would reach it).
+                SenderRef.Tell(new Status.Failure(OpNode.GraphFreedError()), _self);
+                break;
             default:
                 Drop(addressed.Message);
                 break;

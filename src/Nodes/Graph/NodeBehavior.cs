@@ -78,12 +78,12 @@ internal abstract class NodeBehavior
 
     // ---- value ----
 
-    protected void SetValue(Tensor value)
+    protected void SetValue(Tensor value, Tensor? tangent = null)
     {
         Value = value;
-        Slot.Publish(value);
+        Slot.Publish(value, tangent);
         if (_pendingConsumers is not null)
-            foreach (var (consumer, slot) in _pendingConsumers) consumer.Tell(new Forward(slot, value), Self);
+            foreach (var (consumer, slot) in _pendingConsumers) consumer.Tell(ForwardMessage(slot), Self);
         _pendingConsumers = null;
         if (_valueWaiters is null) return;
         foreach (var w in _valueWaiters) w.Tell(new ValueReply(value), Self);
@@ -107,10 +107,13 @@ internal abstract class NodeBehavior
         _consumers++;
         if (!subscribe.SendValue) return;
         var slot = subscribe.Slot;
-        if (Value is not null) Sender.Tell(new Forward(slot, Value), Self);
+        if (Value is not null) Sender.Tell(ForwardMessage(slot), Self);
         else if (Failure is not null) Sender.Tell(new ForwardFailed(slot, Failure), Self);
         else (_pendingConsumers ??= []).Add((Sender, slot));
     }
+
+    /// <summary>The value to a consumer's slot, with the tangent when there is one.</summary>
+    private object ForwardMessage(int slot) => Slot.Tangent is { } tangent ? new DualForward(slot, Value!, tangent) : new Forward(slot, Value!);
 
     private void OnUnsubscribe()
     {

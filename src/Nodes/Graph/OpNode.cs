@@ -16,6 +16,8 @@ internal sealed class OpNode : NodeBehavior
     private readonly OpAttributes _attributes;
     private readonly NodeInput[] _inputs;
     private Tensor[]? _inputValues;
+    // Forward mode: the inputs' tangents, made only when one has a tangent (null: a constant input).
+    private Tensor?[]? _inputTangents;
     private int _missing;
     private bool _freed;
     private bool _retainGrad;
@@ -37,6 +39,7 @@ internal sealed class OpNode : NodeBehavior
             if (_inputs[i].KnownValue is { } known)
             {
                 _inputValues[i] = known;
+                if (_inputs[i].KnownTangent is { } tangent) SetInputTangent(i, tangent);
                 // A published value: no Forward round trip, only the consumer registration.
                 _inputs[i].Source?.Tell(Signals.Subscribe(i, sendValue: false), Self);
             }
@@ -62,11 +65,19 @@ internal sealed class OpNode : NodeBehavior
                 _inputValues![f.Slot] = Tensor.From(f.Value);
                 if (--_missing == 0) Compute();
                 break;
+            case DualForward f:
+                _inputValues![f.Slot] = f.Value;
+                SetInputTangent(f.Slot, f.Tangent);
+                if (--_missing == 0) Compute();
+                break;
             case ForwardFailed f:
                 if (Failure is null) SetFailure(f.Cause);
                 break;
             case RetainGrad:
                 _retainGrad = true;
+                break;
+            case SavedInputsRequest:
+                OnSavedInputsRequest();
                 break;
             default:
                 base.OnNodeMessage(message);
@@ -74,16 +85,44 @@ internal sealed class OpNode : NodeBehavior
         }
     }
 
+    private void SetInputTangent(int slot, Tensor tangent) => (_inputTangents ??= new Tensor?[_inputs.Length])[slot] = tangent;
+
     private void Compute()
     {
         try
         {
-            SetValue(_op.Forward(_inputValues!, _attributes));
+            var value = _op.Forward(_inputValues!, _attributes);
+            SetValue(value, _inputTangents is null ? null : ComputeTangent(value));
         }
         catch (Exception e)
         {
             SetFailure(e);
         }
+    }
+
+    /// <summary>Forward mode: the op's JVP rule on the inputs' tangents, broadcast to the value's shape.</summary>
+    private Tensor ComputeTangent(Tensor value)
+    {
+        var algebra = TensorAlgebra.Rent();
+        try
+        {
+            var tangent = _op.Tangent.Jvp(algebra, new JvpArgs<Tensor>(_inputValues!, _inputTangents!, value, _attributes));
+            if (!tangent.ShapeEquals(value.Shape)) tangent = algebra.BroadcastTo(tangent, value.Shape);
+            // The node keeps what it sends on: a rule's own temporary as it is, anything else (an input's tangent) as a copy.
+            return algebra.Owns(tangent) ? algebra.Keep(tangent) : tangent.Clone();
+        }
+        finally
+        {
+            TensorAlgebra.Return(algebra);
+        }
+    }
+
+    /// <summary>A create-graph pass asks for what the VJP rules need (read after the value: it is computed by then).</summary>
+    private void OnSavedInputsRequest()
+    {
+        if (CanBackward() is { } reason) Sender.Tell(new Akka.Actor.Status.Failure(reason), Self);
+        else if (Value is null) Sender.Tell(new Akka.Actor.Status.Failure(new InvalidOperationException($"{_op.Name}: saved inputs asked for before the value was computed.")), Self);
+        else Sender.Tell(new SavedInputs(_op, _attributes, _inputValues!, Value), Self);
     }
 
     protected override Exception? CanBackward() => Failure ?? (_freed ? GraphFreedError() : null);
@@ -112,6 +151,7 @@ internal sealed class OpNode : NodeBehavior
         {
             // What the VJP needed is not kept past a non-retained pass; the value stays for readers.
             _inputValues = null;
+            _inputTangents = null;
             _freed = true;
             Slot.MarkFreed();
         }

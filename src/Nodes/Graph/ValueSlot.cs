@@ -19,6 +19,8 @@ internal sealed class ValueSlot
     private volatile Exception? _failure;
 
     public Tensor? Value => Volatile.Read(ref _value);
+    /// <summary>The forward-mode tangent, published before the value (null: none; the node is constant along the tangent).</summary>
+    public Tensor? Tangent { get; private set; }
     /// <summary>The gradient the node kept (a retained one), left to the handle when the node ended first.</summary>
     public Tensor? Grad => Volatile.Read(ref _grad);
     private Tensor? _grad;
@@ -66,7 +68,12 @@ internal sealed class ValueSlot
     public bool ActorStopped => _actorStopped;
     private volatile bool _actorStopped;
 
-    public void Publish(Tensor value) => Volatile.Write(ref _value, value);
+    /// <summary>Publishes the value, and before it (a reader that sees the value sees the tangent) its tangent if any.</summary>
+    public void Publish(Tensor value, Tensor? tangent = null)
+    {
+        if (tangent is not null) Tangent = tangent;
+        Volatile.Write(ref _value, value);
+    }
     public void PublishFailure(Exception cause) => _failure = cause;
     public void MarkFreed() => _freed = true;
 
