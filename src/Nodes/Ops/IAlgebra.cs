@@ -1,11 +1,11 @@
 namespace ActorGrad.Nodes.Ops;
 
 /// <summary>
-/// The operations VJP rules are written in. The rules are generic over the value type, so the same
-/// table runs on raw tensors now (<see cref="TensorAlgebra"/>) and can run on recorded Vars later,
-/// which is what gradients of gradients need.
+/// The operations VJP and JVP rules are written in. The rules are generic over the value type, so the
+/// same table runs on raw tensors (<see cref="TensorAlgebra"/>) and on recorded Vars (VarAlgebra),
+/// which is what gradients of gradients need. Partial: other files add members.
 /// </summary>
-public interface IAlgebra<T>
+public partial interface IAlgebra<T>
 {
     int[] Shape(T x);
     T Add(T a, T b);

@@ -24,10 +24,34 @@ public interface IVjpRule
     T Vjp<T>(IAlgebra<T> m, int input, in VjpArgs<T> a);
 }
 
-/// <summary>One primitive: name, arity, shape rule, forward kernel, VJP rules.</summary>
+/// <summary>
+/// What a JVP rule sees: the op's inputs, each input's tangent (null: that input is a constant, its
+/// tangent is zero), the op's result and attributes.
+/// </summary>
+public readonly struct JvpArgs<T>(T[] inputs, T?[] tangents, T result, OpAttributes attributes)
+{
+    public T[] Inputs { get; } = inputs;
+    public T?[] Tangents { get; } = tangents;
+    public T Result { get; } = result;
+    public OpAttributes Attributes { get; } = attributes;
+}
+
+/// <summary>The forward-mode rule of one op, generic over the algebra like <see cref="IVjpRule"/>.</summary>
+public interface IJvpRule
+{
+    /// <summary>
+    /// The result's tangent: the directional derivative along the inputs' tangents, in the result's
+    /// shape or one that broadcasts to it (the engine broadcasts it). Called only when at least one
+    /// tangent is not null.
+    /// </summary>
+    T Jvp<T>(IAlgebra<T> m, in JvpArgs<T> a);
+}
+
+/// <summary>One primitive: name, arity, shape rule, forward kernel, VJP rules (reverse mode), JVP rule (forward mode).</summary>
 public sealed record OpDefinition(
     string Name,
     int Arity,
     Func<int[][], OpAttributes, int[]> ShapeRule,
     Func<Tensor[], OpAttributes, Tensor> Forward,
-    IVjpRule Gradient);
+    IVjpRule Gradient,
+    IJvpRule Tangent);

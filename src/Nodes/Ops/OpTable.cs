@@ -4,8 +4,8 @@ using ActorGrad.Engine.Tensors;
 namespace ActorGrad.Nodes.Ops;
 
 /// <summary>
-/// Every primitive op, each with its shape rule, its forward kernel and its VJP rules side by side
-/// (as PyTorch's derivatives.yaml). Rules return gradients in the broadcast shape; the engine sums
+/// Every primitive op, each with its shape rule, its forward kernel, its VJP rules and its JVP rule
+/// side by side (as PyTorch's derivatives.yaml), one rule class per op implementing both modes. Rules return gradients in the broadcast shape; the engine sums
 /// them back to each input's shape in one place. Composite ops live in <see cref="Composites"/> and
 /// carry no gradient code.
 /// </summary>
@@ -14,116 +14,202 @@ public static class OpTable
     private static int[] Same(int[][] s, OpAttributes _) => s[0];
     private static Func<int[][], OpAttributes, int[]> Broadcast(string name) => (s, _) => Shapes.Broadcast(s[0], s[1], name);
 
-    private static OpDefinition Binary(string name, Func<Tensor, Tensor, Tensor> kernel, IVjpRule rule) =>
-        new(name, 2, Broadcast(name), (x, _) => kernel(x[0], x[1]), rule);
+    private static OpDefinition Binary<TRule>(string name, Func<Tensor, Tensor, Tensor> kernel, TRule rule) where TRule : IVjpRule, IJvpRule =>
+        new(name, 2, Broadcast(name), (x, _) => kernel(x[0], x[1]), rule, rule);
 
-    private static OpDefinition Unary(string name, Func<Tensor, Tensor> kernel, IVjpRule rule) =>
-        new(name, 1, Same, (x, _) => kernel(x[0]), rule);
+    private static OpDefinition Unary<TRule>(string name, Func<Tensor, Tensor> kernel, TRule rule) where TRule : IVjpRule, IJvpRule =>
+        new(name, 1, Same, (x, _) => kernel(x[0]), rule, rule);
 
-    // d(a+b) = g, g
+    /// <summary>The sum of the terms that are present (a JVP's term for a constant input is null).</summary>
+    private static T Plus<T>(IAlgebra<T> m, T? a, T? b) =>
+        a is null ? b! : b is null ? a : m.Add(a, b);
+
+    // d(a+b) = g, g;  t = ta + tb
     public static readonly OpDefinition Add = Binary("add", TensorOps.Add, new AddRule());
-    private sealed class AddRule : IVjpRule { public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => a.Grad; }
+    private sealed class AddRule : IVjpRule, IJvpRule
+    {
+        public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => a.Grad;
+        public T Jvp<T>(IAlgebra<T> m, in JvpArgs<T> a) => Plus(m, a.Tangents[0], a.Tangents[1]);
+    }
 
-    // d(a-b) = g, -g
+    // d(a-b) = g, -g;  t = ta - tb
     public static readonly OpDefinition Sub = Binary("sub", TensorOps.Sub, new SubRule());
-    private sealed class SubRule : IVjpRule { public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => i == 0 ? a.Grad : m.Neg(a.Grad); }
+    private sealed class SubRule : IVjpRule, IJvpRule
+    {
+        public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => i == 0 ? a.Grad : m.Neg(a.Grad);
+        public T Jvp<T>(IAlgebra<T> m, in JvpArgs<T> a) =>
+            a.Tangents[1] is not { } tb ? a.Tangents[0]! : a.Tangents[0] is { } ta ? m.Sub(ta, tb) : m.Neg(tb);
+    }
 
-    // d(a*b) = g*b, g*a
+    // d(a*b) = g*b, g*a;  t = ta*b + a*tb
     public static readonly OpDefinition Mul = Binary("mul", TensorOps.Mul, new MulRule());
-    private sealed class MulRule : IVjpRule { public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => m.Mul(a.Grad, a.Inputs[1 - i]); }
+    private sealed class MulRule : IVjpRule, IJvpRule
+    {
+        public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => m.Mul(a.Grad, a.Inputs[1 - i]);
+        public T Jvp<T>(IAlgebra<T> m, in JvpArgs<T> a) => Plus(m,
+            a.Tangents[0] is { } ta ? m.Mul(ta, a.Inputs[1]) : default,
+            a.Tangents[1] is { } tb ? m.Mul(a.Inputs[0], tb) : default);
+    }
 
-    // d(a/b) = g/b, -g*(a/b)/b
+    // d(a/b) = g/b, -g*(a/b)/b;  t = (ta - tb*(a/b))/b
     public static readonly OpDefinition Div = Binary("div", TensorOps.Div, new DivRule());
-    private sealed class DivRule : IVjpRule
+    private sealed class DivRule : IVjpRule, IJvpRule
     {
         public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) =>
             i == 0 ? m.Div(a.Grad, a.Inputs[1]) : m.Neg(m.Div(m.Mul(a.Grad, a.Result), a.Inputs[1]));
+        public T Jvp<T>(IAlgebra<T> m, in JvpArgs<T> a)
+        {
+            if (a.Tangents[1] is not { } tb) return m.Div(a.Tangents[0]!, a.Inputs[1]);
+            var fromB = m.Mul(tb, a.Result);
+            return m.Div(a.Tangents[0] is { } ta ? m.Sub(ta, fromB) : m.Neg(fromB), a.Inputs[1]);
+        }
     }
 
-    // d(a^b) = g*b*a^(b-1), g*a^b*log(a)
+    // d(a^b) = g*b*a^(b-1), g*a^b*log(a);  t = ta*b*a^(b-1) + tb*a^b*log(a)
     public static readonly OpDefinition Pow = Binary("pow", TensorOps.Pow, new PowRule());
-    private sealed class PowRule : IVjpRule
+    private sealed class PowRule : IVjpRule, IJvpRule
     {
-        public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => i == 0
-            ? m.Mul(a.Grad, m.Mul(a.Inputs[1], m.Pow(a.Inputs[0], m.AddScalar(a.Inputs[1], -1f))))
-            : m.Mul(a.Grad, m.Mul(a.Result, m.Log(a.Inputs[0])));
+        public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => m.Mul(a.Grad, Partial(m, i, a.Inputs, a.Result));
+        public T Jvp<T>(IAlgebra<T> m, in JvpArgs<T> a) => Plus(m,
+            a.Tangents[0] is { } ta ? m.Mul(ta, Partial(m, 0, a.Inputs, a.Result)) : default,
+            a.Tangents[1] is { } tb ? m.Mul(tb, Partial(m, 1, a.Inputs, a.Result)) : default);
+
+        private static T Partial<T>(IAlgebra<T> m, int i, T[] x, T result) => i == 0
+            ? m.Mul(x[1], m.Pow(x[0], m.AddScalar(x[1], -1f)))
+            : m.Mul(result, m.Log(x[0]));
     }
 
-    // d(-x) = -g
+    // d(-x) = -g;  t = -tx
     public static readonly OpDefinition Neg = Unary("neg", TensorOps.Neg, new NegRule());
-    private sealed class NegRule : IVjpRule { public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => m.Neg(a.Grad); }
+    private sealed class NegRule : IVjpRule, IJvpRule
+    {
+        public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => m.Neg(a.Grad);
+        public T Jvp<T>(IAlgebra<T> m, in JvpArgs<T> a) => m.Neg(a.Tangents[0]!);
+    }
 
-    // d(exp x) = g*exp(x)
+    // d(exp x) = g*exp(x);  t = tx*exp(x)
     public static readonly OpDefinition Exp = Unary("exp", TensorOps.Exp, new ExpRule());
-    private sealed class ExpRule : IVjpRule { public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => m.Mul(a.Grad, a.Result); }
+    private sealed class ExpRule : IVjpRule, IJvpRule
+    {
+        public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => m.Mul(a.Grad, a.Result);
+        public T Jvp<T>(IAlgebra<T> m, in JvpArgs<T> a) => m.Mul(a.Tangents[0]!, a.Result);
+    }
 
-    // d(log x) = g/x
+    // d(log x) = g/x;  t = tx/x
     public static readonly OpDefinition Log = Unary("log", TensorOps.Log, new LogRule());
-    private sealed class LogRule : IVjpRule { public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => m.Div(a.Grad, a.Inputs[0]); }
+    private sealed class LogRule : IVjpRule, IJvpRule
+    {
+        public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => m.Div(a.Grad, a.Inputs[0]);
+        public T Jvp<T>(IAlgebra<T> m, in JvpArgs<T> a) => m.Div(a.Tangents[0]!, a.Inputs[0]);
+    }
 
-    // d(sin x) = g*cos(x)
+    // d(sin x) = g*cos(x);  t = tx*cos(x)
     public static readonly OpDefinition Sin = Unary("sin", TensorOps.Sin, new SinRule());
-    private sealed class SinRule : IVjpRule { public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => m.Mul(a.Grad, m.Cos(a.Inputs[0])); }
+    private sealed class SinRule : IVjpRule, IJvpRule
+    {
+        public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => m.Mul(a.Grad, m.Cos(a.Inputs[0]));
+        public T Jvp<T>(IAlgebra<T> m, in JvpArgs<T> a) => m.Mul(a.Tangents[0]!, m.Cos(a.Inputs[0]));
+    }
 
-    // d(cos x) = -g*sin(x)
+    // d(cos x) = -g*sin(x);  t = -tx*sin(x)
     public static readonly OpDefinition Cos = Unary("cos", TensorOps.Cos, new CosRule());
-    private sealed class CosRule : IVjpRule { public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => m.Neg(m.Mul(a.Grad, m.Sin(a.Inputs[0]))); }
+    private sealed class CosRule : IVjpRule, IJvpRule
+    {
+        public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => m.Neg(m.Mul(a.Grad, m.Sin(a.Inputs[0])));
+        public T Jvp<T>(IAlgebra<T> m, in JvpArgs<T> a) => m.Neg(m.Mul(a.Tangents[0]!, m.Sin(a.Inputs[0])));
+    }
 
-    // d(tanh x) = g*(1 - tanh(x)^2) = g - g*y*y
+    // d(tanh x) = g*(1 - tanh(x)^2) = g - g*y*y;  t likewise with tx
     public static readonly OpDefinition Tanh = Unary("tanh", TensorOps.Tanh, new TanhRule());
-    private sealed class TanhRule : IVjpRule { public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => m.Sub(a.Grad, m.Mul(m.Mul(a.Grad, a.Result), a.Result)); }
+    private sealed class TanhRule : IVjpRule, IJvpRule
+    {
+        public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => m.Sub(a.Grad, m.Mul(m.Mul(a.Grad, a.Result), a.Result));
+        public T Jvp<T>(IAlgebra<T> m, in JvpArgs<T> a) => m.Sub(a.Tangents[0]!, m.Mul(m.Mul(a.Tangents[0]!, a.Result), a.Result));
+    }
 
-    // d(sqrt x) = g/(2*sqrt(x))
+    // d(sqrt x) = g/(2*sqrt(x));  t likewise with tx
     public static readonly OpDefinition Sqrt = Unary("sqrt", TensorOps.Sqrt, new SqrtRule());
-    private sealed class SqrtRule : IVjpRule { public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => m.Scale(m.Div(a.Grad, a.Result), 0.5f); }
+    private sealed class SqrtRule : IVjpRule, IJvpRule
+    {
+        public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => m.Scale(m.Div(a.Grad, a.Result), 0.5f);
+        public T Jvp<T>(IAlgebra<T> m, in JvpArgs<T> a) => m.Scale(m.Div(a.Tangents[0]!, a.Result), 0.5f);
+    }
 
-    // d|x| = g*sign(x)
+    // d|x| = g*sign(x);  t = tx*sign(x)
     public static readonly OpDefinition Abs = Unary("abs", TensorOps.Abs, new AbsRule());
-    private sealed class AbsRule : IVjpRule { public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => m.Mul(a.Grad, m.Sign(a.Inputs[0])); }
+    private sealed class AbsRule : IVjpRule, IJvpRule
+    {
+        public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => m.Mul(a.Grad, m.Sign(a.Inputs[0]));
+        public T Jvp<T>(IAlgebra<T> m, in JvpArgs<T> a) => m.Mul(a.Tangents[0]!, m.Sign(a.Inputs[0]));
+    }
 
-    // d relu(x) = g*[x > 0]
+    // d relu(x) = g*[x > 0];  t = tx*[x > 0]
     public static readonly OpDefinition Relu = Unary("relu", TensorOps.Relu, new ReluRule());
-    private sealed class ReluRule : IVjpRule { public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => m.Mul(a.Grad, m.Step(a.Inputs[0])); }
+    private sealed class ReluRule : IVjpRule, IJvpRule
+    {
+        public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => m.Mul(a.Grad, m.Step(a.Inputs[0]));
+        public T Jvp<T>(IAlgebra<T> m, in JvpArgs<T> a) => m.Mul(a.Tangents[0]!, m.Step(a.Inputs[0]));
+    }
 
-    // d‖x‖ = g * x / ‖x‖. A primitive, not sqrt(sum(x*x)): one node instead of three where loops test a
-    // norm (the seeds' while loop), as PyTorch's linalg_vector_norm has its own derivative.
+    // d‖x‖ = g * x / ‖x‖;  t = sum(x*tx) / ‖x‖. A primitive, not sqrt(sum(x*x)): one node instead of
+    // three where loops test a norm (the seeds' while loop), as PyTorch's linalg_vector_norm has its own derivative.
     public static readonly OpDefinition Norm = new("norm", 1, (_, _) => [],
-        (x, _) => Tensor.Scalar(TensorPrimitives.Norm((ReadOnlySpan<float>)x[0].Span)), new NormRule());
-    private sealed class NormRule : IVjpRule { public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => m.Mul(m.Div(a.Grad, a.Result), a.Inputs[0]); }
+        (x, _) => Tensor.Scalar(TensorPrimitives.Norm((ReadOnlySpan<float>)x[0].Span)), new NormRule(), new NormRule());
+    private sealed class NormRule : IVjpRule, IJvpRule
+    {
+        public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => m.Mul(m.Div(a.Grad, a.Result), a.Inputs[0]);
+        public T Jvp<T>(IAlgebra<T> m, in JvpArgs<T> a) => m.Div(m.Sum(m.Mul(a.Inputs[0], a.Tangents[0]!), null, false), a.Result);
+    }
 
-    // d sum(x, axes) = g repeated over the summed axes
+    // d sum(x, axes) = g repeated over the summed axes;  t = sum(tx, axes)
     public static readonly OpDefinition Sum = new("sum", 1, ReducedShape("sum"),
-        (x, at) => TensorOps.Sum(x[0], at.Axes, at.KeepDims), new SumRule());
-    private sealed class SumRule : IVjpRule
+        (x, at) => TensorOps.Sum(x[0], at.Axes, at.KeepDims), new SumRule(), new SumRule());
+    private sealed class SumRule : IVjpRule, IJvpRule
     {
         public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a)
         {
             var shape = m.Shape(a.Inputs[0]);
             return m.BroadcastTo(m.Reshape(a.Grad, KeptShape(shape, a.Attributes)), shape);
         }
+
+        public T Jvp<T>(IAlgebra<T> m, in JvpArgs<T> a) => m.Sum(a.Tangents[0]!, a.Attributes.Axes, a.Attributes.KeepDims);
     }
 
-    // d max(x, axes) = g to the arg-max (shared evenly between ties, as torch.amax)
+    // d max(x, axes) = g to the arg-max (shared evenly between ties, as torch.amax);
+    // t = the mean of tx over the arg-max positions
     public static readonly OpDefinition Max = new("max", 1, ReducedShape("max"),
-        (x, at) => TensorOps.Max(x[0], at.Axes, at.KeepDims), new ExtremumRule());
+        (x, at) => TensorOps.Max(x[0], at.Axes, at.KeepDims), new ExtremumRule(), new ExtremumRule());
     public static readonly OpDefinition Min = new("min", 1, ReducedShape("min"),
-        (x, at) => TensorOps.Min(x[0], at.Axes, at.KeepDims), new ExtremumRule());
-    private sealed class ExtremumRule : IVjpRule
+        (x, at) => TensorOps.Min(x[0], at.Axes, at.KeepDims), new ExtremumRule(), new ExtremumRule());
+    private sealed class ExtremumRule : IVjpRule, IJvpRule
     {
         public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a)
         {
-            var shape = m.Shape(a.Inputs[0]);
-            var kept = KeptShape(shape, a.Attributes);
-            var mask = m.Equal(a.Inputs[0], m.BroadcastTo(m.Reshape(a.Result, kept), shape));
-            var ties = m.Sum(mask, a.Attributes.Axes, keepDims: true);
+            var (mask, ties, kept) = Selection(m, a.Inputs[0], a.Result, a.Attributes);
             return m.Mul(mask, m.Div(m.Reshape(a.Grad, kept), ties));
+        }
+
+        public T Jvp<T>(IAlgebra<T> m, in JvpArgs<T> a)
+        {
+            var (mask, ties, _) = Selection(m, a.Inputs[0], a.Result, a.Attributes);
+            var selected = m.Div(m.Sum(m.Mul(mask, a.Tangents[0]!), a.Attributes.Axes, keepDims: true), ties);
+            return m.Reshape(selected, m.Shape(a.Result));
+        }
+
+        /// <summary>1 at the extremum's positions (a constant), how many tie per reduced cell, and the kept shape.</summary>
+        private static (T Mask, T Ties, int[] Kept) Selection<T>(IAlgebra<T> m, T x, T result, OpAttributes at)
+        {
+            var shape = m.Shape(x);
+            var kept = KeptShape(shape, at);
+            var mask = m.Equal(x, m.BroadcastTo(m.Reshape(result, kept), shape));
+            return (mask, m.Sum(mask, at.Axes, keepDims: true), kept);
         }
     }
 
-    // d(A@B) = G@Bᵀ, Aᵀ@G; vectors are seen as a row (left) or a column (right)
+    // d(A@B) = G@Bᵀ, Aᵀ@G; vectors are seen as a row (left) or a column (right);  t = tA@B + A@tB
     public static readonly OpDefinition MatMul = new("matmul", 2, (s, _) => MatMulShape(s[0], s[1]),
-        (x, _) => TensorOps.MatMul(x[0], x[1]), new MatMulRule());
-    private sealed class MatMulRule : IVjpRule
+        (x, _) => TensorOps.MatMul(x[0], x[1]), new MatMulRule(), new MatMulRule());
+    private sealed class MatMulRule : IVjpRule, IJvpRule
     {
         public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a)
         {
@@ -138,18 +224,26 @@ public static class OpTable
             // A vector operand's gradient comes back as a row or a column: flatten it to the vector.
             return target.Length == 1 ? m.Reshape(vjp, target) : vjp;
         }
+
+        public T Jvp<T>(IAlgebra<T> m, in JvpArgs<T> a) => Plus(m,
+            a.Tangents[0] is { } ta ? m.MatMul(ta, a.Inputs[1], false, false) : default,
+            a.Tangents[1] is { } tb ? m.MatMul(a.Inputs[0], tb, false, false) : default);
     }
 
-    // d reshape(x) = reshape(g, x.shape)
+    // d reshape(x) = reshape(g, x.shape);  t = reshape(tx)
     public static readonly OpDefinition Reshape = new("reshape", 1,
         (s, at) => TensorOps.ResolveReshape(s[0], Shapes.ElementCount(s[0]), at.Shape!),
-        (x, at) => TensorOps.Reshape(x[0], at.Shape!), new ReshapeRule());
-    private sealed class ReshapeRule : IVjpRule { public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => m.Reshape(a.Grad, m.Shape(a.Inputs[0])); }
+        (x, at) => TensorOps.Reshape(x[0], at.Shape!), new ReshapeRule(), new ReshapeRule());
+    private sealed class ReshapeRule : IVjpRule, IJvpRule
+    {
+        public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => m.Reshape(a.Grad, m.Shape(a.Inputs[0]));
+        public T Jvp<T>(IAlgebra<T> m, in JvpArgs<T> a) => m.Reshape(a.Tangents[0]!, m.Shape(a.Result));
+    }
 
-    // d permute(x, p) = permute(g, p⁻¹)
+    // d permute(x, p) = permute(g, p⁻¹);  t = permute(tx, p)
     public static readonly OpDefinition Permute = new("permute", 1, PermutedShape,
-        (x, at) => TensorOps.Permute(x[0], at.Axes!), new PermuteRule());
-    private sealed class PermuteRule : IVjpRule
+        (x, at) => TensorOps.Permute(x[0], at.Axes!), new PermuteRule(), new PermuteRule());
+    private sealed class PermuteRule : IVjpRule, IJvpRule
     {
         public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a)
         {
@@ -158,6 +252,8 @@ public static class OpTable
             for (var k = 0; k < p.Length; k++) inverse[p[k]] = k;
             return m.Permute(a.Grad, inverse);
         }
+
+        public T Jvp<T>(IAlgebra<T> m, in JvpArgs<T> a) => m.Permute(a.Tangents[0]!, a.Attributes.Axes!);
     }
 
     /// <summary>Every primitive, for tests and tooling that walk the table.</summary>
