@@ -142,6 +142,7 @@ public static partial class TensorOps
     private static int[] ArgAlong(Tensor t, int axis, string op, bool max)
     {
         var a = Shapes.NormalizeAxis(axis, t.Rank, op);
+        if (t.Rank == 0) return [0];
         var (outer, n, inner) = Split(t.Shape, a);
         if (n == 0) throw new ArgumentException($"{op}: axis {axis} of shape {Shapes.Format(t.Shape)} is empty.");
         var result = new int[outer * inner];
