@@ -6,7 +6,7 @@ namespace ActorGrad.Nodes.Ops;
 /// The algebra on raw tensors. It remembers every tensor it makes, so a node applies a VJP rule and
 /// then disposes the rule's temporaries (returning their storage to the pool), keeping only the result.
 /// </summary>
-internal sealed class TensorAlgebra : IAlgebra<Tensor>, IDisposable
+internal sealed partial class TensorAlgebra : IAlgebra<Tensor>, IDisposable
 {
     private readonly List<Tensor> _made = [];
     [ThreadStatic] private static TensorAlgebra? _free;
