@@ -65,7 +65,7 @@ internal static class BatchAxes
     private static int Gather(int[][] shapes, int[] axes, OpAttributes at, Func<int, string> describe)
     {
         if (axes[0] != axes[1])
-            throw new BatchRuleViolation($"op 'gather' pairs {describe(0)} with {describe(1)}, whose batch axes differ; both must be batched on the same axis");
+            throw new BatchRuleViolation($"op 'gather' pairs {describe(0)} with {describe(1)}, whose batch axes differ: both must be batched on the same axis, and an index per example must come from a data input");
         return AlongOtherAxis("gather", shapes[0].Length, axes[0], at, describe);
     }
 
