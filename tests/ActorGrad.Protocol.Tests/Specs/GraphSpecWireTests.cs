@@ -92,13 +92,13 @@ public class GraphSpecWireTests
     /// <summary>Nodes with every attribute of format version 2: index_select's indices, clamp's bounds, top-k's k and order.</summary>
     private static GraphSpec SampleVersion2() => Sample() with
     {
-        Nodes = Sample().Nodes.AddRange(
-        [
+        Nodes = Sample().Nodes.AddRange(new[]
+        {
             new SpecNode("index_select", new SpecAttributes(Axes: [-1], Indices: [2, 0, 2]), [SpecInput.Node(1)]),
             new SpecNode("clamp", new SpecAttributes(Min: -0.5f, Max: float.PositiveInfinity), [SpecInput.Node(9)]),
             new SpecNode("clamp", new SpecAttributes(Max: 3f), [SpecInput.Node(10)]),
             new SpecNode("topk", new SpecAttributes(Axes: [1], K: 2, Descending: true), [SpecInput.Node(11)]),
-        ]),
+        }),
     };
 
     [Fact]
