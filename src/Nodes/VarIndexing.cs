@@ -68,6 +68,21 @@ public sealed partial class Var
     /// <summary>torch.gather: result[..i..] = x[..index[..i..]..] along <paramref name="axis"/>; the index (whole numbers) takes no gradient.</summary>
     public Var Gather(int axis, Var index) => Session.Apply(OpTable.Gather, new OpAttributes(Axes: [axis]), this, index);
 
+    /// <summary>torch.zeros(shape).scatter_add(axis, index, source): gather's adjoint; the index takes no gradient.</summary>
+    public static Var ScatterAdd(int[] shape, int axis, Var index, Var source)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        return source.Session.Apply(OpTable.ScatterAdd, new OpAttributes(Axes: [axis], Shape: (int[])shape.Clone()), index, source);
+    }
+
+    /// <summary>torch.zeros(shape).index_add(axis, indices, source): index-select's adjoint (repeated indices add up).</summary>
+    public static Var IndexAdd(int[] shape, int axis, int[] indices, Var source)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        ArgumentNullException.ThrowIfNull(indices);
+        return source.Session.Apply(OpTable.IndexAdd, new OpAttributes(Axes: [axis], Indices: (int[])indices.Clone(), Shape: (int[])shape.Clone()), source);
+    }
+
     /// <summary>The values sorted along <paramref name="axis"/>; each one's gradient goes back to where it came from.</summary>
     public Var Sort(int axis = -1, bool descending = false) =>
         Session.Apply(OpTable.Sort, new OpAttributes(Axes: [axis], Descending: descending), this);

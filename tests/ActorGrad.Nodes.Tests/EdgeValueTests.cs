@@ -75,9 +75,9 @@ public sealed class EdgeValueTests : IDisposable
         ["reshape"] = (_, v) => v[0].Reshape(2, 5),
         ["permute"] = (_, v) => v[0].Permute(1, 0),
         ["index_select"] = (_, v) => v[0].IndexSelect(0, [9, 0, 0, 3]),
-        ["index_add"] = (s, v) => s.Apply(OpTable.IndexAdd, new OpAttributes(Axes: [0], Indices: [1, 1, 4], Shape: [10]), v[0]),
+        ["index_add"] = (s, v) => Var.IndexAdd([10], 0, [1, 1, 4], v[0]),
         ["gather"] = (s, v) => v[0].Gather(1, Index(s, [2, 0, 1, 1, 0, 2], 6, 1)),
-        ["scatter_add"] = (s, v) => s.Apply(OpTable.ScatterAdd, new OpAttributes(Axes: [1], Shape: [6, 3]), Index(s, [2, 0, 1, 1, 0, 2], 6, 1), v[0]),
+        ["scatter_add"] = (s, v) => Var.ScatterAdd([6, 3], 1, Index(s, [2, 0, 1, 1, 0, 2], 6, 1), v[0]),
         ["concat"] = (_, v) => Var.Concat(0, v[0], v[1]),
     };
 
