@@ -49,6 +49,13 @@ public sealed class SelectionOpsTests : IDisposable
         Assert.Equal([4f, 0f, 2f], x[^1..].Slice(null, null, -1, axis: -1).ToArray());
         Assert.Equal([2, 3, 2], Var.Stack(-1, x, x).Shape);
         Assert.Equal([2, 6], Var.Concat(-1, x, x).Shape);
+        var p = _s.Tensor(Tensor.RandomNormal(9, 2, 3, 4)).RequiresGrad();
+        var permuted = p.Permute(-1, 0, -2);
+        Assert.Equal([4, 2, 3], permuted.Shape);
+        (permuted * _s.Tensor(Tensor.Arange(24).Span.ToArray(), 4, 2, 3)).Sum().Backward();
+        Assert.Equal([2, 3, 4], p.Grad!.Shape);
+        Assert.Equal(6f, p.Grad![0, 0, 1]); // p[0, 0, 1] went to permuted[1, 0, 0], whose weight is 6
+        Assert.Contains("not a permutation", Assert.Throws<ArgumentException>(() => p.Permute(0, 0, 1)).Message);
     }
 
     [Fact]
