@@ -152,20 +152,4 @@ public static partial class TensorOps
         }
         return result;
     }
-
-    /// <summary>For each row of the last axis, the element at that row's index: shape t.Shape without its last axis.</summary>
-    public static Tensor TakeAlongLastAxis(Tensor t, int[] indices)
-    {
-        if (t.Rank == 0) throw new ArgumentException($"{nameof(TakeAlongLastAxis)}: needs rank >= 1.");
-        var n = t.Shape[^1];
-        var rows = n == 0 ? 0 : t.Length / n;
-        if (indices.Length != rows) throw new ArgumentException($"{nameof(TakeAlongLastAxis)}: {indices.Length} indices for {rows} rows of shape {Shapes.Format(t.Shape)}.");
-        var result = Tensor.Allocate(t.Shape[..^1]);
-        for (var r = 0; r < rows; r++)
-        {
-            if ((uint)indices[r] >= (uint)n) throw new ArgumentException($"{nameof(TakeAlongLastAxis)}: index {indices[r]} at row {r} is outside 0..{n - 1}.");
-            result.Data[r] = t.Data[r * n + indices[r]];
-        }
-        return result;
-    }
 }
