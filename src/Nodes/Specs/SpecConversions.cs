@@ -9,7 +9,7 @@ namespace ActorGrad.Nodes.Specs;
 internal static class SpecConversions
 {
     public static SpecAttributes ToSpec(OpAttributes a) =>
-        a == OpAttributes.None || a is { Axes: null, KeepDims: false, Shape: null, Indices: null, Min: null, Max: null, K: null, Descending: false }
+        a is { Axes: null, KeepDims: false, Shape: null, Indices: null, Min: null, Max: null, K: null, Descending: false }
             ? SpecAttributes.None
             : new SpecAttributes(Copy(a.Axes), a.KeepDims, Copy(a.Shape), Copy(a.Indices), a.Min, a.Max, a.K, a.Descending);
 
