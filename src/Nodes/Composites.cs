@@ -8,8 +8,6 @@ namespace ActorGrad.Nodes;
 /// </summary>
 public sealed partial class Var
 {
-    public Var Sigmoid() => 1f / (1f + (-this).Exp());
-
     public Var Mean() => Sum() / Length;
 
     public Var Mean(int[] axes, bool keepDims = false)
@@ -28,12 +26,8 @@ public sealed partial class Var
         return e / e.Sum(axis, keepDims: true);
     }
 
-    /// <summary>(x - max) - log(sum(exp(x - max))) along <paramref name="axis"/>: stable for large logits.</summary>
-    public Var LogSoftmax(int axis = -1)
-    {
-        var shifted = this - Max(axis, keepDims: true);
-        return shifted - shifted.Exp().Sum(axis, keepDims: true).Log();
-    }
+    /// <summary>x - logsumexp(x) along <paramref name="axis"/>: stable for large logits.</summary>
+    public Var LogSoftmax(int axis = -1) => this - LogSumExp(axis, keepDims: true);
 
     /// <summary>Mean softmax cross-entropy of logits [N, C] against class labels (PyTorch's cross_entropy).</summary>
     public static Var CrossEntropy(Var logits, int[] labels)
@@ -41,8 +35,15 @@ public sealed partial class Var
         ArgumentNullException.ThrowIfNull(labels);
         if (logits.Rank != 2 || logits.Shape[0] != labels.Length)
             throw new ArgumentException($"cross_entropy: expects logits [N, C] and N labels, got {Shapes.Format(logits.Shape)} and {labels.Length} labels.");
-        var oneHot = Constant(logits.Session, TensorOps.OneHot(labels, logits.Shape[1]));
-        return -(oneHot * logits.LogSoftmax(-1)).Sum() / labels.Length;
+        var classes = logits.Shape[1];
+        var index = Engine.Tensors.Tensor.Zeros(labels.Length, 1);
+        for (var i = 0; i < labels.Length; i++)
+        {
+            if ((uint)labels[i] >= (uint)classes) throw new ArgumentException($"cross_entropy: label {labels[i]} at {i} is outside 0..{classes - 1}.");
+            index.Span[i] = labels[i];
+        }
+        // Each row's log-probability of its label, gathered (not a one-hot product over every class).
+        return -logits.LogSoftmax(-1).Gather(1, Constant(logits.Session, index)).Sum() / labels.Length;
     }
 
     /// <summary>Mean squared error.</summary>

@@ -46,7 +46,13 @@ public sealed partial class Var
     public Var MatMul(Var other) => Session.Apply(OpTable.MatMul, OpAttributes.None, this, other);
 
     public Var Reshape(params int[] shape) => Session.Apply(OpTable.Reshape, new OpAttributes(Shape: shape), this);
-    public Var Permute(params int[] axes) => Session.Apply(OpTable.Permute, new OpAttributes(Axes: axes), this);
+    /// <summary>Reorders the axes (torch.permute); negative axes count from the end and are recorded as their positive form.</summary>
+    public Var Permute(params int[] axes)
+    {
+        ArgumentNullException.ThrowIfNull(axes);
+        var rank = Rank;
+        return Session.Apply(OpTable.Permute, new OpAttributes(Axes: axes.Select(a => a < 0 ? a + rank : a).ToArray()), this);
+    }
 
     /// <summary>Matrix transpose (PyTorch's .T); a vector or scalar is returned as it is.</summary>
     public Var T => Rank < 2 ? this : Rank == 2 ? Permute(1, 0)

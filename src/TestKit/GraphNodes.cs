@@ -28,8 +28,8 @@ public static class GraphNodes
         ArgumentNullException.ThrowIfNull(op);
         ArgumentNullException.ThrowIfNull(attributes);
         ArgumentNullException.ThrowIfNull(inputs);
-        if (inputs.Length != op.Arity)
-            throw new ArgumentException($"SpawnOpNode({op.Name}): the op takes {op.Arity} input(s), {inputs.Length} given.", nameof(inputs));
+        if (op.Arity == OpTable.AnyArity ? inputs.Length == 0 : inputs.Length != op.Arity)
+            throw new ArgumentException($"SpawnOpNode({op.Name}): the op takes {(op.Arity == OpTable.AnyArity ? "one or more" : op.Arity)} input(s), {inputs.Length} given.", nameof(inputs));
         var nodeInputs = Array.ConvertAll(inputs, i => i.Input);
         return system.ActorOf(NodeActor.PropsFor(new OpNode(op, attributes, nodeInputs, new ValueSlot()), NodeDispatcher.Register(system)));
     }

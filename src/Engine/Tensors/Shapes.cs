@@ -68,11 +68,15 @@ public static class Shapes
         return result;
     }
 
-    /// <summary>Turns a possibly negative axis into 0..rank-1, or throws naming the op.</summary>
+    /// <summary>
+    /// Turns a possibly negative axis into 0..rank-1, or throws naming the op. A 0-d tensor takes axis 0 and -1,
+    /// as in PyTorch (x.sum(-1) of a scalar is the scalar); ops index its shape only when the rank is above 0.
+    /// </summary>
     public static int NormalizeAxis(int axis, int rank, string op)
     {
-        var a = axis < 0 ? axis + rank : axis;
-        if (a < 0 || a >= rank) throw new ArgumentException($"{op}: axis {axis} is out of range for a tensor of rank {rank}.");
+        var wrap = Math.Max(rank, 1);
+        var a = axis < 0 ? axis + wrap : axis;
+        if (a < 0 || a >= wrap) throw new ArgumentException($"{op}: axis {axis} is out of range for a tensor of rank {rank}.");
         return a;
     }
 
@@ -82,7 +86,8 @@ public static class Shapes
         if (axes is null || axes.Length == 0) return Enumerable.Range(0, rank).ToArray();
         var result = axes.Select(a => NormalizeAxis(a, rank, op)).Distinct().Order().ToArray();
         if (result.Length != axes.Length) throw new ArgumentException($"{op}: axes [{string.Join(", ", axes)}] repeat an axis.");
-        return result;
+        // A 0-d tensor has no axis to reduce: axis 0 or -1 of it names the tensor itself.
+        return rank == 0 ? [] : result;
     }
 
     /// <summary>The shape after reducing <paramref name="axes"/> (sorted, normalised).</summary>

@@ -23,16 +23,6 @@ public static partial class TensorOps
     public static Tensor Min(Tensor t, int[]? axes = null, bool keepDims = false) =>
         Reduce(t, axes, keepDims, ReduceKind.Min, nameof(Min));
 
-    /// <summary>The flat index of the first largest element.</summary>
-    public static int ArgMax(Tensor t) => ArgExtreme(t.Span, nameof(ArgMax), max: true);
-
-    public static int ArgMin(Tensor t) => ArgExtreme(t.Span, nameof(ArgMin), max: false);
-
-    /// <summary>For each position of the other axes, the index along <paramref name="axis"/> of the largest element.</summary>
-    public static int[] ArgMax(Tensor t, int axis) => ArgAlong(t, axis, nameof(ArgMax), max: true);
-
-    public static int[] ArgMin(Tensor t, int axis) => ArgAlong(t, axis, nameof(ArgMin), max: false);
-
     /// <summary>Sums <paramref name="t"/> down to <paramref name="shape"/>: undoes broadcasting.</summary>
     public static Tensor SumTo(Tensor t, int[] shape)
     {
@@ -131,33 +121,5 @@ public static partial class TensorOps
         for (var i = 0; i < axis; i++) outer *= shape[i];
         for (var i = axis + 1; i < shape.Length; i++) inner *= shape[i];
         return (outer, shape[axis], inner);
-    }
-
-    private static int ArgExtreme(ReadOnlySpan<float> span, string op, bool max)
-    {
-        if (span.Length == 0) throw new ArgumentException($"{op}: the tensor has no elements.");
-        return max ? TensorPrimitives.IndexOfMax(span) : TensorPrimitives.IndexOfMin(span);
-    }
-
-    private static int[] ArgAlong(Tensor t, int axis, string op, bool max)
-    {
-        var a = Shapes.NormalizeAxis(axis, t.Rank, op);
-        var (outer, n, inner) = Split(t.Shape, a);
-        if (n == 0) throw new ArgumentException($"{op}: axis {axis} of shape {Shapes.Format(t.Shape)} is empty.");
-        var result = new int[outer * inner];
-        var src = t.Data;
-        for (var o = 0; o < outer; o++)
-        for (var i = 0; i < inner; i++)
-        {
-            var best = 0;
-            var bestValue = src[o * n * inner + i];
-            for (var r = 1; r < n && !float.IsNaN(bestValue); r++)
-            {
-                var v = src[(o * n + r) * inner + i];
-                if (float.IsNaN(v) || (max ? v > bestValue : v < bestValue)) { best = r; bestValue = v; }
-            }
-            result[o * inner + i] = best;
-        }
-        return result;
     }
 }

@@ -78,6 +78,7 @@ public static partial class TensorOps
     /// <summary>Elements start..start+length-1 along <paramref name="axis"/>.</summary>
     public static Tensor Slice(Tensor t, int axis, int start, int length)
     {
+        if (t.Rank == 0) throw new ArgumentException($"{nameof(Slice)}: a 0-d tensor cannot be sliced.");
         var a = Shapes.NormalizeAxis(axis, t.Rank, nameof(Slice));
         if (start < 0 || length < 0 || start + length > t.Shape[a])
             throw new ArgumentException($"{nameof(Slice)}: [{start}, {start + length}) is outside axis {axis} of shape {Shapes.Format(t.Shape)}.");
@@ -95,6 +96,7 @@ public static partial class TensorOps
     {
         if (tensors.Length == 0) throw new ArgumentException($"{nameof(Concat)}: needs at least one tensor.");
         var first = tensors[0];
+        if (first.Rank == 0) throw new ArgumentException($"{nameof(Concat)}: a 0-d tensor cannot be concatenated; stack it instead.");
         var a = Shapes.NormalizeAxis(axis, first.Rank, nameof(Concat));
         foreach (var t in tensors)
         {
@@ -120,7 +122,7 @@ public static partial class TensorOps
     /// <summary>Removes size-1 axes (all of them, or the one given).</summary>
     public static Tensor Squeeze(Tensor t, int? axis = null)
     {
-        if (axis is { } ax)
+        if (axis is { } ax && t.Rank > 0)
         {
             var a = Shapes.NormalizeAxis(ax, t.Rank, nameof(Squeeze));
             if (t.Shape[a] != 1) throw new ArgumentException($"{nameof(Squeeze)}: axis {ax} of shape {Shapes.Format(t.Shape)} is not of size 1.");
@@ -147,22 +149,6 @@ public static partial class TensorOps
         {
             if ((uint)labels[i] >= (uint)classes) throw new ArgumentException($"{nameof(OneHot)}: label {labels[i]} at {i} is outside 0..{classes - 1}.");
             result.Data[i * classes + labels[i]] = 1f;
-        }
-        return result;
-    }
-
-    /// <summary>For each row of the last axis, the element at that row's index: shape t.Shape without its last axis.</summary>
-    public static Tensor TakeAlongLastAxis(Tensor t, int[] indices)
-    {
-        if (t.Rank == 0) throw new ArgumentException($"{nameof(TakeAlongLastAxis)}: needs rank >= 1.");
-        var n = t.Shape[^1];
-        var rows = n == 0 ? 0 : t.Length / n;
-        if (indices.Length != rows) throw new ArgumentException($"{nameof(TakeAlongLastAxis)}: {indices.Length} indices for {rows} rows of shape {Shapes.Format(t.Shape)}.");
-        var result = Tensor.Allocate(t.Shape[..^1]);
-        for (var r = 0; r < rows; r++)
-        {
-            if ((uint)indices[r] >= (uint)n) throw new ArgumentException($"{nameof(TakeAlongLastAxis)}: index {indices[r]} at row {r} is outside 0..{n - 1}.");
-            result.Data[r] = t.Data[r * n + indices[r]];
         }
         return result;
     }

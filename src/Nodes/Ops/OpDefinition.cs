@@ -2,8 +2,12 @@ using ActorGrad.Engine.Tensors;
 
 namespace ActorGrad.Nodes.Ops;
 
-/// <summary>An op's settings beyond its inputs: axes, a target shape, a permutation.</summary>
-public sealed record OpAttributes(int[]? Axes = null, bool KeepDims = false, int[]? Shape = null)
+/// <summary>
+/// An op's settings beyond its inputs: axes, a target shape, a permutation; the indices of index_select and
+/// index_add; clamp's bounds; top-k's count; sort's and top-k's order (descending / largest first).
+/// </summary>
+public sealed record OpAttributes(int[]? Axes = null, bool KeepDims = false, int[]? Shape = null,
+    int[]? Indices = null, float? Min = null, float? Max = null, int? K = null, bool Descending = false)
 {
     public static readonly OpAttributes None = new();
 }

@@ -9,7 +9,7 @@ namespace ActorGrad.Nodes.Ops;
 /// them back to each input's shape in one place. Composite ops live in <see cref="Composites"/> and
 /// carry no gradient code.
 /// </summary>
-public static class OpTable
+public static partial class OpTable
 {
     private static int[] Same(int[][] s, OpAttributes _) => s[0];
     private static Func<int[][], OpAttributes, int[]> Broadcast(string name) => (s, _) => Shapes.Broadcast(s[0], s[1], name);
@@ -74,9 +74,18 @@ public static class OpTable
             a.Tangents[0] is { } ta ? m.Mul(ta, Partial(m, 0, a.Inputs, a.Result)) : default,
             a.Tangents[1] is { } tb ? m.Mul(tb, Partial(m, 1, a.Inputs, a.Result)) : default);
 
-        private static T Partial<T>(IAlgebra<T> m, int i, T[] x, T result) => i == 0
-            ? m.Mul(x[1], m.Pow(x[0], m.AddScalar(x[1], -1f)))
-            : m.Mul(result, m.Log(x[0]));
+        // As PyTorch's pow_backward at zero: nothing for the base where the exponent is 0 (x^0 is flat, even at
+        // x = 0, where b*a^(b-1) is 0*inf); nothing for the exponent where the base is 0 and the exponent >= 0
+        // (0^b is 0 or 1 there, and a^b*log(a) would be 0*-inf). So d(x^x)/dx at 0 is 0, not NaN.
+        private static T Partial<T>(IAlgebra<T> m, int i, T[] x, T result)
+        {
+            var zeros = m.ZerosLike(result);
+            if (i == 0)
+                return m.Where(m.Equal(x[1], m.ZerosLike(x[1])), zeros, m.Mul(x[1], m.Pow(x[0], m.AddScalar(x[1], -1f))));
+            var exponentNonNegative = m.AddScalar(m.Neg(m.Step(m.Neg(x[1]))), 1f);
+            var flat = m.Mul(m.Equal(x[0], m.ZerosLike(x[0])), exponentNonNegative);
+            return m.Where(flat, zeros, m.Mul(result, m.Log(x[0])));
+        }
     }
 
     // d(-x) = -g;  t = -tx
@@ -155,10 +164,18 @@ public static class OpTable
     // three where loops test a norm (the seeds' while loop), as PyTorch's linalg_vector_norm has its own derivative.
     public static readonly OpDefinition Norm = new("norm", 1, (_, _) => [],
         (x, _) => Tensor.Scalar(TensorPrimitives.Norm((ReadOnlySpan<float>)x[0].Span)), new NormRule(), new NormRule());
+    // At the zero vector both are 0 (PyTorch's norm_backward and norm_jvp mask norm == 0), not 0/0.
     private sealed class NormRule : IVjpRule, IJvpRule
     {
-        public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => m.Mul(m.Div(a.Grad, a.Result), a.Inputs[0]);
-        public T Jvp<T>(IAlgebra<T> m, in JvpArgs<T> a) => m.Div(m.Sum(m.Mul(a.Inputs[0], a.Tangents[0]!), null, false), a.Result);
+        public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => m.Mul(AwayFromZero(m, a.Grad, a.Result), a.Inputs[0]);
+        public T Jvp<T>(IAlgebra<T> m, in JvpArgs<T> a) => AwayFromZero(m, m.Sum(m.Mul(a.Inputs[0], a.Tangents[0]!), null, false), a.Result);
+
+        /// <summary>v / norm, and 0 where the norm is 0.</summary>
+        private static T AwayFromZero<T>(IAlgebra<T> m, T v, T norm)
+        {
+            var zeros = m.ZerosLike(norm);
+            return m.Where(m.Equal(norm, zeros), zeros, m.Div(v, norm));
+        }
     }
 
     // d sum(x, axes) = g repeated over the summed axes;  t = sum(tx, axes)
@@ -257,8 +274,19 @@ public static class OpTable
     }
 
     /// <summary>Every primitive, for tests and tooling that walk the table.</summary>
-    public static IReadOnlyList<OpDefinition> All { get; } =
-        [Add, Sub, Mul, Div, Pow, Neg, Exp, Log, Sin, Cos, Tanh, Sqrt, Abs, Relu, Norm, Sum, Max, Min, MatMul, Reshape, Permute];
+    public static IReadOnlyList<OpDefinition> All => Listing.All;
+
+    // A nested class: its list is built on first use, after every part of OpTable (OpTable.*.cs) has set its
+    // fields (the order of static initializers across the parts of a partial class is unspecified).
+    private static class Listing
+    {
+        public static readonly IReadOnlyList<OpDefinition> All =
+        [
+            Add, Sub, Mul, Div, Pow, Neg, Exp, Log, Sin, Cos, Tanh, Sqrt, Abs, Relu, Norm, Sum, Max, Min, MatMul, Reshape, Permute,
+            Sigmoid, Softplus, LogSigmoid, LogSumExp, Clamp, Maximum, Minimum, Where,
+            Sort, TopK, ArgMax, ArgMin, IndexSelect, IndexAdd, Gather, ScatterAdd, Concat,
+        ];
+    }
 
     // ---- shape rules ----
 

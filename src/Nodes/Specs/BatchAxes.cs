@@ -27,12 +27,19 @@ internal static class BatchAxes
         if (Array.TrueForAll(axes, a => a == None)) return Flow.NoBatch;
         switch (op)
         {
-            case "neg" or "exp" or "log" or "sin" or "cos" or "tanh" or "sqrt" or "abs" or "relu":
+            case "neg" or "exp" or "log" or "sin" or "cos" or "tanh" or "sqrt" or "abs" or "relu"
+                or "sigmoid" or "softplus" or "logsigmoid" or "clamp":
                 return new(axes[0], false);
-            case "add" or "sub" or "mul" or "div" or "pow":
+            case "add" or "sub" or "mul" or "div" or "pow" or "maximum" or "minimum" or "where":
                 return new(Broadcast(op, shapes, axes, result.Length, describe), false);
-            case "sum" or "max" or "min":
+            case "sum" or "max" or "min" or "logsumexp" or "argmax" or "argmin":
                 return Reduce(op, shapes[0], axes[0], at, describe);
+            case "sort" or "topk" or "index_select":
+                return new(AlongOtherAxis(op, shapes[0].Length, axes[0], at, describe), false);
+            case "gather":
+                return new(Gather(shapes, axes, at, describe), false);
+            case "concat":
+                return new(Concat(shapes, axes, at, describe), false);
             case "norm":
                 throw new BatchRuleViolation($"op 'norm' takes the norm over every example of {describe(0)}, which mixes examples");
             case "matmul":
@@ -44,6 +51,31 @@ internal static class BatchAxes
             default:
                 throw new BatchRuleViolation($"op '{op}' has no batch rule: it cannot take {describe(Array.FindIndex(axes, a => a != None))}, which has a batch axis");
         }
+    }
+
+    /// <summary>An op that works along one axis keeps the batch axis where it is, if it is not that axis.</summary>
+    private static int AlongOtherAxis(string op, int rank, int axis, OpAttributes at, Func<int, string> describe)
+    {
+        if (Shapes.NormalizeAxis(at.Axes![0], rank, op) == axis)
+            throw new BatchRuleViolation($"op '{op}' works along the batch axis of {describe(0)}, which mixes examples");
+        return axis;
+    }
+
+    /// <summary>gather pairs x and index element by element off its axis: both must carry the batch axis at one position.</summary>
+    private static int Gather(int[][] shapes, int[] axes, OpAttributes at, Func<int, string> describe)
+    {
+        if (axes[0] != axes[1])
+            throw new BatchRuleViolation($"op 'gather' pairs {describe(0)} with {describe(1)}, whose batch axes differ: both must be batched on the same axis, and an index per example must come from a data input");
+        return AlongOtherAxis("gather", shapes[0].Length, axes[0], at, describe);
+    }
+
+    /// <summary>concat joins inputs along one axis: every input must carry the batch axis at one position, not that axis.</summary>
+    private static int Concat(int[][] shapes, int[] axes, OpAttributes at, Func<int, string> describe)
+    {
+        for (var i = 1; i < axes.Length; i++)
+            if (axes[i] != axes[0])
+                throw new BatchRuleViolation($"op 'concat' joins {describe(0)} and {describe(i)}, whose batch axes differ; every input must be batched on the same axis");
+        return AlongOtherAxis("concat", shapes[0].Length, axes[0], at, describe);
     }
 
     /// <summary>A reshape's target as a spec records it: -1 at the batch axis, so the same spec reshapes a shard of any size.</summary>
@@ -63,7 +95,7 @@ internal static class BatchAxes
             if (axes[i] == None) continue;
             var p = axes[i] + rank - shapes[i].Length;
             if (position != None && p != position)
-                throw new BatchRuleViolation($"op '{op}' lines up the batch axes of its inputs at different positions ({describe(0)}, {describe(1)}), which pairs different examples");
+                throw new BatchRuleViolation($"op '{op}' lines up the batch axes of its inputs at different positions ({string.Join(", ", Enumerable.Range(0, shapes.Length).Select(describe))}), which pairs different examples");
             position = p;
         }
         for (var i = 0; i < shapes.Length; i++)
@@ -71,7 +103,7 @@ internal static class BatchAxes
             if (axes[i] != None) continue;
             var k = position - (rank - shapes[i].Length);
             if (k >= 0 && shapes[i][k] != 1)
-                throw new BatchRuleViolation($"op '{op}' lines up axis {k} of {describe(i)} with the batch axis of {describe(1 - i)}: a value per example must come from a data input, not from a parameter or a constant");
+                throw new BatchRuleViolation($"op '{op}' lines up axis {k} of {describe(i)} with the batch axis of {describe(Array.FindIndex(axes, a => a != None))}: a value per example must come from a data input, not from a parameter or a constant");
         }
         return position;
     }

@@ -9,12 +9,13 @@ namespace ActorGrad.Nodes.Specs;
 internal static class SpecConversions
 {
     public static SpecAttributes ToSpec(OpAttributes a) =>
-        a.Axes is null && !a.KeepDims && a.Shape is null ? SpecAttributes.None
-            : new SpecAttributes(Copy(a.Axes), a.KeepDims, Copy(a.Shape));
+        a is { Axes: null, KeepDims: false, Shape: null, Indices: null, Min: null, Max: null, K: null, Descending: false }
+            ? SpecAttributes.None
+            : new SpecAttributes(Copy(a.Axes), a.KeepDims, Copy(a.Shape), Copy(a.Indices), a.Min, a.Max, a.K, a.Descending);
 
     public static OpAttributes ToOp(SpecAttributes a) =>
-        a.Axes is null && !a.KeepDims && a.Shape is null ? OpAttributes.None
-            : new OpAttributes(a.Axes?.ToArray(), a.KeepDims, a.Shape?.ToArray());
+        a is { Axes: null, KeepDims: false, Shape: null, UsesVersion2: false } ? OpAttributes.None
+            : new OpAttributes(a.Axes?.ToArray(), a.KeepDims, a.Shape?.ToArray(), a.Indices?.ToArray(), a.Min, a.Max, a.K, a.Descending);
 
     private static ImmutableArray<int>? Copy(int[]? values) =>
         values is null ? null : ImmutableCollectionsMarshal.AsImmutableArray((int[])values.Clone());

@@ -147,8 +147,9 @@ public static class SpecValidator
         var node = spec.Nodes[i] ?? throw new SpecRejectedException($"Node {i} is null.", i);
         if (node.Op is null || !OpCatalog.TryGet(node.Op, out var op))
             throw new SpecRejectedException($"Node {i} uses op '{node.Op}', which this version's op table does not have; known ops: {string.Join(", ", OpCatalog.Names)}.", i, node.Op);
-        if (node.Inputs.IsDefault || node.Inputs.Length != op.Arity)
-            throw Rejected(i, node, $"it has {(node.Inputs.IsDefault ? 0 : node.Inputs.Length)} inputs; '{op.Name}' takes {op.Arity}");
+        var inputCount = node.Inputs.IsDefault ? 0 : node.Inputs.Length;
+        if (op.Arity == OpTable.AnyArity ? inputCount == 0 : inputCount != op.Arity)
+            throw Rejected(i, node, $"it has {inputCount} inputs; '{op.Name}' takes {(op.Arity == OpTable.AnyArity ? "one or more" : op.Arity)}");
         for (var k = 0; k < node.Inputs.Length; k++)
         {
             var input = node.Inputs[k];
@@ -166,12 +167,18 @@ public static class SpecValidator
                     : $"its input {k} refers to {input}, but the spec has {count} of that kind");
         }
         var attributes = node.Attributes ?? throw Rejected(i, node, "its attributes are null");
-        var (axes, axesRequired, keepDims, shape) = OpCatalog.AttributesOf(op.Name);
+        var use = OpCatalog.AttributesOf(op.Name);
+        var (axes, axesRequired, keepDims, shape) = (use.Axes, use.AxesRequired, use.KeepDims, use.Shape);
         if (attributes.Axes is { } a ? !axes || a.IsDefault || a.Length > WireLimits.MaxTensorRank : axesRequired)
             throw Rejected(i, node, axesRequired ? "it needs axes (at most one per dimension)" : axes ? "its axes are more than a tensor's dimensions" : "it takes no axes");
         if (attributes.KeepDims && !keepDims) throw Rejected(i, node, "it takes no keepDims");
         if (attributes.Shape is { } s ? !shape || s.IsDefault || s.Length > WireLimits.MaxTensorRank : shape)
             throw Rejected(i, node, shape ? "it needs a target shape (at most 32 dimensions)" : "it takes no target shape");
+        if (attributes.Indices is { } indices ? !use.Indices || indices.IsDefault : use.Indices)
+            throw Rejected(i, node, use.Indices ? "it needs indices" : "it takes no indices");
+        if ((attributes.Min is not null || attributes.Max is not null) && !use.Bounds) throw Rejected(i, node, "it takes no min or max");
+        if (attributes.K is null ? use.K : !use.K) throw Rejected(i, node, use.K ? "it needs k" : "it takes no k");
+        if (attributes.Descending && !use.Descending) throw Rejected(i, node, "it takes no order (descending)");
     }
 
     private static SpecRejectedException Rejected(int index, SpecNode node, string problem, Exception? inner = null) =>

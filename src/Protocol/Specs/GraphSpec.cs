@@ -24,8 +24,14 @@ public sealed record GraphSpec(
     int LossNode,
     LossReduction Reduction)
 {
-    /// <summary>The format this version writes and the only one it reads; a change to the layout gets a new number.</summary>
-    public const int CurrentFormatVersion = 1;
+    /// <summary>
+    /// The format this version writes; a change to the layout gets a new number. Version 2 added the selection
+    /// ops' attributes to each node; a version 1 spec (nodes without them) is still read, as version 2.
+    /// </summary>
+    public const int CurrentFormatVersion = 2;
+
+    /// <summary>The oldest format version the reader accepts.</summary>
+    public const int OldestReadableFormatVersion = 1;
 
     /// <summary>A spec of the current format.</summary>
     public GraphSpec(ImmutableArray<SpecParameter> parameters, ImmutableArray<SpecDataInput> dataInputs,
@@ -67,10 +73,18 @@ public sealed record SpecDataInput(string Name, ImmutableArray<int> ExampleShape
 /// <summary>One recorded op: its name in the op table, its attributes and its inputs, in slot order.</summary>
 public sealed record SpecNode(string Op, SpecAttributes Attributes, ImmutableArray<SpecInput> Inputs);
 
-/// <summary>An op's settings beyond its inputs (the op table's OpAttributes): reduction or permutation axes, keepDims, a reshape target.</summary>
-public sealed record SpecAttributes(ImmutableArray<int>? Axes = null, bool KeepDims = false, ImmutableArray<int>? Shape = null)
+/// <summary>
+/// An op's settings beyond its inputs (the op table's OpAttributes): reduction or permutation axes, keepDims, a
+/// reshape target or result shape; since format version 2 also index_select's indices, clamp's bounds, top-k's
+/// k and sort's order.
+/// </summary>
+public sealed record SpecAttributes(ImmutableArray<int>? Axes = null, bool KeepDims = false, ImmutableArray<int>? Shape = null,
+    ImmutableArray<int>? Indices = null, float? Min = null, float? Max = null, int? K = null, bool Descending = false)
 {
     public static readonly SpecAttributes None = new();
+
+    /// <summary>True when an attribute of format version 2 is set (a version 1 node has none).</summary>
+    public bool UsesVersion2 => Indices is not null || Min is not null || Max is not null || K is not null || Descending;
 
     public override string ToString()
     {
@@ -78,6 +92,11 @@ public sealed record SpecAttributes(ImmutableArray<int>? Axes = null, bool KeepD
         if (Axes is { } axes) parts.Add($"axes [{string.Join(", ", axes)}]");
         if (KeepDims) parts.Add("keepDims");
         if (Shape is { } shape) parts.Add($"shape [{string.Join(", ", shape)}]");
+        if (Indices is { } indices) parts.Add(indices.Length <= 8 ? $"indices [{string.Join(", ", indices)}]" : $"{indices.Length} indices");
+        if (Min is { } min) parts.Add($"min {min.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+        if (Max is { } max) parts.Add($"max {max.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+        if (K is { } k) parts.Add($"k {k}");
+        if (Descending) parts.Add("descending");
         return parts.Count == 0 ? "none" : string.Join(", ", parts);
     }
 }

@@ -6,16 +6,20 @@ using MessagePack;
 namespace ActorGrad.Protocol.Specs;
 
 /// <summary>
-/// A <see cref="GraphSpec"/> on the wire (the "spec" row of <see cref="WireManifests"/>), format version 1:
+/// A <see cref="GraphSpec"/> on the wire (the "spec" row of <see cref="WireManifests"/>), format version 2:
 /// <c>[version, parameters, dataInputs, constants, nodes, lossNode, reduction]</c> with
 /// parameter <c>[name, [dims]]</c>, data input <c>[name, [exampleDims], batchAxis]</c>, constant a tensor
-/// (<see cref="TensorFormatter"/>), node <c>[op, axes|nil, keepDims, shape|nil, [[kind, index], ...]]</c>.
+/// (<see cref="TensorFormatter"/>), node <c>[op, axes|nil, keepDims, shape|nil, [[kind, index], ...],
+/// indices|nil, min|nil, max|nil, k|nil, descending]</c>. Version 1 had the first five fields of a node only; it
+/// is still read (its nodes get no version 2 attributes) and comes back as a version 2 spec.
 /// The version is read first, so a spec of another version is refused by its number before anything else is read.
 /// Decoding checks only the layout; what the spec means is checked where it runs (Nodes' SpecValidator).
 /// </summary>
 internal static class GraphSpecFormatter
 {
     private const int Fields = 7;
+    private const int NodeFieldsV1 = 5;
+    private const int NodeFields = 10;
 
     public static void Write(ref MessagePackWriter w, GraphSpec spec, MessagePackSerializerOptions o)
     {
@@ -42,10 +46,14 @@ internal static class GraphSpecFormatter
         w.WriteArrayHeader(spec.Constants.Length);
         foreach (var c in spec.Constants) TensorFormatter.Instance.Serialize(ref w, c, o);
 
+        // A spec that says it is version 1 is written in version 1's layout, so an older member reads it.
+        var version1 = spec.FormatVersion == 1;
         w.WriteArrayHeader(spec.Nodes.Length);
         foreach (var n in spec.Nodes)
         {
-            w.WriteArrayHeader(5);
+            if (version1 && n.Attributes.UsesVersion2)
+                throw new SerializationException($"The graph spec says it is format version 1, but its node '{n.Op}' has attributes of version 2 ({n.Attributes}).");
+            w.WriteArrayHeader(version1 ? NodeFieldsV1 : NodeFields);
             w.Write(n.Op);
             OptionalInts(ref w, n.Attributes.Axes);
             w.Write(n.Attributes.KeepDims);
@@ -57,6 +65,13 @@ internal static class GraphSpecFormatter
                 w.Write((int)input.Kind);
                 w.Write(input.Index);
             }
+            if (version1) continue;
+            OptionalInts(ref w, n.Attributes.Indices);
+            OptionalFloat(ref w, n.Attributes.Min);
+            OptionalFloat(ref w, n.Attributes.Max);
+            if (n.Attributes.K is { } k) w.Write(k);
+            else w.WriteNil();
+            w.Write(n.Attributes.Descending);
         }
 
         w.Write(spec.LossNode);
@@ -68,7 +83,8 @@ internal static class GraphSpecFormatter
         var count = r.ReadArrayHeader();
         if (count < 1) throw new SerializationException("A graph spec has no fields; its format version comes first.");
         var version = r.ReadInt32();
-        if (version != GraphSpec.CurrentFormatVersion) throw new UnsupportedSpecFormatException(version);
+        if (version is < GraphSpec.OldestReadableFormatVersion or > GraphSpec.CurrentFormatVersion) throw new UnsupportedSpecFormatException(version);
+        var nodeFields = version == 1 ? NodeFieldsV1 : NodeFields;
         if (count != Fields)
             throw new SerializationException($"A graph spec of format version {version} has {count} fields on the wire; {Fields} were expected.");
         o.Security.DepthStep(ref r);
@@ -97,7 +113,7 @@ internal static class GraphSpecFormatter
         var nodes = ImmutableArray.CreateBuilder<SpecNode>(r.ReadArrayHeader());
         for (var i = 0; i < nodes.Capacity; i++)
         {
-            WireFields.Expect(ref r, 5, $"graph spec's node {i}");
+            WireFields.Expect(ref r, nodeFields, $"graph spec's node {i}");
             var op = WireFields.ReadRequiredString(ref r, $"op name of node {i}");
             var attributes = new SpecAttributes(ReadOptionalInts(ref r), r.ReadBoolean(), ReadOptionalInts(ref r));
             var inputs = ImmutableArray.CreateBuilder<SpecInput>(r.ReadArrayHeader());
@@ -106,13 +122,23 @@ internal static class GraphSpecFormatter
                 WireFields.Expect(ref r, 2, $"input {k} of the graph spec's node {i}");
                 inputs.Add(new SpecInput((SpecInputKind)r.ReadInt32(), r.ReadInt32()));
             }
+            if (nodeFields == NodeFields)
+                attributes = attributes with
+                {
+                    Indices = ReadOptionalInts(ref r),
+                    Min = ReadOptionalFloat(ref r),
+                    Max = ReadOptionalFloat(ref r),
+                    K = r.TryReadNil() ? null : r.ReadInt32(),
+                    Descending = r.ReadBoolean(),
+                };
             nodes.Add(new SpecNode(op, attributes, inputs.MoveToImmutable()));
         }
 
         var loss = r.ReadInt32();
         var reduction = (LossReduction)r.ReadInt32();
         r.Depth--;
-        return new GraphSpec(version, parameters.MoveToImmutable(), data.MoveToImmutable(), constants.MoveToImmutable(),
+        // A version 1 spec reads as a version 2 spec whose nodes have no version 2 attributes.
+        return new GraphSpec(GraphSpec.CurrentFormatVersion, parameters.MoveToImmutable(), data.MoveToImmutable(), constants.MoveToImmutable(),
             nodes.MoveToImmutable(), loss, reduction);
     }
 
@@ -137,4 +163,12 @@ internal static class GraphSpecFormatter
     }
 
     private static ImmutableArray<int>? ReadOptionalInts(ref MessagePackReader r) => r.TryReadNil() ? null : ReadInts(ref r);
+
+    private static void OptionalFloat(ref MessagePackWriter w, float? value)
+    {
+        if (value is { } v) w.Write(v);
+        else w.WriteNil();
+    }
+
+    private static float? ReadOptionalFloat(ref MessagePackReader r) => r.TryReadNil() ? null : r.ReadSingle();
 }

@@ -60,6 +60,23 @@ public static class OpTableChecks
         ["matmul"] = [Case(Any(2, 3), Any(3, 2)), Case(Any(3), Any(3, 2)), Case(Any(2, 3), Any(3)), Case(Any(3), Any(3)), Case(Any(2, 2, 3), Any(3, 2))],
         ["reshape"] = [Case(new OpAttributes(Shape: [3, -1]), Any(2, 3))],
         ["permute"] = [Case(new OpAttributes([2, 0, 1]), Any(2, 3, 2))],
+        ["sigmoid"] = [Case(Any(2, 3))],
+        ["softplus"] = [Case(Any(2, 3))],
+        ["logsigmoid"] = [Case(Any(2, 3))],
+        ["logsumexp"] = [Case(Any(2, 3)), Case(new OpAttributes([1]), Any(2, 3)), Case(new OpAttributes([0], KeepDims: true), Any(2, 3))],
+        ["clamp"] = [Case(new OpAttributes(Min: -0.5f, Max: 0.5f), At([2, 3], -1f, -0.3f, 0.1f, 0.45f, 0.7f, -0.55f)), Case(new OpAttributes(Min: 0f), NonZero(2, 3))],
+        ["maximum"] = [Case(Any(2, 3), Any(3))],
+        ["minimum"] = [Case(Any(2, 3), Any(3))],
+        ["where"] = [Case(Fixed([2, 3], 1, 0, 1, 0, 0, 1), Any(2, 3), Any(3))],
+        ["sort"] = [Case(new OpAttributes([1]), Any(2, 3)), Case(new OpAttributes([0], Descending: true), Any(3, 2))],
+        ["topk"] = [Case(new OpAttributes([1], K: 2, Descending: true), Any(2, 3)), Case(new OpAttributes([-1], K: 1), Any(2, 3))],
+        ["argmax"] = [Case(new OpAttributes([1]), Any(2, 3)), Case(Any(2, 3))],
+        ["argmin"] = [Case(new OpAttributes([0], KeepDims: true), Any(2, 3))],
+        ["index_select"] = [Case(new OpAttributes([1], Indices: [2, 0, 2]), Any(2, 3))],
+        ["index_add"] = [Case(new OpAttributes([0], Shape: [4, 3], Indices: [3, 1]), Any(2, 3))],
+        ["gather"] = [Case(new OpAttributes([1]), Any(2, 3), Fixed([2, 2], 2, 0, 1, 1))],
+        ["scatter_add"] = [Case(new OpAttributes([1], Shape: [2, 3]), Fixed([2, 2], 2, 0, 1, 1), Any(2, 2))],
+        ["concat"] = [Case(new OpAttributes([0]), Any(2, 3), Any(1, 3)), Case(new OpAttributes([-1]), Any(2, 1), Any(2, 2), Any(2, 3))],
     };
 
     /// <summary>The cases of <paramref name="op"/>: its entry, or the default.</summary>

@@ -62,7 +62,7 @@ public class GraphSpecWireTests
 
     [Theory]
     [InlineData(0)]
-    [InlineData(2)]
+    [InlineData(3)]
     [InlineData(-1)]
     [InlineData(int.MaxValue)]
     public void AnotherFormatVersionIsRefusedByItsNumber(int version)
@@ -72,21 +72,67 @@ public class GraphSpecWireTests
         var unsupported = Assert.IsType<UnsupportedSpecFormatException>(error.InnerException);
         Assert.Equal(version, unsupported.Version);
         Assert.Contains($"format version {version}", error.Message);
-        Assert.Contains($"reads format version {GraphSpec.CurrentFormatVersion} only", error.Message);
+        Assert.Contains($"reads format versions {GraphSpec.OldestReadableFormatVersion} to {GraphSpec.CurrentFormatVersion}", error.Message);
     }
 
     [Fact]
     public void AFutureVersionWithMoreFieldsIsRefusedByItsVersionNotItsLayout()
     {
-        // [2, "whatever a later version writes", ...]: the version decides before the layout is read.
+        // [3, "whatever a later version writes", ...]: the version decides before the layout is read.
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
         var writer = new MessagePackWriter(buffer);
         writer.WriteArrayHeader(9);
-        writer.Write(2);
+        writer.Write(3);
         for (var i = 0; i < 8; i++) writer.Write("field " + i);
         writer.Flush();
         var error = Assert.Throws<SerializationException>(() => WireCodec.Decode(buffer.WrittenMemory, "spec"));
         Assert.IsType<UnsupportedSpecFormatException>(error.InnerException);
+    }
+
+    /// <summary>Nodes with every attribute of format version 2: index_select's indices, clamp's bounds, top-k's k and order.</summary>
+    private static GraphSpec SampleVersion2() => Sample() with
+    {
+        Nodes = Sample().Nodes.AddRange(new[]
+        {
+            new SpecNode("index_select", new SpecAttributes(Axes: [-1], Indices: [2, 0, 2]), [SpecInput.Node(1)]),
+            new SpecNode("clamp", new SpecAttributes(Min: -0.5f, Max: float.PositiveInfinity), [SpecInput.Node(9)]),
+            new SpecNode("clamp", new SpecAttributes(Max: 3f), [SpecInput.Node(10)]),
+            new SpecNode("topk", new SpecAttributes(Axes: [1], K: 2, Descending: true), [SpecInput.Node(11)]),
+        }),
+    };
+
+    [Fact]
+    public void Version2AttributesRoundTrip()
+    {
+        var spec = SampleVersion2();
+        var decoded = RoundTrip(spec);
+        SpecAssert.Same(spec, decoded);
+        for (var i = 0; i < spec.Nodes.Length; i++)
+        {
+            SpecAttributes e = spec.Nodes[i].Attributes, a = decoded.Nodes[i].Attributes;
+            Assert.Equal(e.Indices?.ToArray(), a.Indices?.ToArray());
+            Assert.Equal((e.Min, e.Max, e.K, e.Descending), (a.Min, a.Max, a.K, a.Descending));
+        }
+        Assert.Equal(WireCodec.Encode(spec), WireCodec.Encode(decoded));
+    }
+
+    [Fact]
+    public void AVersion1SpecIsStillReadAsVersion2()
+    {
+        // Written in version 1's layout (five fields a node), as a member of the previous release sends it.
+        var bytes = WireCodec.Encode(Sample() with { FormatVersion = 1 });
+        var decoded = (GraphSpec)WireCodec.Decode(bytes, "spec");
+        Assert.Equal(GraphSpec.CurrentFormatVersion, decoded.FormatVersion);
+        SpecAssert.Same(Sample(), decoded);
+        Assert.All(decoded.Nodes, n => Assert.False(n.Attributes.UsesVersion2));
+        Assert.True(WireCodec.Encode(Sample()).Length > bytes.Length);
+    }
+
+    [Fact]
+    public void Version2AttributesCannotBeWrittenAsVersion1()
+    {
+        var error = Assert.Throws<SerializationException>(() => WireCodec.Encode(SampleVersion2() with { FormatVersion = 1 }));
+        Assert.Contains("index_select", error.ToString());
     }
 
     [Fact]
