@@ -118,6 +118,7 @@ public sealed partial class Session : IDisposable, IAsyncDisposable
 
         var nodeInputs = new NodeInput[inputs.Length];
         var edges = new GraphNode?[inputs.Length];
+        RecordedConstant?[]? constants = null;
         for (var i = 0; i < inputs.Length; i++)
         {
             var v = inputs[i];
@@ -133,12 +134,20 @@ public sealed partial class Session : IDisposable, IAsyncDisposable
                     : node.Slot.Value is { } published ? NodeInput.FromPublished(node.Actor, published)
                     : NodeInput.FromActor(node.Actor, differentiable: true);
             }
-            else nodeInputs[i] = NodeInput.FromValue(v.ShareConstant());
+            else
+            {
+                var constant = v.ShareConstant();
+                nodeInputs[i] = NodeInput.FromValue(constant);
+                (constants ??= new RecordedConstant?[inputs.Length])[i] = new RecordedConstant(constant, v.DetachedFrom);
+            }
         }
         var slot = new ValueSlot();
         var actor = _pool.Take(new OpNode(op, attributes, nodeInputs, slot));
         if (!slot.ActorStopped) slot.Actor = actor;
-        return new Var(this, shape, new GraphNode(actor, edges, isLeaf: false, slot, op.Name));
+        return new Var(this, shape, new GraphNode(actor, edges, isLeaf: false, slot, op.Name)
+        {
+            Op = op, Attributes = attributes, Shape = shape, Constants = constants,
+        });
     }
 
     [ThreadStatic] private static int[][]?[]? _shapesScratch;
@@ -157,7 +166,7 @@ public sealed partial class Session : IDisposable, IAsyncDisposable
         var slot = new ValueSlot();
         var actor = _pool.Take(new LeafNode(value, mode, zeroGrad, slot));
         slot.Actor = actor;
-        return new GraphNode(actor, [], isLeaf: true, slot, "leaf");
+        return new GraphNode(actor, [], isLeaf: true, slot, "leaf") { Shape = value.Shape };
     }
 
     internal long NextPassId() => Interlocked.Increment(ref _passIds);
