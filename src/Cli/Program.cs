@@ -28,6 +28,7 @@ public static class Program
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(CertsCommand.Create());
         root.Subcommands.Add(PlotCommand.Create());
+        root.Subcommands.Add(GraphCommand.Create());
         return root;
     }
 }

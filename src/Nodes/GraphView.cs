@@ -102,7 +102,8 @@ public sealed record GraphView(ImmutableArray<GraphViewNode> Nodes, ImmutableArr
                         : detached ? AddGone(constant.Value.Shape) : AddConstant(constant.Value, null);
                 }
                 else continue; // not reachable: every input is a node or a constant
-                Edges.Add(new GraphViewEdge(from, id, i, detached, withGradients && !detached ? LocalGradient(node, i) : null));
+                // Only an edge from a node carries a gradient: a constant takes none.
+                Edges.Add(new GraphViewEdge(from, id, i, detached, withGradients && node.Inputs[i] is not null ? LocalGradient(node, i) : null));
             }
         }
 
