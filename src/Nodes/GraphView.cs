@@ -54,6 +54,8 @@ public sealed record GraphView(ImmutableArray<GraphViewNode> Nodes, ImmutableArr
     private sealed class Builder(Session session, bool withGradients)
     {
         private readonly Dictionary<GraphNode, int> _ids = new(ReferenceEqualityComparer.Instance);
+        // One box per constant tensor: `x + 1f` in a loop reuses the session's one constant 1.
+        private readonly Dictionary<Tensor, int> _constants = new(ReferenceEqualityComparer.Instance);
         public readonly List<GraphViewNode> Nodes = [];
         public readonly List<GraphViewEdge> Edges = [];
 
@@ -86,22 +88,26 @@ public sealed record GraphView(ImmutableArray<GraphViewNode> Nodes, ImmutableArr
 
         private void Add(GraphNode node)
         {
+            // Constant inputs first, so that every edge runs from a smaller id to a larger one.
+            var sources = new (int From, bool Detached)?[node.Inputs.Length];
+            for (var i = 0; i < sources.Length; i++)
+            {
+                if (node.Inputs[i] is { } input) sources[i] = (_ids[input], false);
+                else if (node.Constants?[i] is { } constant)
+                {
+                    var detached = constant.DetachedFrom is not null;
+                    sources[i] = (Cut(node, i) is { } source ? _ids[source]
+                        : detached ? AddGone(constant.Value.Shape) : AddConstant(constant.Value, null), detached);
+                }
+            }
             var value = withGradients ? ValueOf(node) : null;
             var id = Nodes.Count;
             Nodes.Add(new GraphViewNode(id, node.IsLeaf ? GraphViewKind.Leaf : GraphViewKind.Op, node.OpName, [.. node.Shape], Value: value?.Clone()));
             _ids[node] = id;
-            for (var i = 0; i < node.Inputs.Length; i++)
+            for (var i = 0; i < sources.Length; i++)
             {
-                int from;
-                var detached = false;
-                if (node.Inputs[i] is { } input) from = _ids[input];
-                else if (node.Constants?[i] is { } constant)
-                {
-                    detached = constant.DetachedFrom is not null;
-                    from = Cut(node, i) is { } source ? _ids[source]
-                        : detached ? AddGone(constant.Value.Shape) : AddConstant(constant.Value, null);
-                }
-                else continue; // not reachable: every input is a node or a constant
+                if (sources[i] is not { } source) continue; // unreachable: every input is a node or a constant
+                var (from, detached) = source;
                 // Only an edge from a node carries a gradient: a constant takes none.
                 Edges.Add(new GraphViewEdge(from, id, i, detached, withGradients && node.Inputs[i] is not null ? LocalGradient(node, i) : null));
             }
@@ -110,11 +116,12 @@ public sealed record GraphView(ImmutableArray<GraphViewNode> Nodes, ImmutableArr
         /// <summary>A constant box (scalars show their value); a detached root also shows the cut from where it came.</summary>
         public int AddConstant(Tensor value, WeakReference<GraphNode>? detachedFrom)
         {
+            if (_constants.TryGetValue(value, out var known)) return known;
             int? source = detachedFrom is not null && detachedFrom.TryGetTarget(out var node) ? Visit(node) : null;
             var id = Nodes.Count;
             Nodes.Add(new GraphViewNode(id, GraphViewKind.Constant, "constant", [.. value.Shape], Value: value.Length == 1 || withGradients ? value.Clone() : null));
             if (source is { } from) Edges.Add(new GraphViewEdge(from, id, 0, Detached: true));
-            return id;
+            return _constants[value] = id;
         }
 
         private int AddGone(int[] shape)
