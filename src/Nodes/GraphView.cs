@@ -84,7 +84,7 @@ public sealed record GraphView(ImmutableArray<GraphViewNode> Nodes, ImmutableArr
         }
 
         private static GraphNode? Cut(GraphNode node, int slot) =>
-            node.Constants?[slot] is { DetachedFrom: { } weak } && weak.TryGetTarget(out var source) ? source : null;
+            node.Cuts?[slot] is { } weak && weak.TryGetTarget(out var source) ? source : null;
 
         private void Add(GraphNode node)
         {
@@ -93,11 +93,11 @@ public sealed record GraphView(ImmutableArray<GraphViewNode> Nodes, ImmutableArr
             for (var i = 0; i < sources.Length; i++)
             {
                 if (node.Inputs[i] is { } input) sources[i] = (_ids[input], false);
-                else if (node.Constants?[i] is { } constant)
+                else if (node.NodeInputs[i].KnownValue is { } constant)
                 {
-                    var detached = constant.DetachedFrom is not null;
+                    var detached = node.Cuts?[i] is not null;
                     sources[i] = (Cut(node, i) is { } source ? _ids[source]
-                        : detached ? AddGone(constant.Value.Shape) : AddConstant(constant.Value, null), detached);
+                        : detached ? AddGone(constant.Shape) : AddConstant(constant, null), detached);
                 }
             }
             var value = withGradients ? ValueOf(node) : null;
@@ -135,7 +135,7 @@ public sealed record GraphView(ImmutableArray<GraphViewNode> Nodes, ImmutableArr
         {
             var inputs = new Tensor[node.Inputs.Length];
             for (var i = 0; i < inputs.Length; i++)
-                inputs[i] = node.Inputs[i] is { } input ? ValueOf(input) : node.Constants![i]!.Value.Value;
+                inputs[i] = node.Inputs[i] is { } input ? ValueOf(input) : node.NodeInputs[i].KnownValue!;
             var result = ValueOf(node);
             var algebra = TensorAlgebra.Rent();
             try

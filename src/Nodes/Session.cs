@@ -118,7 +118,7 @@ public sealed partial class Session : IDisposable, IAsyncDisposable
 
         var nodeInputs = new NodeInput[inputs.Length];
         var edges = new GraphNode?[inputs.Length];
-        RecordedConstant?[]? constants = null;
+        WeakReference<GraphNode>?[]? cuts = null;
         for (var i = 0; i < inputs.Length; i++)
         {
             var v = inputs[i];
@@ -136,9 +136,8 @@ public sealed partial class Session : IDisposable, IAsyncDisposable
             }
             else
             {
-                var constant = v.ShareConstant();
-                nodeInputs[i] = NodeInput.FromValue(constant);
-                (constants ??= new RecordedConstant?[inputs.Length])[i] = new RecordedConstant(constant, v.DetachedFrom);
+                nodeInputs[i] = NodeInput.FromValue(v.ShareConstant());
+                if (v.DetachedFrom is { } cut) (cuts ??= new WeakReference<GraphNode>?[inputs.Length])[i] = cut;
             }
         }
         var slot = new ValueSlot();
@@ -146,7 +145,11 @@ public sealed partial class Session : IDisposable, IAsyncDisposable
         if (!slot.ActorStopped) slot.Actor = actor;
         return new Var(this, shape, new GraphNode(actor, edges, isLeaf: false, slot, op.Name)
         {
-            Op = op, Attributes = attributes, Shape = shape, Constants = constants,
+            Shape = shape,
+            Op = op,
+            Attributes = attributes,
+            NodeInputs = nodeInputs,
+            Cuts = cuts,
         });
     }
 

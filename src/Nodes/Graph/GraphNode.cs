@@ -18,17 +18,16 @@ internal sealed class GraphNode(IActorRef actor, GraphNode?[] inputs, bool isLea
     /// <summary>The recorded op's name ("leaf" for a leaf), for printing and errors.</summary>
     public string OpName { get; } = opName;
 
-    /// <summary>The recorded op (null for a leaf) and its attributes: what GraphView needs to name and differentiate an edge.</summary>
+    /// <summary>The value's shape.</summary>
+    public required int[] Shape { get; init; }
+    /// <summary>The recorded op (null for a leaf).</summary>
     public OpDefinition? Op { get; init; }
     public OpAttributes Attributes { get; init; } = OpAttributes.None;
-    /// <summary>The node's shape, from the op's shape rule (known at recording).</summary>
-    public int[] Shape { get; init; } = [];
-    /// <summary>Per input slot, the constant that fed it (null where a node did); null when no input was a constant.</summary>
-    public RecordedConstant?[]? Constants { get; init; }
+    /// <summary>Per input slot, the value given when the op was recorded where no edge is (a constant).</summary>
+    public NodeInput[] NodeInputs { get; init; } = [];
+    /// <summary>
+    /// Per input slot, the node a Detach() cut this input from (weakly: a drawing must not keep alive the graph a
+    /// detach cut off); null when no input came from a Detach().
+    /// </summary>
+    public WeakReference<GraphNode>?[]? Cuts { get; init; }
 }
-
-/// <summary>
-/// A constant input of a recorded op, and the node it was detached from, if it came from Detach() (weakly held:
-/// the drawing must not keep alive the graph that a detach cut off).
-/// </summary>
-internal readonly record struct RecordedConstant(Engine.Tensors.Tensor Value, WeakReference<GraphNode>? DetachedFrom);
