@@ -154,6 +154,9 @@ public sealed record GraphView(ImmutableArray<GraphViewNode> Nodes, ImmutableArr
         /// <summary>A node's value as Var reads it: published in its slot, else asked of its actor.</summary>
         private Tensor ValueOf(GraphNode node)
         {
+            // A node that ended after its handle went gave its value's storage back: nothing left to read.
+            if (node.Slot.ActorStopped && !node.Slot.NodeStopped)
+                throw new InvalidOperationException($"The value of a {node.OpName} node is gone: its node ended after a backward pass freed the graph. Draw with gradients before Backward(), or pass retainGraph: true.");
             if (node.Slot.Value is { } ready) return ready;
             if (node.Slot.Failure is { } failure) throw new InvalidOperationException($"Computing this value ({node.OpName}) failed: {failure.Message}", failure);
             if (node.Slot.Actor is not { } actor) throw new InvalidOperationException($"The value of a {node.OpName} node is gone: its node ended.");
