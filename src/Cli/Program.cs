@@ -10,10 +10,10 @@ public static class Program
     public static Task<int> Main(string[] args)
     {
         var parse = BuildRoot().Parse(args);
-        // `actorgrad train` promises exit 2 and one line for any bad argument, parse errors included.
-        if (parse.Errors.Count > 0 && parse.CommandResult.Command.Name == "train")
+        // These commands promise exit 2 and one line for any bad argument, parse errors included.
+        if (parse.Errors.Count > 0 && parse.CommandResult.Command.Name is "train" or "plot" or "graph")
         {
-            Console.Error.WriteLine($"actorgrad train: {parse.Errors[0].Message}");
+            Console.Error.WriteLine($"actorgrad {parse.CommandResult.Command.Name}: {parse.Errors[0].Message}");
             return Task.FromResult(Commands.TrainCommand.BadArguments);
         }
         return parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
@@ -27,6 +27,8 @@ public static class Program
         root.Subcommands.Add(NodeCommand.Create());
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(CertsCommand.Create());
+        root.Subcommands.Add(PlotCommand.Create());
+        root.Subcommands.Add(GraphCommand.Create());
         return root;
     }
 }

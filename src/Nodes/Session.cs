@@ -118,6 +118,7 @@ public sealed partial class Session : IDisposable, IAsyncDisposable
 
         var nodeInputs = new NodeInput[inputs.Length];
         var edges = new GraphNode?[inputs.Length];
+        WeakReference<GraphNode>?[]? cuts = null;
         for (var i = 0; i < inputs.Length; i++)
         {
             var v = inputs[i];
@@ -133,12 +134,23 @@ public sealed partial class Session : IDisposable, IAsyncDisposable
                     : node.Slot.Value is { } published ? NodeInput.FromPublished(node.Actor, published, node.Slot.Tangent)
                     : NodeInput.FromActor(node.Actor, differentiable: true);
             }
-            else nodeInputs[i] = NodeInput.FromValue(v.ShareConstant());
+            else
+            {
+                nodeInputs[i] = NodeInput.FromValue(v.ShareConstant());
+                if (v.DetachedFrom is { } cut) (cuts ??= new WeakReference<GraphNode>?[inputs.Length])[i] = cut;
+            }
         }
         var slot = new ValueSlot();
         var actor = _pool.Take(new OpNode(op, attributes, nodeInputs, slot));
         if (!slot.ActorStopped) slot.Actor = actor;
-        return new Var(this, shape, new GraphNode(actor, edges, isLeaf: false, slot, op.Name));
+        return new Var(this, shape, new GraphNode(actor, edges, isLeaf: false, slot, op.Name)
+        {
+            Shape = shape,
+            Op = op,
+            Attributes = attributes,
+            NodeInputs = nodeInputs,
+            Cuts = cuts,
+        });
     }
 
     [ThreadStatic] private static int[][]?[]? _shapesScratch;
@@ -157,7 +169,7 @@ public sealed partial class Session : IDisposable, IAsyncDisposable
         var slot = new ValueSlot();
         var actor = _pool.Take(new LeafNode(value, mode, zeroGrad, slot, tangent));
         slot.Actor = actor;
-        return new GraphNode(actor, [], isLeaf: true, slot, "leaf") { LeafMode = mode };
+        return new GraphNode(actor, [], isLeaf: true, slot, "leaf") { LeafMode = mode, Shape = value.Shape };
     }
 
     /// <summary>

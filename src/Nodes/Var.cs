@@ -65,6 +65,8 @@ public sealed partial class Var
     public int Rank => Shape.Length;
     public int Length => Shapes.ElementCount(Shape);
     internal GraphNode? Node { get; private set; }
+    /// <summary>For a value made by <see cref="Detach"/>: the node it was cut from (weakly), so GraphView can draw the cut.</summary>
+    internal WeakReference<GraphNode>? DetachedFrom { get; private set; }
 
     /// <summary>PyTorch's requires_grad: true for leaves that take gradients and for recorded ops.</summary>
     public bool RequiresGradient => Node is not null;
@@ -106,6 +108,7 @@ public sealed partial class Var
     {
         var value = ReadValue().Clone();
         Node = Session.SpawnLeaf(value, mode, zeroGrad);
+        DetachedFrom = null; // a leaf of its own now: nothing is cut at its consumers
         // The old constant may be held by nodes recorded from it: the GC takes it rather than the pool.
         _ticket?.ReleaseNow(disposeConstant: false);
         _constant = null;
@@ -165,7 +168,9 @@ public sealed partial class Var
     public Var Detach()
     {
         Session.ThrowIfDisposed();
-        return Constant(Session, ReadValue().Clone());
+        var detached = Constant(Session, ReadValue().Clone());
+        if (Node is not null) detached.DetachedFrom = new WeakReference<GraphNode>(Node);
+        return detached;
     }
 
     // ---- backward ----

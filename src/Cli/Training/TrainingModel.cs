@@ -47,15 +47,20 @@ internal sealed record TrainingModel(GraphSpec Spec, IReadOnlyDictionary<string,
         }
     }
 
-    private static TrainingModel FromFile(string path, TrainingData data, int seed)
+    /// <summary>A spec file written with our wire (WireCodec.Encode(spec)); an ArgumentException says why a file is not one.</summary>
+    public static GraphSpec ReadSpec(string path)
     {
         if (!File.Exists(path)) throw new ArgumentException($"--model: the file '{path}' does not exist.");
-        GraphSpec spec;
-        try { spec = (GraphSpec)WireCodec.Decode(File.ReadAllBytes(path), WireManifests.For(typeof(GraphSpec)).Manifest); }
+        try { return (GraphSpec)WireCodec.Decode(File.ReadAllBytes(path), WireManifests.For(typeof(GraphSpec)).Manifest); }
         catch (Exception e) when (e is System.Runtime.Serialization.SerializationException or InvalidCastException or MessagePack.MessagePackSerializationException)
         {
             throw new ArgumentException($"--model: '{path}' is not a graph spec: {e.Message}");
         }
+    }
+
+    private static TrainingModel FromFile(string path, TrainingData data, int seed)
+    {
+        var spec = ReadSpec(path);
         var names = spec.DataInputs.Select(d => d.Name).Order(StringComparer.Ordinal).ToArray();
         if (!names.SequenceEqual(["x", "y"]))
             throw new ArgumentException($"--model: the spec's data inputs are ({string.Join(", ", names)}); `actorgrad train` feeds x [B, {data.Features}] and y [B, {data.Classes}].");

@@ -1,13 +1,15 @@
 using Akka.Actor;
 using ActorGrad.Protocol.Nodes;
+using ActorGrad.Nodes.Ops;
 
 namespace ActorGrad.Nodes.Graph;
 
 /// <summary>
 /// The recorder's view of one node: its actor, its differentiable input edges and its shared slot.
-/// The recorder walks these to count, per backward pass, the VJPs each node will receive. What a
-/// create-graph pass (<see cref="RecordedBackward"/>) needs beyond the edges (the op, its attributes,
-/// its saved inputs) it asks the node for: the recorder keeps nothing more per node than it did.
+/// The recorder walks these to count, per backward pass, the VJPs each node will receive; GraphView
+/// walks them to draw the graph (op, attributes, shape, constant inputs, detach cuts: references the
+/// node already holds, no copies). A create-graph pass (<see cref="RecordedBackward"/>) asks the node
+/// for its saved input values instead, which a freed graph no longer has.
 /// </summary>
 internal sealed class GraphNode(IActorRef actor, GraphNode?[] inputs, bool isLeaf, ValueSlot slot, string opName)
 {
@@ -29,4 +31,16 @@ internal sealed class GraphNode(IActorRef actor, GraphNode?[] inputs, bool isLea
     public Var? GradVar { get; set; }
     /// <summary>Set by RetainGrad: a create-graph pass keeps this non-leaf's gradient as a Var too.</summary>
     public bool RetainsGrad { get; set; }
+    /// <summary>The value's shape.</summary>
+    public required int[] Shape { get; init; }
+    /// <summary>The recorded op (null for a leaf).</summary>
+    public OpDefinition? Op { get; init; }
+    public OpAttributes Attributes { get; init; } = OpAttributes.None;
+    /// <summary>Per input slot, the value given when the op was recorded where no edge is (a constant).</summary>
+    public NodeInput[] NodeInputs { get; init; } = [];
+    /// <summary>
+    /// Per input slot, the node a Detach() cut this input from (weakly: a drawing must not keep alive the graph a
+    /// detach cut off); null when no input came from a Detach().
+    /// </summary>
+    public WeakReference<GraphNode>?[]? Cuts { get; init; }
 }
