@@ -1,0 +1,113 @@
+using System.Diagnostics;
+using ActorGrad.Cluster.Gradients;
+using Xunit.Abstractions;
+using static ActorGrad.Cluster.Tests.ClusterTestSettings;
+using static ActorGrad.Cluster.Tests.Gradients.GradientFixtures;
+using static ActorGrad.Cluster.Tests.Gradients.GradientWaits;
+
+namespace ActorGrad.Cluster.Tests.Gradients;
+
+/// <summary>
+/// Members killed (kill -9) mid-step, on real `actorgrad node` processes with the fault clocks: each step's gradient is
+/// bitwise the fault-free one, and a job with no worker left fails with a clear error in a bounded time.
+/// </summary>
+public sealed class GradientFaultTests(ITestOutputHelper output) : ClusterTest(output)
+{
+    private GradientClient? _client;
+
+    public override async Task DisposeAsync()
+    {
+        if (_client is not null) await _client.DisposeAsync();
+        await base.DisposeAsync();
+    }
+
+    /// <summary>
+    /// 20 trials on 3 workers; each kills one worker (chosen by a seeded random) at a seeded random moment of the step,
+    /// then starts a replacement and waits until the client sees it Up and the victim removed. The moment is "after k
+    /// shard completions" with k drawn from 0..S-1 (0: right after submission): a count of observed completions is a
+    /// point in the step's progress that a loaded machine does not stretch or shrink, so the seed means the same
+    /// moments on any machine, from before the first shard to the last one; a delay drawn up to the fault-free step
+    /// time would mostly land after a step that took longer under load. The placement offset is drawn too, so the
+    /// victim hosts owners in some trials and none in others.
+    /// </summary>
+    [Fact]
+    public async Task Twenty_kill_9s_at_random_moments_of_a_step_each_leave_the_gradient_bitwise_unchanged()
+    {
+        const int trials = 20;
+        var random = new Random(20261128);
+        var a = await StartNode("a", clocks: FaultClocks);
+        var others = await Task.WhenAll(StartNode("b", a, clocks: FaultClocks), StartNode("c", a, clocks: FaultClocks));
+        var workers = new List<NodeProcess> { a, others[0], others[1] };
+        _client = await GradientClient.JoinAsync(OptionsWith(FaultClocks, 0, a.HostPort), Bound);
+        await UntilWorkersAre(_client, workers.Select(w => w.Address));
+
+        // 4 parameters over 3 workers, 12 shards: every worker runs shards, one hosts two owners.
+        var job = Spirals(shards: 12, pointsPerClass: 200);
+        var expected = await Run(_client, job);
+        Assert.Equal(3, expected.Members);
+        var clock = Stopwatch.StartNew();
+        var faulted = 0;
+        for (var trial = 0; trial < trials; trial++)
+        {
+            var victim = workers[random.Next(workers.Count)];
+            var after = random.Next(job.Shards);
+            var offset = random.Next(workers.Count);
+            var killed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            void KillVictim()
+            {
+                if (killed.TrySetResult()) victim.Kill();
+            }
+
+            var runs = new List<ShardProgress>();
+            var step = Run(_client, job with { PlacementOffset = offset }, p =>
+            {
+                runs.Add(p); // on the coordinator's thread, one at a time
+                if (runs.Count == after) KillVictim();
+            });
+            if (after == 0) KillVictim();
+            // The replacement starts while the victim is found out: it joins (WeaklyUp) and is Up once the victim is removed.
+            await Task.WhenAny(killed.Task, step);
+            var seeds = workers.Where(w => w != victim).Select(w => w.HostPort).ToList();
+            var replacement = StartNode($"r{trial}", extra: seeds.SelectMany(s => new[] { "--seed", s }), clocks: FaultClocks);
+            var result = await step;
+            KillVictim(); // a step that ended before its moment came: the kill falls between steps
+
+            AssertBitwiseEqual(expected, result);
+            var rerun = runs.Count > job.Shards;
+            if (rerun) faulted++;
+            Assert.Equal(job.Shards, runs.Select(r => r.Shard).Distinct().Count());
+            Output.WriteLine($"trial {trial}: killed {victim.Name} after {after} shard completions (placement offset {offset}); " +
+                             $"{runs.Count} shard runs, {runs.Count(r => r.Member == victim.Address)} of them on {victim.Name}; loss bits equal");
+
+            await victim.WaitForExitAsync();
+            workers.Remove(victim);
+            workers.Add(await replacement);
+            await UntilWorkersAre(_client, workers.Select(w => w.Address));
+        }
+        Output.WriteLine($"{trials} trials in {clock.Elapsed.TotalSeconds:0.0} s; {faulted} of them re-ran shards of the killed member, the others lost it after its work was in");
+        // The seeded moments must really fall inside steps: were most kills after the step, the test would test little.
+        Assert.True(faulted >= trials / 2, $"Only {faulted} of {trials} kills fell inside a step.");
+    }
+
+    /// <summary>
+    /// The only worker is killed as the job starts: the job fails with "no worker left" once the worker is found
+    /// unreachable, well before the job's own time bound (10 minutes here). A second member without the worker role
+    /// (`actorgrad node --role client`) keeps the client on the majority side, so the resolver downs the worker, not it.
+    /// </summary>
+    [Fact]
+    public async Task With_no_worker_left_a_job_fails_with_a_clear_error_in_bounded_time()
+    {
+        var worker = await StartNode("worker", clocks: FaultClocks);
+        await StartNode("bystander", worker, extra: ["--role", GradientRoles.Client], clocks: FaultClocks);
+        _client = await GradientClient.JoinAsync(OptionsWith(FaultClocks, 0, worker.HostPort), Bound);
+        await UntilWorkersAre(_client, [worker.Address]);
+
+        var clock = Stopwatch.StartNew();
+        var step = _client.ComputeAsync(Spirals(shards: 4) with { Timeout = TimeSpan.FromMinutes(10) });
+        worker.Kill();
+        var error = await Assert.ThrowsAsync<GradientJobException>(() => step.WaitAsync(Bound));
+        Output.WriteLine($"failed after {clock.Elapsed.TotalSeconds:0.0} s: {error.Message}");
+        Assert.Contains("has no worker left", error.Message);
+        Assert.Contains(worker.Address, error.Message);
+    }
+}
