@@ -17,7 +17,10 @@ namespace ActorGrad.Cluster.Gradients;
 /// the owners through DeathWatch) rather than polling. A worker that becomes Unreachable or leaves is lost for the
 /// job: its unfinished shards run again on the others; an owner it hosted whose sum had not arrived is re-created
 /// elsewhere from the step's parameter values, and every shard runs again for it (the surviving owners drop the
-/// duplicates, so the sums are the same bits). With no worker left, or past the job's time bound, the job fails.
+/// duplicates, so the sums are the same bits). A lost worker that becomes reachable again, and any worker that comes Up
+/// during the job (a new member, or a restarted one at the same address), takes shards that still need a run. With no
+/// worker left, or past the job's time bound, the job fails. The coordinator lives in the submitting member: losing
+/// that member loses the job (its caller gets an error or nothing), as losing the driver does in PyTorch.
 /// </summary>
 internal sealed class JobCoordinator : ReceiveActor, IWithTimers
 {
@@ -37,7 +40,8 @@ internal sealed class JobCoordinator : ReceiveActor, IWithTimers
     private readonly AkkaCluster _cluster;
 
     private readonly List<Address> _workers = [];
-    private readonly HashSet<Address> _lost = [];
+    private readonly HashSet<UniqueAddress> _lost = [];
+    private readonly HashSet<UniqueAddress> _unreachable = [];
     private readonly HashSet<Address> _used = [];
     private readonly HashSet<Address> _prepared = [];
     private readonly IActorRef?[] _owners;
@@ -100,6 +104,7 @@ internal sealed class JobCoordinator : ReceiveActor, IWithTimers
     {
         Receive<CurrentClusterState>(state =>
         {
+            foreach (var m in state.Unreachable) _unreachable.Add(m.UniqueAddress);
             var workers = state.Members
                 .Where(m => m.Status == MemberStatus.Up && m.HasRole(GradientRoles.Worker) && !state.Unreachable.Contains(m))
                 .Select(m => m.Address).OrderBy(a => a, Member.AddressOrdering).ToList();
@@ -156,26 +161,49 @@ internal sealed class JobCoordinator : ReceiveActor, IWithTimers
             for (var i = 0; i < _owners.Length; i++)
                 if (t.ActorRef.Equals(_owners[i]) && _gradients[i] is null) ReplaceOwners([i]);
         });
-        Receive<MemberUp>(up =>
+        Receive<MemberUp>(up => WorkerAvailable(up.Member));
+        Receive<ReachableMember>(m =>
         {
-            if (up.Member.HasRole(GradientRoles.Worker) && !_lost.Contains(up.Member.Address) && !_workers.Contains(up.Member.Address))
-                _workers.Add(up.Member.Address);
+            _unreachable.Remove(m.Member.UniqueAddress);
+            WorkerAvailable(m.Member);
         });
-        Receive<UnreachableMember>(m => MemberLost(m.Member.Address, "unreachable"));
-        Receive<MemberExited>(m => MemberLost(m.Member.Address, "leaving"));
-        Receive<MemberDowned>(m => MemberLost(m.Member.Address, "downed"));
-        Receive<MemberRemoved>(m => MemberLost(m.Member.Address, "removed"));
+        Receive<UnreachableMember>(m =>
+        {
+            _unreachable.Add(m.Member.UniqueAddress);
+            MemberLost(m.Member, "unreachable");
+        });
+        Receive<MemberExited>(m => MemberLost(m.Member, "leaving"));
+        Receive<MemberDowned>(m => MemberLost(m.Member, "downed"));
+        Receive<MemberRemoved>(m => MemberLost(m.Member, "removed"));
         Receive<IClusterDomainEvent>(_ => { });
         Receive<DeadlinePassed>(_ => TimedOut());
     }
 
-    private void MemberLost(Address member, string how)
+    /// <summary>
+    /// A worker Up and reachable, new to the job or back: later shards may go to it. Its incarnation's job is prepared
+    /// afresh (a new incarnation never had it; one that was unreachable may have missed messages).
+    /// </summary>
+    private void WorkerAvailable(Member worker)
     {
-        if (!_workers.Remove(member) || !_lost.Add(member)) return;
+        if (!worker.HasRole(GradientRoles.Worker) || worker.Status != MemberStatus.Up || _workers.Contains(worker.Address)
+            || _unreachable.Contains(worker.UniqueAddress)) return;
+        if (_lost.Remove(worker.UniqueAddress))
+            Context.GetLogger().Info("Job {0}: worker {1} is reachable again; it takes shards again", _jobId, worker.Address);
+        _workers.Add(worker.Address);
+        _prepared.Remove(worker.Address);
+    }
+
+    private void MemberLost(Member lost, string how)
+    {
+        var member = lost.Address;
+        // Only the incarnation given work counts (a restarted member at the same address is a new worker).
+        if (!_workers.Remove(member)) return;
+        _lost.Add(lost.UniqueAddress);
+        _prepared.Remove(member);
         Context.GetLogger().Warning("Job {0}: worker {1} is {2}; its work moves to {3} other worker(s)", _jobId, member, how, _workers.Count);
         if (_workers.Count == 0)
         {
-            Fail($"Job {_jobId} has no worker left: {string.Join(", ", _lost)} {(_lost.Count == 1 ? "was" : "were")} lost (last: {member}, {how}); a job needs at least one Up member with role '{GradientRoles.Worker}'.");
+            Fail($"Job {_jobId} has no worker left: {string.Join(", ", _lost.Select(u => u.Address))} {(_lost.Count == 1 ? "was" : "were")} lost (last: {member}, {how}); a job needs at least one Up member with role '{GradientRoles.Worker}'.");
             return;
         }
         for (var s = 0; s < _inFlight.Length; s++)
@@ -263,7 +291,7 @@ internal sealed class JobCoordinator : ReceiveActor, IWithTimers
 
     private void EndJob()
     {
-        foreach (var member in _used.Except(_lost)) ServiceAt(member).Tell(new EndJob(_jobId));
+        foreach (var member in _used.Except(_lost.Select(u => u.Address))) ServiceAt(member).Tell(new EndJob(_jobId));
     }
 
     /// <summary>The member an actor lives on (an actor of this member has a local path: its address is the cluster's).</summary>

@@ -110,4 +110,53 @@ public sealed class GradientFaultTests(ITestOutputHelper output) : ClusterTest(o
         Assert.Contains("has no worker left", error.Message);
         Assert.Contains(worker.Address, error.Message);
     }
+
+    /// <summary>
+    /// A worker that was lost to a job and comes back takes its shards again. Worker a (a process) is frozen (SIGSTOP)
+    /// as the job starts; worker b (in this process) stalls: it runs shards, but its gradients and its owners' sums never
+    /// arrive. a is found unreachable, its owner moves to b and every shard runs on b, in vain. a is thawed before the
+    /// resolver (patient here) downs it, and is reachable again; then b is ended. The step can only finish if the job
+    /// gives a its work again (owners and every shard): it does, with the fault-free bits.
+    /// </summary>
+    [Fact]
+    public async Task A_worker_lost_to_a_job_and_reachable_again_takes_its_shards_again()
+    {
+        var clocks = new Dictionary<string, TimeSpan>(FaultClocks) { [nameof(ClusterMemberOptions.StableAfter)] = Dilated(TimeSpan.FromSeconds(60)) };
+        var a = await StartNode("a", clocks: clocks);
+        _client = await GradientClient.JoinAsync(OptionsWith(clocks, 0, a.HostPort), Bound);
+        await UntilWorkersAre(_client, [a.Address]);
+        var job = Spirals(shards: 6);
+        var expected = await Run(_client, job);
+
+        await using var b = await WorkerMember.StartAsync(a.HostPort, new StalledSender(), clocks);
+        await UntilWorkersAre(_client, [a.Address, b.Address.ToString()]);
+        a.Freeze();
+        var runs = new List<ShardProgress>();
+        var step = Run(_client, job, p => { lock (runs) runs.Add(p); });
+        await UntilUnreachable(_client, a.Address, reachable: false);
+        a.Thaw();
+        await UntilUnreachable(_client, a.Address, reachable: true);
+        b.Crash();
+
+        // Only a can deliver gradients now: the step ends only if the job took a back (else: "no worker left").
+        var result = await step;
+        AssertBitwiseEqual(expected, result);
+        lock (runs)
+        {
+            Assert.Contains(runs, r => r.Member == b.Address.ToString()); // b ran shards while a was lost
+            Output.WriteLine($"{runs.Count} shard runs reported: {runs.Count(r => r.Member == b.Address.ToString())} on b (lost), " +
+                             $"{runs.Count(r => r.Member == a.Address)} on a after it came back (a's last reports may come after the sums)");
+        }
+    }
+
+    /// <summary>Until the client sees the member at <paramref name="address"/> unreachable (or reachable again, if <paramref name="reachable"/>).</summary>
+    private static async Task UntilUnreachable(GradientClient client, string address, bool reachable)
+    {
+        var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Func<Akka.Cluster.ClusterEvent.CurrentClusterState, bool> done = state =>
+            state.Members.Any(m => m.Address.ToString() == address) && state.Unreachable.Any(m => m.Address.ToString() == address) != reachable;
+        var watcher = client.System.ActorOf(Akka.Actor.Props.Create(() => new ClusterStateSignal(done, seen)));
+        try { await seen.Task.WaitAsync(Bound); }
+        finally { client.System.Stop(watcher); }
+    }
 }
