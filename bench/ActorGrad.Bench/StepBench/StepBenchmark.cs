@@ -122,7 +122,7 @@ internal static class StepBenchmark
                 var after = Traffic(lane, members);
                 breakdown.Add(string.Create(CultureInfo.InvariantCulture,
                     $"{n} member(s): first shard done at {MedianOf(firstShard) * 1e3:0.0} ms, last at {MedianOf(lastShard) * 1e3:0.0} ms, step ends at {MedianOf(times) * 1e3:0.0} ms (medians); " +
-                    $"lane bytes read {(after.Received - before.Received) / (double)steps / 1e6:0.00} MB; expected lane bytes {Expected(n, parameterBytes, batchBytes) / 1e6:0.00} MB = PrepareJob {n} x P + CreateOwner P + batch + ShardGradient {Shards} x {n - 1}/{n} x P + sums P"));
+                    $"lane bytes read {(after.Received - before.Received) / (double)steps / 1e6:0.00} MB; expected lane bytes {Expected(n, parameterBytes, batchBytes) / 1e6:0.00} MB = PrepareJob {n} x P + batch + ShardGradient {Shards} x {n - 1}/{n} x P + sums P"));
                 Array.Sort(times);
                 var median = times[steps / 2];
                 var sent = (after.Bytes - before.Bytes) / (double)steps;
@@ -178,7 +178,7 @@ internal static class StepBenchmark
 
     /// <summary>The payload bytes the service's messages carry in a step, as it sends them today (P = parameter bytes).</summary>
     private static double Expected(int members, long parameterBytes, long batchBytes) =>
-        members * parameterBytes + parameterBytes + batchBytes + Shards * (members - 1.0) / members * parameterBytes + parameterBytes;
+        members * parameterBytes + batchBytes + Shards * (members - 1.0) / members * parameterBytes + parameterBytes;
 
     private static double Median(int warmup, int steps, Action step)
     {

@@ -237,9 +237,17 @@ internal sealed class JobCoordinator : ReceiveActor, IWithTimers
         // A training step's owner starts from the step's parameter version and optimizer state, both kept here: an owner
         // re-created after a fault steps from exactly what the lost one had.
         object create = _job.Optimizer is { } optimizer
-            ? new CreateStepOwner(_jobId, _job.Step, parameter, _shards.Length, _parameters[parameter], optimizer, _state[parameter])
-            : new CreateOwner(_jobId, _job.Step, parameter, _shards.Length, _parameters[parameter]);
+            ? new CreateStepOwner(_jobId, _job.Step, parameter, _shards.Length, optimizer, _state[parameter])
+            : new CreateOwner(_jobId, _job.Step, parameter, _shards.Length);
+        Prepare(member); // the owner starts from the values PrepareJob delivers: they are sent once per member, never twice
         _sender.Send(ServiceAt(member), create, Self);
+    }
+
+    /// <summary>The spec and the step's parameters go to a member once per step, before its first owner or shard (messages between two actors keep their order).</summary>
+    private void Prepare(Address member)
+    {
+        if (_prepared.Add(member))
+            _sender.Send(ServiceAt(member), new PrepareJob(_jobId, _job.Step, _job.Spec, _parameters, _fullBatchSize), Self);
     }
 
     /// <summary>Hands out every shard that needs a run, once each parameter still summing has a ready owner.</summary>
@@ -258,10 +266,7 @@ internal sealed class JobCoordinator : ReceiveActor, IWithTimers
             _needsRun[s] = false;
             _inFlight[s] = (member, attempt);
             _used.Add(member);
-            // The spec and the parameters go to a member once per step, before its first shard (messages between two
-            // actors keep their order).
-            if (_prepared.Add(member))
-                _sender.Send(ServiceAt(member), new PrepareJob(_jobId, _job.Step, _job.Spec, _parameters, _fullBatchSize), Self);
+            Prepare(member);
             _sender.Send(ServiceAt(member), new RunShard(_jobId, _job.Step, s, attempt, _shards[s], owners), Self);
         }
     }

@@ -27,7 +27,7 @@ internal sealed class ParameterOwner : ReceiveActor
     private readonly Tensor?[] _contributions;
     private int _received;
 
-    public ParameterOwner(CreateOwner job, IActorRef coordinator, ITensorMessageSender sender, string member,
+    public ParameterOwner(CreateOwner job, Tensor value, IActorRef coordinator, ITensorMessageSender sender, string member,
         OptimizerSettings? optimizer = null, ImmutableArray<ITensorPayload> state = default)
     {
         _job = job;
@@ -36,21 +36,21 @@ internal sealed class ParameterOwner : ReceiveActor
         _coordinator = coordinator;
         _sender = sender;
         _member = member;
-        Value = Tensor.From(job.Value);
+        Value = value;
         _contributions = new Tensor?[job.Shards];
         Collecting();
     }
 
-    /// <summary>The parameter at this step (its optimizer state, in a training run, is <see cref="_state"/>).</summary>
+    /// <summary>The parameter at this step, shared with the member's worker: read only (its optimizer state, in a training run, is <see cref="_state"/>).</summary>
     private Tensor Value { get; }
 
-    public static Props Props(CreateOwner job, IActorRef coordinator, ITensorMessageSender sender, string member) =>
-        Akka.Actor.Props.Create(() => new ParameterOwner(job, coordinator, sender, member, null, default));
+    public static Props Props(CreateOwner job, Tensor value, IActorRef coordinator, ITensorMessageSender sender, string member) =>
+        Akka.Actor.Props.Create(() => new ParameterOwner(job, value, coordinator, sender, member, null, default));
 
     /// <summary>An owner of a training step: it steps the optimizer once the batch gradient is summed.</summary>
-    public static Props Props(CreateStepOwner job, IActorRef coordinator, ITensorMessageSender sender, string member) =>
-        Akka.Actor.Props.Create(() => new ParameterOwner(new CreateOwner(job.JobId, job.Step, job.Parameter, job.Shards, job.Value),
-            coordinator, sender, member, job.Optimizer, job.State));
+    public static Props Props(CreateStepOwner job, Tensor value, IActorRef coordinator, ITensorMessageSender sender, string member) =>
+        Akka.Actor.Props.Create(() => new ParameterOwner(new CreateOwner(job.JobId, job.Step, job.Parameter, job.Shards),
+            value, coordinator, sender, member, job.Optimizer, job.State));
 
     protected override void PreStart()
     {

@@ -11,7 +11,7 @@ namespace ActorGrad.Cluster.Gradients;
 /// Runs shards on this member, one at a time on a thread of its own: the spec's nodes become local node actors of a
 /// <see cref="Session"/> (<see cref="SpecRunner"/>), and each parameter's gradient goes over the wire to its owner
 /// tagged (job, step, shard); the shard's loss share goes back to the coordinator. A job arrives once per member
-/// (<see cref="PrepareJob"/>: spec, parameters, batch size), is checked there by <see cref="SpecValidator"/> and kept
+/// (<see cref="PrepareJob"/>: spec, parameters, batch size; the service decodes the parameters), is checked there by <see cref="SpecValidator"/> and kept
 /// until <see cref="EndJob"/> or until its coordinator is gone. A spec or data that cannot run is a
 /// <see cref="GradientWorkFailed"/> for the coordinator, naming this member; the worker goes on serving other jobs.
 /// </summary>
@@ -20,18 +20,18 @@ internal sealed class ShardWorker : ReceiveActor
     /// <summary>The worker's own thread (configured by <see cref="GradientServiceHosting.WithGradientService"/>).</summary>
     public const string DispatcherId = "actorgrad.gradients.shard-worker-dispatcher";
 
-    private sealed record PreparedJob(long Step, GraphSpec Spec, Dictionary<string, Tensor> Parameters, int FullBatchSize, IActorRef Coordinator);
+    private sealed record CheckedJob(long Step, GraphSpec Spec, Dictionary<string, Tensor> Parameters, int FullBatchSize, IActorRef Coordinator);
 
     private readonly ITensorMessageSender _sender;
     private readonly string _member;
-    private readonly Dictionary<string, PreparedJob> _jobs = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, CheckedJob> _jobs = new(StringComparer.Ordinal);
     private Session? _session;
 
     public ShardWorker(ITensorMessageSender sender, string member)
     {
         _sender = sender;
         _member = member;
-        Receive<PrepareJob>(Prepare);
+        Receive<PreparedJob>(Prepare);
         Receive<RunShard>(Run);
         Receive<EndJob>(m => Forget(m.JobId));
         Receive<Terminated>(t =>
@@ -44,8 +44,9 @@ internal sealed class ShardWorker : ReceiveActor
     public static Props Props(ITensorMessageSender sender, string member) =>
         Akka.Actor.Props.Create(() => new ShardWorker(sender, member)).WithDispatcher(DispatcherId);
 
-    private void Prepare(PrepareJob m)
+    private void Prepare(PreparedJob prepared)
     {
+        var m = prepared.Job;
         try
         {
             SpecValidator.Check(m.Spec);
@@ -59,8 +60,8 @@ internal sealed class ShardWorker : ReceiveActor
             return;
         }
         var parameters = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        for (var i = 0; i < m.Parameters.Length; i++) parameters[m.Spec.Parameters[i].Name] = Tensor.From(m.Parameters[i]);
-        _jobs[m.JobId] = new PreparedJob(m.Step, m.Spec, parameters, m.FullBatchSize, Sender);
+        for (var i = 0; i < prepared.Parameters.Length; i++) parameters[m.Spec.Parameters[i].Name] = prepared.Parameters[i];
+        _jobs[m.JobId] = new CheckedJob(m.Step, m.Spec, parameters, m.FullBatchSize, Sender);
         Context.Watch(Sender);
     }
 

@@ -12,20 +12,22 @@ namespace ActorGrad.Protocol.Gradients;
 public abstract record GradientMessage;
 
 /// <summary>
-/// Coordinator -> a member's gradient service: host the owner of parameter <paramref name="Parameter"/> of the job,
-/// starting from <paramref name="Value"/> (the step's parameter version), expecting one contribution per shard.
-/// The owner answers <see cref="OwnerReady"/> to the sender.
+/// Coordinator -> a member's gradient service, after the job's <see cref="PrepareJob"/> reached that member: host the
+/// owner of parameter <paramref name="Parameter"/> of the job, starting from the step's parameter version that
+/// PrepareJob delivered (never sent twice), expecting one contribution per shard. The owner answers
+/// <see cref="OwnerReady"/> to the sender.
 /// </summary>
-public sealed record CreateOwner(string JobId, long Step, int Parameter, int Shards, ITensorPayload Value) : GradientMessage;
+public sealed record CreateOwner(string JobId, long Step, int Parameter, int Shards) : GradientMessage;
 
 /// <summary>
-/// Coordinator -> a member's gradient service, in a training run: host the owner of parameter <paramref name="Parameter"/>
-/// for step <paramref name="Step"/> (0-based; the optimizer's step count is Step + 1), starting from the step's parameter
-/// version <paramref name="Value"/> and optimizer state <paramref name="State"/> (empty before the first step). Once its
-/// batch gradient is summed, the owner applies <paramref name="Optimizer"/> and answers <see cref="ParameterStepped"/>.
+/// Coordinator -> a member's gradient service, in a training run, after the step's <see cref="PrepareJob"/> reached that
+/// member: host the owner of parameter <paramref name="Parameter"/> for step <paramref name="Step"/> (0-based; the
+/// optimizer's step count is Step + 1), starting from the step's parameter version that PrepareJob delivered and the
+/// optimizer state <paramref name="State"/> (empty before the first step). Once its batch gradient is summed, the owner
+/// applies <paramref name="Optimizer"/> and answers <see cref="ParameterStepped"/>.
 /// </summary>
 public sealed record CreateStepOwner(
-    string JobId, long Step, int Parameter, int Shards, ITensorPayload Value, OptimizerSettings Optimizer, ImmutableArray<ITensorPayload> State) : GradientMessage;
+    string JobId, long Step, int Parameter, int Shards, OptimizerSettings Optimizer, ImmutableArray<ITensorPayload> State) : GradientMessage;
 
 /// <summary>Owner -> coordinator, in a training run: the batch gradient (summed in shard order), the parameter after the optimizer's step and the optimizer's state after it.</summary>
 public sealed record ParameterStepped(
@@ -36,8 +38,9 @@ public sealed record OwnerReady(string JobId, long Step, int Parameter) : Gradie
 
 /// <summary>
 /// Coordinator -> a member's gradient service, once per member and step before its first shard: the spec, the step's
-/// parameter values (spec order) and the full batch size B that the shards' shares divide by. The member checks the
-/// spec here and keeps all three until <see cref="EndJob"/> (or until the coordinator is gone).
+/// parameter values (spec order) and the full batch size B that the shards' shares divide by; also before the first
+/// owner placed there (owners start from these values). The member checks the spec here and keeps all three until
+/// <see cref="EndJob"/> (or until the coordinator is gone).
 /// </summary>
 public sealed record PrepareJob(string JobId, long Step, GraphSpec Spec, ImmutableArray<ITensorPayload> Parameters, int FullBatchSize) : GradientMessage;
 

@@ -56,8 +56,8 @@ public static class WireManifests
         Row<Specs.GraphSpec>("spec", Specs.GraphSpecFormatter.Write, Specs.GraphSpecFormatter.Read),
 
         // ---- distributed gradients (Gradients/GradientMessages.cs) ----
-        Row("gown", (ref MessagePackWriter w, CreateOwner m, MessagePackSerializerOptions o) => { w.WriteArrayHeader(5); w.Write(m.JobId); w.Write(m.Step); w.Write(m.Parameter); w.Write(m.Shards); Tensor(ref w, m.Value, o); },
-            (ref MessagePackReader r, MessagePackSerializerOptions o) => { Fields(ref r, 5, "gown"); return new CreateOwner(Text(ref r, "gown"), r.ReadInt64(), r.ReadInt32(), r.ReadInt32(), RequiredTensor(ref r, o, "gown")); }),
+        Row("gown", (ref MessagePackWriter w, CreateOwner m, MessagePackSerializerOptions _) => { w.WriteArrayHeader(4); w.Write(m.JobId); w.Write(m.Step); w.Write(m.Parameter); w.Write(m.Shards); },
+            (ref MessagePackReader r, MessagePackSerializerOptions _) => { Fields(ref r, 4, "gown"); return new CreateOwner(Text(ref r, "gown"), r.ReadInt64(), r.ReadInt32(), r.ReadInt32()); }),
         Row("gready", (ref MessagePackWriter w, OwnerReady m, MessagePackSerializerOptions _) => { w.WriteArrayHeader(3); w.Write(m.JobId); w.Write(m.Step); w.Write(m.Parameter); },
             (ref MessagePackReader r, MessagePackSerializerOptions _) => { Fields(ref r, 3, "gready"); return new OwnerReady(Text(ref r, "gready"), r.ReadInt64(), r.ReadInt32()); }),
         Row("gprep", (ref MessagePackWriter w, PrepareJob m, MessagePackSerializerOptions o) =>
@@ -88,12 +88,12 @@ public static class WireManifests
             (ref MessagePackReader r, MessagePackSerializerOptions o) => { Fields(ref r, 4, "gfail"); return new GradientWorkFailed(Text(ref r, "gfail"), Text(ref r, "gfail"), Text(ref r, "gfail"), ExceptionFormatter.Read(ref r, o)); }),
         Row("gsown", (ref MessagePackWriter w, CreateStepOwner m, MessagePackSerializerOptions o) =>
             {
-                w.WriteArrayHeader(7); w.Write(m.JobId); w.Write(m.Step); w.Write(m.Parameter); w.Write(m.Shards); Tensor(ref w, m.Value, o); Optimizer(ref w, m.Optimizer); Tensors(ref w, m.State, o);
+                w.WriteArrayHeader(6); w.Write(m.JobId); w.Write(m.Step); w.Write(m.Parameter); w.Write(m.Shards); Optimizer(ref w, m.Optimizer); Tensors(ref w, m.State, o);
             },
             (ref MessagePackReader r, MessagePackSerializerOptions o) =>
             {
-                Fields(ref r, 7, "gsown");
-                return new CreateStepOwner(Text(ref r, "gsown"), r.ReadInt64(), r.ReadInt32(), r.ReadInt32(), RequiredTensor(ref r, o, "gsown"), Optimizer(ref r), Tensors(ref r, o, "gsown"));
+                Fields(ref r, 6, "gsown");
+                return new CreateStepOwner(Text(ref r, "gsown"), r.ReadInt64(), r.ReadInt32(), r.ReadInt32(), Optimizer(ref r), Tensors(ref r, o, "gsown"));
             }),
         Row("gstep", (ref MessagePackWriter w, ParameterStepped m, MessagePackSerializerOptions o) =>
             {
