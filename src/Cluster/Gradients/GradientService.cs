@@ -20,6 +20,9 @@ internal sealed class GradientService : ReceiveActor
 {
     public const string Name = "gradients";
 
+    /// <summary>The member's <see cref="ShardWorker"/>, a child: /user/gradients/worker.</summary>
+    public const string WorkerName = "worker";
+
     private readonly ITensorMessageSender _sender;
     private readonly string _member;
     private readonly IActorRef _worker;
@@ -31,9 +34,9 @@ internal sealed class GradientService : ReceiveActor
     {
         _sender = sender;
         _member = AkkaCluster.Get(Context.System).SelfAddress.ToString();
-        _worker = Context.ActorOf(ShardWorker.Props(sender, _member), "worker");
-        Receive<CreateOwner>(m => CreateOwner(m.JobId, m.Step, m.Parameter, m.Shards, value => ParameterOwner.Props(m, value, Sender, _sender, _member)));
-        Receive<CreateStepOwner>(m => CreateOwner(m.JobId, m.Step, m.Parameter, m.Shards, value => ParameterOwner.Props(m, value, Sender, _sender, _member)));
+        _worker = Context.ActorOf(ShardWorker.Props(sender, _member), WorkerName);
+        Receive<CreateStepOwner>(m => CreateOwner(m.JobId, m.Step, m.Parameter, value => ParameterOwner.Props(m, value, Sender, _sender, _member)));
+        Receive<ChainSum>(m => _worker.Forward(m));
         Receive<PrepareJob>(Prepare);
         Receive<RunShard>(m => _worker.Forward(m));
         Receive<EndJob>(m =>
@@ -81,16 +84,10 @@ internal sealed class GradientService : ReceiveActor
         if (_jobs.Values.All(j => !j.Coordinator.Equals(job.Coordinator))) Context.Unwatch(job.Coordinator);
     }
 
-    private void CreateOwner(string jobId, long step, int parameter, int shards, Func<Tensor, Props> props)
+    private void CreateOwner(string jobId, long step, int parameter, Func<Tensor, Props> props)
     {
         var what = $"creating the owner of parameter {parameter}";
-        if (shards < 1 || parameter < 0)
-        {
-            Sender.Tell(new GradientWorkFailed(jobId, _member, what,
-                new ArgumentException($"An owner needs at least one shard and a parameter index of 0 or more, not {shards} shards for parameter {parameter}.")));
-            return;
-        }
-        if (!_jobs.TryGetValue(jobId, out var prepared) || prepared.Job.Step != step || parameter >= prepared.Parameters.Length)
+        if (!_jobs.TryGetValue(jobId, out var prepared) || prepared.Job.Step != step || parameter < 0 || parameter >= prepared.Parameters.Length)
         {
             Sender.Tell(new GradientWorkFailed(jobId, _member, what, new InvalidOperationException(prepared is null || prepared.Job.Step != step
                 ? $"This member holds no prepared step {step} of job {jobId} to take the parameter's value from (PrepareJob comes first)."

@@ -50,8 +50,8 @@ internal sealed class JobCoordinator : ReceiveActor, IWithTimers
     private readonly (Tensor Value, ImmutableArray<Tensor> State)?[] _stepped;
     private readonly ImmutableArray<ITensorPayload>[] _state;
     private readonly float?[] _losses;
-    private readonly bool[] _needsRun;
-    private readonly (Address Member, int Attempt)?[] _inFlight;
+    private readonly List<Address> _chain = []; // the current round's run workers, in shard order; empty until it starts
+    private int _round;
     private int _attempts;
     private int _cursor;
 
@@ -75,8 +75,6 @@ internal sealed class JobCoordinator : ReceiveActor, IWithTimers
             .Select(i => job.OptimizerState.IsDefaultOrEmpty ? [] : job.OptimizerState[i].Select(t => (ITensorPayload)t).ToImmutableArray())
             .ToArray();
         _losses = new float?[shards.Length];
-        _needsRun = Enumerable.Repeat(true, shards.Length).ToArray();
-        _inFlight = new (Address, int)?[shards.Length];
         Starting();
     }
 
@@ -115,9 +113,12 @@ internal sealed class JobCoordinator : ReceiveActor, IWithTimers
             }
             var offset = ((_job.PlacementOffset % workers.Count) + workers.Count) % workers.Count;
             _workers.AddRange(workers.Skip(offset).Concat(workers.Take(offset)));
-            for (var i = 0; i < _owners.Length; i++) PlaceOwner(i, _workers[i % _workers.Count]);
+            // Owners only where there is something to own between steps: a training step's optimizer state. A gradient
+            // job's sums go straight from the chain's last run to this coordinator.
+            if (_job.Optimizer is not null)
+                for (var i = 0; i < _owners.Length; i++) PlaceOwner(i, _workers[i % _workers.Count]);
             Become(Running);
-            if (_owners.Length == 0) Dispatch();
+            Dispatch();
         });
         Receive<DeadlinePassed>(_ => TimedOut());
     }
@@ -137,20 +138,19 @@ internal sealed class JobCoordinator : ReceiveActor, IWithTimers
         {
             if (m.JobId != _jobId || m.Shard < 0 || m.Shard >= _losses.Length) return;
             _losses[m.Shard] ??= m.Loss; // every run of a shard gives the same loss bits
-            if (_inFlight[m.Shard] is { } run && run.Attempt == m.Attempt) _inFlight[m.Shard] = null;
             _progress?.Invoke(new ShardProgress(m.Shard, MemberOf(Sender).ToString(), m.Attempt));
             TryComplete();
         });
         Receive<ParameterGradient>(m =>
         {
             if (m.JobId != _jobId || m.Parameter < 0 || m.Parameter >= _gradients.Length) return;
-            _gradients[m.Parameter] ??= Tensor.From(m.Value); // every owner of a parameter sums the same bits
+            _gradients[m.Parameter] ??= Tensor.From(m.Value); // every round adds the same bits
             TryComplete();
         });
         Receive<ParameterStepped>(m =>
         {
             if (m.JobId != _jobId || m.Parameter < 0 || m.Parameter >= _gradients.Length || _gradients[m.Parameter] is not null) return;
-            _stepped[m.Parameter] = (Tensor.From(m.Value), [.. m.State.Select(Tensor.From)]); // every owner steps to the same bits
+            _stepped[m.Parameter] = (Tensor.From(m.Value), [.. m.State.Select(Tensor.From)]); // every round steps to the same bits
             _gradients[m.Parameter] = Tensor.From(m.Gradient);
             TryComplete();
         });
@@ -158,8 +158,10 @@ internal sealed class JobCoordinator : ReceiveActor, IWithTimers
             Fail($"Member {m.Member} failed job {_jobId} ({m.What}): {m.Cause.Message}", m.Member, m.Cause));
         Receive<Terminated>(t =>
         {
-            for (var i = 0; i < _owners.Length; i++)
-                if (t.ActorRef.Equals(_owners[i]) && _gradients[i] is null) ReplaceOwners([i]);
+            var lost = Enumerable.Range(0, _owners.Length).Where(i => t.ActorRef.Equals(_owners[i]) && _gradients[i] is null).ToArray();
+            if (lost.Length == 0) return;
+            ReplaceOwners(lost);
+            NewRound();
         });
         Receive<MemberUp>(up => WorkerAvailable(up.Member));
         Receive<ReachableMember>(m =>
@@ -206,18 +208,14 @@ internal sealed class JobCoordinator : ReceiveActor, IWithTimers
             Fail($"Job {_jobId} has no worker left: {string.Join(", ", _lost.Select(u => u.Address))} {(_lost.Count == 1 ? "was" : "were")} lost (last: {member}, {how}); a job needs at least one Up member with role '{GradientRoles.Worker}'.");
             return;
         }
-        for (var s = 0; s < _inFlight.Length; s++)
-            if (_inFlight[s] is { } run && run.Member.Equals(member))
-            {
-                _inFlight[s] = null;
-                _needsRun[s] = true;
-            }
+        if (_gradients.All(g => g is not null)) return; // every sum is in: nothing of the member's is needed
         var orphans = Enumerable.Range(0, _owners.Length).Where(i => member.Equals(_ownerMember[i]) && _gradients[i] is null).ToArray();
-        if (orphans.Length > 0) ReplaceOwners(orphans);
-        else Dispatch();
+        ReplaceOwners(orphans);
+        // The chain's sums pass through every run's worker: one lost (or an owner lost) means the round starts again.
+        if (orphans.Length > 0 || _chain.Contains(member)) NewRound();
     }
 
-    /// <summary>New owners elsewhere, from the step's parameter values; every shard runs again for them.</summary>
+    /// <summary>New owners elsewhere, from the step's parameter values.</summary>
     private void ReplaceOwners(int[] parameters)
     {
         foreach (var i in parameters)
@@ -225,8 +223,17 @@ internal sealed class JobCoordinator : ReceiveActor, IWithTimers
             if (_owners[i] is { } old) Context.Unwatch(old);
             PlaceOwner(i, _workers[_cursor++ % _workers.Count]);
         }
-        Array.Fill(_needsRun, true);
-        Array.Clear(_inFlight);
+    }
+
+    /// <summary>
+    /// The step's shards again, in runs over the workers there are now, once every owner still waiting is ready. Its
+    /// round number makes members drop what they still hold of older rounds; the sums are the same bits in any round.
+    /// </summary>
+    private void NewRound()
+    {
+        _round++;
+        _chain.Clear();
+        Dispatch();
     }
 
     private void PlaceOwner(int parameter, Address member)
@@ -236,9 +243,7 @@ internal sealed class JobCoordinator : ReceiveActor, IWithTimers
         _used.Add(member);
         // A training step's owner starts from the step's parameter version and optimizer state, both kept here: an owner
         // re-created after a fault steps from exactly what the lost one had.
-        object create = _job.Optimizer is { } optimizer
-            ? new CreateStepOwner(_jobId, _job.Step, parameter, _shards.Length, optimizer, _state[parameter])
-            : new CreateOwner(_jobId, _job.Step, parameter, _shards.Length);
+        var create = new CreateStepOwner(_jobId, _job.Step, parameter, _job.Optimizer!, _state[parameter]);
         Prepare(member); // the owner starts from the values PrepareJob delivers: they are sent once per member, never twice
         _sender.Send(ServiceAt(member), create, Self);
     }
@@ -250,24 +255,32 @@ internal sealed class JobCoordinator : ReceiveActor, IWithTimers
             _sender.Send(ServiceAt(member), new PrepareJob(_jobId, _job.Step, _job.Spec, _parameters, _fullBatchSize), Self);
     }
 
-    /// <summary>Hands out every shard that needs a run, once each parameter still summing has a ready owner.</summary>
+    /// <summary>
+    /// Starts the round, once each parameter still waiting has a ready owner: the shards in contiguous runs, one run
+    /// per worker in order (as even as can be), each run's worker told the next one's, the last run the owners (none in
+    /// a gradient job: its sums come here).
+    /// </summary>
     private void Dispatch()
     {
-        for (var i = 0; i < _owners.Length; i++)
+        if (_chain.Count > 0) return; // this round is out
+        var hasOwners = _job.Optimizer is not null;
+        for (var i = 0; hasOwners && i < _owners.Length; i++)
             if (_gradients[i] is null && _owners[i] is null) return;
-        var owners = Enumerable.Range(0, _owners.Length)
-            .Select(i => _gradients[i] is null ? Akka.Serialization.Serialization.SerializedActorPath(_owners[i]!) : "")
-            .ToImmutableArray();
-        for (var s = 0; s < _needsRun.Length; s++)
+        var owners = hasOwners
+            ? Enumerable.Range(0, _owners.Length).Select(i => _gradients[i] is null ? Akka.Serialization.Serialization.SerializedActorPath(_owners[i]!) : "").ToImmutableArray()
+            : [];
+        var runs = Math.Min(_workers.Count, _shards.Length);
+        _chain.AddRange(_workers.Take(runs));
+        for (int k = 0, first = 0; k < runs; k++)
         {
-            if (!_needsRun[s]) continue;
-            var member = _workers[s % _workers.Count];
-            var attempt = ++_attempts;
-            _needsRun[s] = false;
-            _inFlight[s] = (member, attempt);
+            var last = first + _shards.Length / runs + (k < _shards.Length % runs ? 1 : 0) - 1;
+            var member = _chain[k];
+            var next = k + 1 < runs ? (new RootActorPath(_chain[k + 1]) / "user" / GradientService.Name / GradientService.WorkerName).ToString() : "";
             _used.Add(member);
             Prepare(member);
-            _sender.Send(ServiceAt(member), new RunShard(_jobId, _job.Step, s, attempt, _shards[s], owners), Self);
+            for (var s = first; s <= last; s++)
+                _sender.Send(ServiceAt(member), new RunShard(_jobId, _job.Step, _round, s, ++_attempts, first, last, _shards[s], next, owners), Self);
+            first = last + 1;
         }
     }
 
@@ -275,7 +288,7 @@ internal sealed class JobCoordinator : ReceiveActor, IWithTimers
     {
         if (_losses.Any(l => l is null) || _gradients.Any(g => g is null)) return;
         var loss = _losses[0]!.Value;
-        for (var s = 1; s < _losses.Length; s++) loss += _losses[s]!.Value; // shard order, like the owners
+        for (var s = 1; s < _losses.Length; s++) loss += _losses[s]!.Value; // shard order, like the gradients
         EndJob();
         var result = new GradientResult(_jobId, _job.Spec, loss, [.. _gradients.Select(g => g!)], _used.Count);
         if (_job.Optimizer is not null)

@@ -1,9 +1,11 @@
 using System.Diagnostics;
 using ActorGrad.Cluster.Gradients;
+using ActorGrad.Protocol.Gradients;
 using Xunit.Abstractions;
 using static ActorGrad.Cluster.Tests.ClusterTestSettings;
 using static ActorGrad.Cluster.Tests.Gradients.GradientFixtures;
 using static ActorGrad.Cluster.Tests.Gradients.GradientWaits;
+using static ActorGrad.Nodes.Tests.Specs.SpecFixtures;
 
 namespace ActorGrad.Cluster.Tests.Gradients;
 
@@ -27,8 +29,10 @@ public sealed class GradientFaultTests(ITestOutputHelper output) : ClusterTest(o
     /// shard completions" with k drawn from 0..S-1 (0: right after submission): a count of observed completions is a
     /// point in the step's progress that a loaded machine does not stretch or shrink, so the seed means the same
     /// moments on any machine, from before the first shard to the last one; a delay drawn up to the fault-free step
-    /// time would mostly land after a step that took longer under load. The placement offset is drawn too, so the
-    /// victim hosts owners in some trials and none in others.
+    /// time would mostly land after a step that took longer under load. The placement offset is drawn too. Odd trials are
+    /// SGD steps (momentum, a step after the first), whose parameter owners the victim may host: they are re-created
+    /// from the step's parameter version and optimizer state, and the new parameters and state are bitwise the fault-free
+    /// ones too; even trials are gradient jobs.
     /// </summary>
     [Fact]
     public async Task Twenty_kill_9s_at_random_moments_of_a_step_each_leave_the_gradient_bitwise_unchanged()
@@ -41,14 +45,24 @@ public sealed class GradientFaultTests(ITestOutputHelper output) : ClusterTest(o
         _client = await GradientClient.JoinAsync(OptionsWith(FaultClocks, 0, a.HostPort), Bound);
         await UntilWorkersAre(_client, workers.Select(w => w.Address));
 
-        // 4 parameters over 3 workers, 12 shards: every worker runs shards, one hosts two owners.
-        var job = Spirals(shards: 12, pointsPerClass: 200);
-        var expected = await Run(_client, job);
-        Assert.Equal(3, expected.Members);
+        // 12 shards in runs of 4 on 3 workers; in a training step 4 owners over the 3 workers.
+        var gradientJob = Spirals(shards: 12, pointsPerClass: 200);
+        var first = await Run(_client, gradientJob with { Optimizer = OptimizerSettings.Sgd(0.1f, momentum: 0.9f) });
+        var trainingJob = gradientJob with
+        {
+            Parameters = gradientJob.Spec.Parameters.Select((p, i) => (p.Name, first.Parameters[i])).ToDictionary(p => p.Name, p => p.Item2),
+            Step = 1,
+            Optimizer = OptimizerSettings.Sgd(0.1f, momentum: 0.9f),
+            OptimizerState = first.OptimizerState,
+        };
+        var expectedGradient = await Run(_client, gradientJob);
+        var expectedStep = await Run(_client, trainingJob);
+        Assert.Equal(3, expectedGradient.Members);
         var clock = Stopwatch.StartNew();
         var faulted = 0;
         for (var trial = 0; trial < trials; trial++)
         {
+            var (job, expected) = trial % 2 == 0 ? (gradientJob, expectedGradient) : (trainingJob, expectedStep);
             var victim = workers[random.Next(workers.Count)];
             var after = random.Next(job.Shards);
             var offset = random.Next(workers.Count);
@@ -73,11 +87,12 @@ public sealed class GradientFaultTests(ITestOutputHelper output) : ClusterTest(o
             KillVictim(); // a step that ended before its moment came: the kill falls between steps
 
             AssertBitwiseEqual(expected, result);
+            if (job.Optimizer is not null) AssertSameStep(expected, result);
             var rerun = runs.Count > job.Shards;
             if (rerun) faulted++;
             Assert.Equal(job.Shards, runs.Select(r => r.Shard).Distinct().Count());
-            Output.WriteLine($"trial {trial}: killed {victim.Name} after {after} shard completions (placement offset {offset}); " +
-                             $"{runs.Count} shard runs, {runs.Count(r => r.Member == victim.Address)} of them on {victim.Name}; loss bits equal");
+            Output.WriteLine($"trial {trial} ({(job.Optimizer is null ? "gradient" : "SGD step")}): killed {victim.Name} after {after} shard completions (placement offset {offset}); " +
+                             $"{runs.Count} shard runs reported, {runs.Count(r => r.Member == victim.Address)} of them on {victim.Name}; the same bits");
 
             await victim.WaitForExitAsync();
             workers.Remove(victim);
@@ -87,6 +102,16 @@ public sealed class GradientFaultTests(ITestOutputHelper output) : ClusterTest(o
         Output.WriteLine($"{trials} trials in {clock.Elapsed.TotalSeconds:0.0} s; {faulted} of them re-ran shards of the killed member, the others lost it after its work was in");
         // The seeded moments must really fall inside steps: were most kills after the step, the test would test little.
         Assert.True(faulted >= trials / 2, $"Only {faulted} of {trials} kills fell inside a step.");
+    }
+
+    private static void AssertSameStep(GradientResult expected, GradientResult actual)
+    {
+        for (var i = 0; i < expected.Parameters.Length; i++)
+        {
+            Assert.True(Bits(expected.Parameters[i]).SequenceEqual(Bits(actual.Parameters[i])), $"The new value of parameter {i} differs in its bits.");
+            for (var k = 0; k < expected.OptimizerState[i].Length; k++)
+                Assert.True(Bits(expected.OptimizerState[i][k]).SequenceEqual(Bits(actual.OptimizerState[i][k])), $"The optimizer state {k} of parameter {i} differs in its bits.");
+        }
     }
 
     /// <summary>
@@ -113,10 +138,10 @@ public sealed class GradientFaultTests(ITestOutputHelper output) : ClusterTest(o
 
     /// <summary>
     /// A worker that was lost to a job and comes back takes its shards again. Worker a (a process) is frozen (SIGSTOP)
-    /// as the job starts; worker b (in this process) stalls: it runs shards, but its gradients and its owners' sums never
-    /// arrive. a is found unreachable, its owner moves to b and every shard runs on b, in vain. a is thawed before the
-    /// resolver (patient here) downs it, and is reachable again; then b is ended. The step can only finish if the job
-    /// gives a its work again (owners and every shard): it does, with the fault-free bits.
+    /// as the job starts; worker b (in this process) stalls: it runs shards, but its sums never arrive. a is found
+    /// unreachable, and a new round runs every shard on b, in vain. a is thawed before the resolver (patient here) downs
+    /// it, and is reachable again; then b is ended. The step can only finish if the job gives a its work again: it does,
+    /// with the fault-free bits.
     /// </summary>
     [Fact]
     public async Task A_worker_lost_to_a_job_and_reachable_again_takes_its_shards_again()

@@ -57,7 +57,7 @@ public sealed class GradientGraphTests(ITestOutputHelper output) : IAsyncLifetim
         var result = await Run(_client, job);
         Assert.Equal(2, result.Members);
 
-        // The shards' VJPs in this process, left-folded in shard order as the owners do.
+        // The shards' VJPs in this process, left-folded in shard order as the step's chain does.
         Tensor[]? folded = null;
         foreach (var shard in BatchShards.Split(job.Spec, job.Batch, shards))
         {
@@ -78,8 +78,8 @@ public sealed class GradientGraphTests(ITestOutputHelper output) : IAsyncLifetim
     /// <summary>
     /// The dependency count across members, with the edges PyTorch's distributed autograd waits on forever
     /// (pytorch#23110): w feeds the loss and a dead branch whose output nothing uses, c feeds only that dead branch,
-    /// and the parameter u feeds nothing. Every owner still gets exactly one contribution per shard (zeros where no
-    /// VJP reaches the leaf): the job ends, the gradients are the in-process ones, bitwise the same whatever the placement.
+    /// and the parameter u feeds nothing. Every parameter still gets exactly one contribution per shard in the chain's
+    /// sum (zeros where no VJP reaches the leaf): the job ends, the gradients are the in-process ones, bitwise the same whatever the placement.
     /// </summary>
     [Fact]
     public async Task Unused_outputs_and_parameters_across_members_get_exactly_the_count_they_wait_for()

@@ -22,8 +22,8 @@ public sealed class GradientPartitionTests(ITestOutputHelper output) : ClusterTe
 
     /// <summary>
     /// Workers a and b and the client listen on this side of the veth pair, worker c inside the namespace. c is frozen
-    /// (SIGSTOP) when the step starts, so the owner placed on it surely never reports (the step cannot finish without
-    /// c being found out); then its namespace is cut off and c runs again, alive but unheard. The majority side's resolver downs c, the step's gradient is the fault-free
+    /// (SIGSTOP) when the step starts, so the run of shards it holds in the step's chain surely never passes its sum on
+    /// (the step cannot finish without c being found out); then its namespace is cut off and c runs again, alive but unheard. The majority side's resolver downs c, the step's gradient is the fault-free
     /// one bit for bit with none of c's work in it, and c, seeing itself in the minority, downs itself and exits
     /// (`actorgrad node` exit code 3).
     /// </summary>
