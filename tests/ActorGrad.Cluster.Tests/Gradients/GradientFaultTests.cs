@@ -99,7 +99,7 @@ public sealed class GradientFaultTests(ITestOutputHelper output) : ClusterTest(o
             workers.Add(await replacement);
             await UntilWorkersAre(_client, workers.Select(w => w.Address));
         }
-        Output.WriteLine($"{trials} trials in {clock.Elapsed.TotalSeconds:0.0} s; {faulted} of them re-ran shards of the killed member, the others lost it after its work was in");
+        Output.WriteLine($"{trials} trials in {clock.Elapsed.TotalSeconds:0.0} s; {faulted} of them ran the step again in a new round, the others lost the member after its part was in");
         // The seeded moments must really fall inside steps: were most kills after the step, the test would test little.
         Assert.True(faulted >= trials / 2, $"Only {faulted} of {trials} kills fell inside a step.");
     }
