@@ -10,7 +10,8 @@ namespace ActorGrad.Cluster.Gradients;
 /// /user/gradients on every worker member: the address coordinators talk to. It takes a job's step once
 /// (<see cref="PrepareJob"/>: spec, parameter values, batch size), decodes the parameters once for this member's
 /// <see cref="ShardWorker"/> and for the parameter owners that coordinators place here (children that start from
-/// those values, stopped when their job ends or their coordinator is gone), and hands shards to the worker. Placement is the coordinator's own (owner i on worker
+/// those values, stopped when their job ends or their coordinator is gone), and hands shards and chain sums to the
+/// worker. Owners exist in training steps only. Placement is the coordinator's own (owner i on worker
 /// i mod n, re-created on another worker when its member is lost) rather than Cluster.Sharding: an owner lives for
 /// one step of one job, its identity is (job, step, parameter), and the coordinator must know exactly where each one
 /// is to re-create it "from the step's parameter version" — sharding's rebalancing and remembered entities would

@@ -12,13 +12,15 @@ namespace ActorGrad.Cluster.Gradients;
 
 /// <summary>
 /// The coordinator of one gradient job (it runs where the job is submitted, typically a `client` member, so losing
-/// any worker never loses the job's bookkeeping). It places one owner per parameter over the Up worker members,
-/// hands out the job's fixed shards once every owner is ready, and watches the members through cluster events (and
-/// the owners through DeathWatch) rather than polling. A worker that becomes Unreachable or leaves is lost for the
-/// job: its unfinished shards run again on the others; an owner it hosted whose sum had not arrived is re-created
-/// elsewhere from the step's parameter values, and every shard runs again for it (the surviving owners drop the
-/// duplicates, so the sums are the same bits). A lost worker that becomes reachable again, and any worker that comes Up
-/// during the job (a new member, or a restarted one at the same address), takes shards that still need a run. With no
+/// any worker never loses the job's bookkeeping). In a training step it places one owner per parameter over the Up
+/// worker members. Once every owner is ready it starts a round: the job's fixed shards in contiguous runs, one run per
+/// worker, whose workers pass the running sum along in shard order (<see cref="ShardWorker"/>, <see cref="ChainRun"/>)
+/// to the owners, or in a gradient job back here. It watches the members through cluster events (and the owners
+/// through DeathWatch) rather than polling. A worker that becomes Unreachable or leaves is lost for the job: if it held
+/// a run of the current round or an owner whose step is not in, the owners it hosted are re-created elsewhere from the
+/// step's parameter values and optimizer state, and a new round runs over the workers left (every round adds the same
+/// bits; members drop what they hold of older rounds). A lost worker that becomes reachable again, and any worker that
+/// comes Up during the job (a new member, or a restarted one at the same address), takes part in later rounds. With no
 /// worker left, or past the job's time bound, the job fails. The coordinator lives in the submitting member: losing
 /// that member loses the job (its caller gets an error or nothing), as losing the driver does in PyTorch.
 /// </summary>
