@@ -210,7 +210,9 @@ internal sealed class JobCoordinator : ReceiveActor, IWithTimers
             Fail($"Job {_jobId} has no worker left: {string.Join(", ", _lost.Select(u => u.Address))} {(_lost.Count == 1 ? "was" : "were")} lost (last: {member}, {how}); a job needs at least one Up member with role '{GradientRoles.Worker}'.");
             return;
         }
-        if (_gradients.All(g => g is not null)) return; // every sum is in: nothing of the member's is needed
+        // Every sum and every shard's loss in: nothing of the member's is needed. (A loss can be missing with the sums in:
+        // a member's ShardDone travels on Akka.Remote, its sums on the lane, and a dying member may lose the former.)
+        if (_gradients.All(g => g is not null) && _losses.All(l => l is not null)) return;
         var orphans = Enumerable.Range(0, _owners.Length).Where(i => member.Equals(_ownerMember[i]) && _gradients[i] is null).ToArray();
         ReplaceOwners(orphans);
         // The chain's sums pass through every run's worker: one lost (or an owner lost) means the round starts again.
