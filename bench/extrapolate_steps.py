@@ -19,16 +19,20 @@ ASSUMPTIONS (also printed):
      encode_per_byte_s plus decode_per_byte_s (the serializer's, measured; 0 when not given), all on the path.
   A3 A sender pays per_message_s + bytes * per_byte_s for each message, one message after another (its link is
      serial); receivers on different members receive in parallel; a receiver's link is serial too.
-  A4 No overlap between phases (an upper bound): the client sends every member the parameters (PrepareJob), the
-     owners their parameter (CreateOwner) and the shards; then the shards compute; then the gradients go to the
-     owners; then the owners' sums go to the client.
-  A5 "today": the protocol as measured - every shard sends each parameter's gradient to its owner (a (N-1)/N share
-     crosses the network), owners get their parameter twice (PrepareJob and CreateOwner).
-     "one-contribution": each member sums its own shards first and sends each gradient once, and each member
-     receives each parameter once (the issue's minimum bytes; the client's fan-out of the parameters remains).
-  A6 The owner of the largest parameter receives (contributors - 1) copies of it: its link is the gradient
-     phase's bottleneck when that exceeds the senders' time. Akka.Remote's small messages (ShardDone, OwnerReady,
-     EndJob, gossip) are left out; so are GC pauses, stragglers and the machine's other load.
+  A4 No overlap between phases (an upper bound): the client sends every member the parameters (PrepareJob) and
+     the shards; then the shards compute (each member its contiguous run); then the gradients are reduced; then the
+     batch gradient goes to the client.
+  A5 "chain" (the protocol as measured): run k's worker adds its shards to the sum of runs 0..k-1 it receives and
+     sends the sum of 0..k on as one message with every parameter: N-1 hops one after another, then the last run's
+     worker sends each parameter to the client. Each member receives the parameters once and sends each gradient
+     once (the minimum bytes), but the hops are serial: the reduce's time grows with N.
+     "chain, pipelined": the same sums, each hop forwarding a parameter's sum as soon as it is added (not built):
+     the hops overlap but for the largest parameter, (N-1) x its transfer.
+     "per-shard" (the protocol before the chain): every shard sends each parameter's gradient to the parameter's
+     owner, which adds the S contributions in shard order (a (N-1)/N share crosses the network); the owner of the
+     largest parameter receives (S-1) x (N-1)/N copies of it, its link the bottleneck when that exceeds the senders'.
+  A6 Akka.Remote's small messages (ShardDone, OwnerReady, EndJob, gossip) are left out; so are GC pauses,
+     stragglers and the machine's other load.
 """
 import math
 import sys
@@ -77,18 +81,24 @@ def step(v, n, protocol):
     remote = (n - 1) / n  # the share of owners on other members
 
     # A4: the client's fan-out, one message after another on its link.
-    setup_bytes = n * p_bytes + d + (p_bytes if protocol == "today" else 0)
-    setup = (n + p_count + shards) * m + setup_bytes * b
+    setup_bytes = n * p_bytes + d
+    setup = (n + shards) * m + setup_bytes * b
     compute = per_member * shard_compute
-    contributions = per_member if protocol == "today" else 1
-    # A6: a member's link sends its contributions; the largest owner's link receives one per other contributor.
-    senders = contributions * p_count * remote * m + contributions * p_bytes * remote * b
-    contributors = shards if protocol == "today" else n
-    owner = (contributors * remote) * (m + p_max * b)
-    gradients = max(senders, owner)
-    sums = p_count * m + p_bytes * b  # the owners' sums into the client's link
-    wire = setup_bytes + (shards if protocol == "today" else n) * p_bytes * remote + p_bytes
-    return setup, compute, gradients, sums, wire
+    if protocol == "chain":
+        reduce = (n - 1) * (m + p_bytes * b)
+        sums = p_count * m + p_bytes * b  # the last run's worker -> the client
+        wire = setup_bytes + (n - 1) * p_bytes + p_bytes
+    elif protocol == "chain, pipelined":
+        reduce = (n - 1) * (m + p_max * b) + (p_count - 1) * m + (p_bytes - p_max) * b
+        sums = p_count * m + p_bytes * b
+        wire = setup_bytes + (n - 1) * p_bytes + p_bytes
+    else:  # per-shard
+        senders = per_member * p_count * remote * m + per_member * p_bytes * remote * b
+        owner = (shards * remote) * (m + p_max * b)
+        reduce = max(senders, owner)
+        sums = p_count * m + p_bytes * b  # the owners' sums into the client's link
+        wire = setup_bytes + shards * p_bytes * remote + p_bytes
+    return setup, compute, reduce, sums, wire
 
 
 def main():
@@ -102,10 +112,10 @@ def main():
           + (f"; in-process step {v['in_process_step_s'] * 1e3:.1f} ms" if "in_process_step_s" in v else ""))
     print(ASSUMPTIONS)
     print()
-    print("| members | protocol | shards | setup (client fan-out) | compute | gradients to owners | sums to client | step | wire MB/step |")
+    print("| members | protocol | shards | setup (client fan-out) | compute | reduce | sums to client | step | wire MB/step |")
     print("|---|---|---|---|---|---|---|---|---|")
     for n in MEMBERS:
-        for protocol in ("today", "one-contribution"):
+        for protocol in ("chain", "chain, pipelined", "per-shard"):
             setup, compute, gradients, sums, wire = step(v, n, protocol)
             total = setup + compute + gradients + sums
             print(f"| {n} | {protocol} | {max(8, n)} | {setup * 1e3:.1f} ms | {compute * 1e3:.1f} ms | "

@@ -21,13 +21,17 @@ public abstract class ClusterTest(ITestOutputHelper output) : IAsyncLifetime
         foreach (var n in _nodes) await n.DisposeAsync();
     }
 
-    /// <summary>An `actorgrad node` on a free port (or <paramref name="port"/>), seeded by <paramref name="seed"/> if given.</summary>
-    internal async Task<NodeProcess> StartNode(string name, NodeProcess? seed = null, int port = 0, IEnumerable<string>? extra = null)
+    /// <summary>
+    /// An `actorgrad node` on a free port (or <paramref name="port"/>), seeded by <paramref name="seed"/> if given, with
+    /// the test clocks (or <paramref name="clocks"/>), in the network namespace <paramref name="netns"/> if given.
+    /// </summary>
+    internal async Task<NodeProcess> StartNode(string name, NodeProcess? seed = null, int port = 0, IEnumerable<string>? extra = null,
+        IReadOnlyDictionary<string, TimeSpan>? clocks = null, string? netns = null)
     {
         List<string> args = ["--port", port.ToString()];
         if (seed is not null) args.AddRange(["--seed", seed.HostPort]);
         if (extra is not null) args.AddRange(extra);
-        var node = await NodeProcess.StartAsync(name, args);
+        var node = await NodeProcess.StartAsync(name, args, clocks: clocks, netns: netns);
         _nodes.Add(node);
         return node;
     }

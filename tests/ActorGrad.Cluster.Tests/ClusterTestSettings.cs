@@ -30,16 +30,30 @@ internal static class ClusterTestSettings
         [nameof(ClusterMemberOptions.UnreachableNodesReaperInterval)] = TimeSpan.FromMilliseconds(200),
     };
 
+    /// <summary>
+    /// The clocks of the fault tests, which wait for a lost member to be found out again and again: a shorter heartbeat
+    /// pause and a shorter stable-after. A false Unreachable there costs a re-run, never a wrong result (which is what
+    /// those tests check), and the tests replace any member that is gone.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, TimeSpan> FaultClocks = new Dictionary<string, TimeSpan>(FastClocks)
+    {
+        [nameof(ClusterMemberOptions.AcceptableHeartbeatPause)] = Dilated(TimeSpan.FromSeconds(1.5)),
+        [nameof(ClusterMemberOptions.StableAfter)] = TimeSpan.FromSeconds(1),
+    };
+
     /// <summary>Options for an in-test member with the same clocks as the node processes.</summary>
-    public static ClusterMemberOptions FastOptions(int port, params string[] seeds) => new()
+    public static ClusterMemberOptions FastOptions(int port, params string[] seeds) => OptionsWith(FastClocks, port, seeds);
+
+    /// <summary>Options for an in-test member with <paramref name="clocks"/>.</summary>
+    public static ClusterMemberOptions OptionsWith(IReadOnlyDictionary<string, TimeSpan> clocks, int port, params string[] seeds) => new()
     {
         Port = port,
         Seeds = [.. seeds],
-        HeartbeatInterval = FastClocks[nameof(ClusterMemberOptions.HeartbeatInterval)],
-        AcceptableHeartbeatPause = FastClocks[nameof(ClusterMemberOptions.AcceptableHeartbeatPause)],
-        StableAfter = FastClocks[nameof(ClusterMemberOptions.StableAfter)],
-        GossipInterval = FastClocks[nameof(ClusterMemberOptions.GossipInterval)],
-        LeaderActionsInterval = FastClocks[nameof(ClusterMemberOptions.LeaderActionsInterval)],
-        UnreachableNodesReaperInterval = FastClocks[nameof(ClusterMemberOptions.UnreachableNodesReaperInterval)],
+        HeartbeatInterval = clocks[nameof(ClusterMemberOptions.HeartbeatInterval)],
+        AcceptableHeartbeatPause = clocks[nameof(ClusterMemberOptions.AcceptableHeartbeatPause)],
+        StableAfter = clocks[nameof(ClusterMemberOptions.StableAfter)],
+        GossipInterval = clocks[nameof(ClusterMemberOptions.GossipInterval)],
+        LeaderActionsInterval = clocks[nameof(ClusterMemberOptions.LeaderActionsInterval)],
+        UnreachableNodesReaperInterval = clocks[nameof(ClusterMemberOptions.UnreachableNodesReaperInterval)],
     };
 }

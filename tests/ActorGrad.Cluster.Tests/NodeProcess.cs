@@ -18,30 +18,39 @@ internal sealed partial class NodeProcess : IAsyncDisposable
     private NodeProcess(Process process) => _process = process;
 
     public string Name { get; private init; } = "";
+    public string Host { get; private set; } = "127.0.0.1";
     public int Port { get; private set; }
     public long Uid { get; private set; }
     /// <summary>The member's Akka address, akka.tcp://actorgrad@127.0.0.1:PORT (or akka.ssl.tcp://...).</summary>
     public string Address { get; private set; } = "";
-    public string HostPort => $"127.0.0.1:{Port}";
+    public string HostPort => $"{Host}:{Port}";
     /// <summary>How the membership log names this incarnation: address#uid.</summary>
     public string Incarnation => $"{Address}#{Uid}";
     public bool HasExited => _process.HasExited;
     public int ExitCode => _process.ExitCode;
 
-    /// <summary>Starts `actorgrad node` with these arguments and the test clocks; with <paramref name="waitUntilListening"/>, returns once it logged its address and uid.</summary>
-    public static async Task<NodeProcess> StartAsync(string name, IEnumerable<string> args, bool waitUntilListening = true)
+    /// <summary>
+    /// Starts `actorgrad node` with these arguments and the test clocks (<paramref name="clocks"/>, default
+    /// <see cref="ClusterTestSettings.FastClocks"/>), in the network namespace <paramref name="netns"/> if given (through
+    /// `ip netns exec`, which execs the node: the process is the node's); with <paramref name="waitUntilListening"/>,
+    /// returns once it logged its address and uid.
+    /// </summary>
+    public static async Task<NodeProcess> StartAsync(string name, IEnumerable<string> args, bool waitUntilListening = true,
+        IReadOnlyDictionary<string, TimeSpan>? clocks = null, string? netns = null)
     {
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(netns is null ? "dotnet" : "ip")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
             WorkingDirectory = Path.GetTempPath(),
         };
+        if (netns is not null)
+            foreach (var a in (string[])["netns", "exec", netns, "dotnet"]) info.ArgumentList.Add(a);
         info.ArgumentList.Add(CliAssembly);
         info.ArgumentList.Add("node");
         foreach (var a in args) info.ArgumentList.Add(a);
-        foreach (var (k, v) in ClusterTestSettings.FastClocks) info.Environment[$"ACTORGRAD_Node__{k}"] = v.ToString("c");
+        foreach (var (k, v) in clocks ?? ClusterTestSettings.FastClocks) info.Environment[$"ACTORGRAD_Node__{k}"] = v.ToString("c");
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var node = new NodeProcess(process) { Name = name };
         process.OutputDataReceived += (_, e) => node.Add(e.Data);
@@ -54,14 +63,15 @@ internal sealed partial class NodeProcess : IAsyncDisposable
         {
             var line = await node.WaitForLineAsync(l => ListeningLine().IsMatch(l), "it listens");
             var m = ListeningLine().Match(line);
-            node.Port = int.Parse(m.Groups[1].Value);
-            node.Uid = long.Parse(m.Groups[2].Value);
-            node.Address = m.Groups[3].Value;
+            node.Host = m.Groups[1].Value;
+            node.Port = int.Parse(m.Groups[2].Value);
+            node.Uid = long.Parse(m.Groups[3].Value);
+            node.Address = m.Groups[4].Value;
         }
         return node;
     }
 
-    [GeneratedRegex(@"Listening on 127\.0\.0\.1:(\d+) uid=(-?\d+) as (\S+);")]
+    [GeneratedRegex(@"Listening on ([0-9.]+):(\d+) uid=(-?\d+) as (\S+);")]
     private static partial Regex ListeningLine();
 
     private void Add(string? line)

@@ -87,7 +87,7 @@ internal static class StepBenchmark
                 $"lane, client -> member (reply over Akka.Remote): {perMessage * 1e6:0} us per message (half a round trip of 64 B), {perByte * 1e9:0.00} ns per byte ({1 / perByte / 1e6:0} MB/s)"));
             (encode, decode) = SerializationCost(client.System, parameters["w1"]);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"serialization (Akka's serializer for a ShardGradient of w1, {4L * parameters["w1"].Length:N0} B): {encode * 1e9:0.00} ns per byte to encode, {decode * 1e9:0.00} ns per byte to decode"));
+                $"serialization (Akka's serializer for a BatchGradient of w1, {4L * parameters["w1"].Length:N0} B): {encode * 1e9:0.00} ns per byte to encode, {decode * 1e9:0.00} ns per byte to decode"));
             for (var n = 1; n <= MaxMembers; n++)
             {
                 if (n > 1) members.Add(StepMemberProcess.Start(members[0].Address));
@@ -122,7 +122,7 @@ internal static class StepBenchmark
                 var after = Traffic(lane, members);
                 breakdown.Add(string.Create(CultureInfo.InvariantCulture,
                     $"{n} member(s): first shard done at {MedianOf(firstShard) * 1e3:0.0} ms, last at {MedianOf(lastShard) * 1e3:0.0} ms, step ends at {MedianOf(times) * 1e3:0.0} ms (medians); " +
-                    $"lane bytes read {(after.Received - before.Received) / (double)steps / 1e6:0.00} MB; expected lane bytes {Expected(n, parameterBytes, batchBytes) / 1e6:0.00} MB = PrepareJob {n} x P + CreateOwner P + batch + ShardGradient {Shards} x {n - 1}/{n} x P + sums P"));
+                    $"lane bytes read {(after.Received - before.Received) / (double)steps / 1e6:0.00} MB; expected lane bytes {Expected(n, parameterBytes, batchBytes) / 1e6:0.00} MB = PrepareJob {n} x P + batch + ChainSum {n - 1} x P + sums P"));
                 Array.Sort(times);
                 var median = times[steps / 2];
                 var sent = (after.Bytes - before.Bytes) / (double)steps;
@@ -176,9 +176,13 @@ internal static class StepBenchmark
         return sorted[sorted.Length / 2];
     }
 
-    /// <summary>The payload bytes the service's messages carry in a step, as it sends them today (P = parameter bytes).</summary>
+    /// <summary>
+    /// The payload bytes the service's messages carry in a gradient step, as it sends them today (P = parameter bytes):
+    /// the step's parameters to each member, the batch, one chain sum from each run's worker to the next, the last
+    /// run's sums to the client.
+    /// </summary>
     private static double Expected(int members, long parameterBytes, long batchBytes) =>
-        members * parameterBytes + parameterBytes + batchBytes + Shards * (members - 1.0) / members * parameterBytes + parameterBytes;
+        members * parameterBytes + batchBytes + (members - 1.0) * parameterBytes + parameterBytes;
 
     private static double Median(int warmup, int steps, Action step)
     {
@@ -211,7 +215,7 @@ internal static class StepBenchmark
     /// <summary>Median seconds per byte to serialize and to deserialize a gradient message with the system's serializer for it.</summary>
     private static (double Encode, double Decode) SerializationCost(ActorSystem system, Tensor value)
     {
-        var message = new ShardGradient("job", 0, 0, 0, value);
+        var message = new BatchGradient("job", 0, 0, value);
         var serializer = system.Serialization.FindSerializerFor(message);
         var manifest = Akka.Serialization.Serialization.ManifestFor(serializer, message);
         var bytes = serializer.ToBinary(message);

@@ -34,14 +34,14 @@ internal static class TrainCommand
         var data = new Option<string>("--data") { Description = "spirals, or FILE.csv: one example a line, the last column the class label 0..C-1, the rest features; an optional header line.", DefaultValueFactory = _ => "spirals" };
         var steps = new Option<int>("--steps") { Description = "Optimizer steps to take.", DefaultValueFactory = _ => 100 };
         var shards = new Option<int>("--shards") { Description = "Shards per batch (fixed by the run, not by the members: it fixes the bits).", DefaultValueFactory = _ => 6 };
-        var batch = new Option<int?>("--batch") { Description = "Examples per step (consecutive windows of the dataset); default: the whole dataset." };
+        var batch = new Option<int?>("--batch") { Description = "Examples per step (windows of the dataset, shuffled every epoch with the --init-seed; kept in a checkpoint); default: the whole dataset." };
         var optimizer = new Option<string>("--optimizer") { Description = "sgd or adam (PyTorch's update formulas).", DefaultValueFactory = _ => "sgd" };
         var rate = new Option<float>("--lr") { Description = "Learning rate.", DefaultValueFactory = _ => 0.5f };
         var momentum = new Option<float>("--momentum") { Description = "SGD momentum (dampening 0).", DefaultValueFactory = _ => 0f };
         var checkpoint = new Option<string?>("--checkpoint") { Description = "Write the run's state (parameters, optimizer state, step) to FILE at the end." };
         var resume = new Option<string?>("--resume") { Description = "Continue the run a checkpoint FILE holds (its optimizer and step; --steps more steps)." };
         var hidden = new Option<int>("--hidden") { Description = "Hidden units of the mlp.", DefaultValueFactory = _ => 64 };
-        var initSeed = new Option<int>("--init-seed") { Description = "Seed of the spirals and of the initial parameters.", DefaultValueFactory = _ => 7 };
+        var initSeed = new Option<int>("--init-seed") { Description = "Seed of the spirals, of the initial parameters and of the mini-batches' shuffle.", DefaultValueFactory = _ => 7 };
         var workers = new Option<int>("--workers") { Description = "Wait until this many worker members are Up before the first step.", DefaultValueFactory = _ => 1 };
         var command = new Command("train", "Train a model on a cluster's worker members, joining it as a client.")
         {
@@ -75,7 +75,7 @@ internal static class TrainCommand
             };
             data = TrainingData.Load(a.Data, a.InitSeed);
             model = TrainingModel.Create(a.Model, data, a.Hidden, a.InitSeed);
-            batches = new MiniBatches(model.Spec, data.Batch(), a.Batch);
+            batches = new MiniBatches(model.Spec, data.Batch(), a.Batch, shuffleSeed: a.InitSeed);
             if (a.Shards < 1 || a.Shards > batches.BatchSize)
                 throw new ArgumentException($"--shards must be 1 to {batches.BatchSize} (the batch's examples), not {a.Shards}.");
             if (a.Resume is not null)

@@ -82,7 +82,7 @@ public sealed class GradientClient : IAsyncDisposable
 
         var jobId = Guid.NewGuid().ToString("N");
         CheckFrameSize(new PrepareJob(jobId, job.Step, spec, parameters, fullBatchSize), "the spec and the parameters");
-        CheckFrameSize(new RunShard(jobId, job.Step, 0, 0, shards[0], [.. parameters.Select(_ => new string('x', 120))]), "a shard of its data");
+        CheckFrameSize(new RunShard(jobId, job.Step, 0, 0, 0, 0, 0, shards[0], new string('x', 120), [.. parameters.Select(_ => new string('x', 120))]), "a shard of its data");
         var completion = new TaskCompletionSource<GradientResult>(TaskCreationOptions.RunContinuationsAsynchronously);
         System.ActorOf(JobCoordinator.Props(jobId, job, parameters, shards, fullBatchSize, completion, progress, _sender), $"gradient-job-{jobId}");
         return completion.Task;

@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+using ActorGrad.Engine.Tensors;
 using ActorGrad.Protocol.Gradients;
 using Akka.Actor;
 using AkkaCluster = Akka.Cluster.Cluster;
@@ -5,9 +7,11 @@ using AkkaCluster = Akka.Cluster.Cluster;
 namespace ActorGrad.Cluster.Gradients;
 
 /// <summary>
-/// /user/gradients on every worker member: the address coordinators talk to. It hosts the parameter owners that
-/// coordinators place on this member (children, stopped when their job ends or their coordinator is gone) and
-/// hands shards to this member's <see cref="ShardWorker"/>. Placement is the coordinator's own (owner i on worker
+/// /user/gradients on every worker member: the address coordinators talk to. It takes a job's step once
+/// (<see cref="PrepareJob"/>: spec, parameter values, batch size), decodes the parameters once for this member's
+/// <see cref="ShardWorker"/> and for the parameter owners that coordinators place here (children that start from
+/// those values, stopped when their job ends or their coordinator is gone), and hands shards and chain sums to the
+/// worker. Owners exist in training steps only. Placement is the coordinator's own (owner i on worker
 /// i mod n, re-created on another worker when its member is lost) rather than Cluster.Sharding: an owner lives for
 /// one step of one job, its identity is (job, step, parameter), and the coordinator must know exactly where each one
 /// is to re-create it "from the step's parameter version" — sharding's rebalancing and remembered entities would
@@ -17,24 +21,29 @@ internal sealed class GradientService : ReceiveActor
 {
     public const string Name = "gradients";
 
+    /// <summary>The member's <see cref="ShardWorker"/>, a child: /user/gradients/worker.</summary>
+    public const string WorkerName = "worker";
+
     private readonly ITensorMessageSender _sender;
     private readonly string _member;
     private readonly IActorRef _worker;
     private readonly Dictionary<string, HashSet<IActorRef>> _ownersByJob = new(StringComparer.Ordinal);
     private readonly Dictionary<IActorRef, string> _jobOfOwner = [];
+    private readonly Dictionary<string, PreparedJob> _jobs = new(StringComparer.Ordinal);
 
     public GradientService(ITensorMessageSender sender)
     {
         _sender = sender;
         _member = AkkaCluster.Get(Context.System).SelfAddress.ToString();
-        _worker = Context.ActorOf(ShardWorker.Props(sender, _member), "worker");
-        Receive<CreateOwner>(m => CreateOwner(m.JobId, m.Parameter, m.Shards, () => ParameterOwner.Props(m, Sender, _sender, _member)));
-        Receive<CreateStepOwner>(m => CreateOwner(m.JobId, m.Parameter, m.Shards, () => ParameterOwner.Props(m, Sender, _sender, _member)));
-        Receive<PrepareJob>(m => _worker.Forward(m));
+        _worker = Context.ActorOf(ShardWorker.Props(sender, _member), WorkerName);
+        Receive<CreateStepOwner>(m => CreateOwner(m.JobId, m.Step, m.Parameter, value => ParameterOwner.Props(m, value, Sender, _sender, _member)));
+        Receive<ChainSum>(m => _worker.Forward(m));
+        Receive<PrepareJob>(Prepare);
         Receive<RunShard>(m => _worker.Forward(m));
         Receive<EndJob>(m =>
         {
             _worker.Forward(m);
+            Forget(m.JobId);
             if (!_ownersByJob.Remove(m.JobId, out var owners)) return;
             foreach (var owner in owners)
             {
@@ -49,6 +58,9 @@ internal sealed class GradientService : ReceiveActor
                 owners.Remove(t.ActorRef);
                 if (owners.Count == 0) _ownersByJob.Remove(job);
             }
+            // A coordinator gone: its jobs' values go (its owners watch it and stop by themselves, as does the worker).
+            foreach (var (id, prepared) in _jobs.ToArray())
+                if (prepared.Coordinator.Equals(t.ActorRef)) _jobs.Remove(id);
         });
     }
 
@@ -58,18 +70,38 @@ internal sealed class GradientService : ReceiveActor
     // owner) re-creates it from the step's parameter version.
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Stop);
 
-    private void CreateOwner(string jobId, int parameter, int shards, Func<Props> props)
+    /// <summary>The step's parameters, decoded once here for the worker and the owners (who only read them).</summary>
+    private void Prepare(PrepareJob m)
     {
-        if (shards < 1 || parameter < 0)
+        var parameters = m.Parameters.IsDefault ? [] : m.Parameters.Select(Tensor.From).ToImmutableArray();
+        if (_jobs.Values.All(j => !j.Coordinator.Equals(Sender))) Context.Watch(Sender);
+        _jobs[m.JobId] = new PreparedJob(m, parameters, Sender);
+        _worker.Forward(_jobs[m.JobId]);
+    }
+
+    private void Forget(string jobId)
+    {
+        if (!_jobs.Remove(jobId, out var job)) return;
+        if (_jobs.Values.All(j => !j.Coordinator.Equals(job.Coordinator))) Context.Unwatch(job.Coordinator);
+    }
+
+    private void CreateOwner(string jobId, long step, int parameter, Func<Tensor, Props> props)
+    {
+        var what = $"creating the owner of parameter {parameter}";
+        if (!_jobs.TryGetValue(jobId, out var prepared) || prepared.Job.Step != step || parameter < 0 || parameter >= prepared.Parameters.Length)
         {
-            Sender.Tell(new GradientWorkFailed(jobId, _member, $"creating the owner of parameter {parameter}",
-                new ArgumentException($"An owner needs at least one shard and a parameter index of 0 or more, not {shards} shards for parameter {parameter}.")));
+            Sender.Tell(new GradientWorkFailed(jobId, _member, what, new InvalidOperationException(prepared is null || prepared.Job.Step != step
+                ? $"This member holds no prepared step {step} of job {jobId} to take the parameter's value from (PrepareJob comes first)."
+                : $"The job has {prepared.Parameters.Length} parameters; there is no parameter {parameter}.")));
             return;
         }
-        var owner = Context.ActorOf(props());
+        var owner = Context.ActorOf(props(prepared.Parameters[parameter]));
         Context.Watch(owner);
         if (!_ownersByJob.TryGetValue(jobId, out var owners)) _ownersByJob[jobId] = owners = [];
         owners.Add(owner);
         _jobOfOwner[owner] = jobId;
     }
 }
+
+/// <summary>A job's step as this member took it: the message, its parameters decoded (spec order), its coordinator. Local only.</summary>
+internal sealed record PreparedJob(PrepareJob Job, ImmutableArray<Tensor> Parameters, IActorRef Coordinator);

@@ -14,12 +14,17 @@ namespace ActorGrad.Cluster.Gradients;
 
 /// <summary>
 /// The coordinator of one gradient job (it runs where the job is submitted, typically a `client` member, so losing
-/// any worker never loses the job's bookkeeping). It places one owner per parameter over the Up worker members,
-/// hands out the job's fixed shards once every owner is ready, and watches the members through cluster events (and
-/// the owners through DeathWatch) rather than polling. A worker that becomes Unreachable or leaves is lost for the
-/// job: its unfinished shards run again on the others; an owner it hosted whose sum had not arrived is re-created
-/// elsewhere from the step's parameter values, and every shard runs again for it (the surviving owners drop the
-/// duplicates, so the sums are the same bits). With no worker left, or past the job's time bound, the job fails.
+/// any worker never loses the job's bookkeeping). In a training step it places one owner per parameter over the Up
+/// worker members. Once every owner is ready it starts a round: the job's fixed shards in contiguous runs, one run per
+/// worker, whose workers pass the running sum along in shard order (<see cref="ShardWorker"/>, <see cref="ChainRun"/>)
+/// to the owners, or in a gradient job back here. It watches the members through cluster events (and the owners
+/// through DeathWatch) rather than polling. A worker that becomes Unreachable or leaves is lost for the job: if it held
+/// a run of the current round or an owner whose step is not in, the owners it hosted are re-created elsewhere from the
+/// step's parameter values and optimizer state, and a new round runs over the workers left (every round adds the same
+/// bits; members drop what they hold of older rounds). A lost worker that becomes reachable again, and any worker that
+/// comes Up during the job (a new member, or a restarted one at the same address), takes part in later rounds. With no
+/// worker left, or past the job's time bound, the job fails. The coordinator lives in the submitting member: losing
+/// that member loses the job (its caller gets an error or nothing), as losing the driver does in PyTorch.
 /// </summary>
 internal sealed class JobCoordinator : ReceiveActor, IWithTimers
 {
@@ -39,7 +44,8 @@ internal sealed class JobCoordinator : ReceiveActor, IWithTimers
     private readonly AkkaCluster _cluster;
 
     private readonly List<Address> _workers = [];
-    private readonly HashSet<Address> _lost = [];
+    private readonly HashSet<UniqueAddress> _lost = [];
+    private readonly HashSet<UniqueAddress> _unreachable = [];
     private readonly HashSet<Address> _used = [];
     private readonly HashSet<Address> _prepared = [];
     private readonly IActorRef?[] _owners;
@@ -48,8 +54,8 @@ internal sealed class JobCoordinator : ReceiveActor, IWithTimers
     private readonly (Tensor Value, ImmutableArray<Tensor> State)?[] _stepped;
     private readonly ImmutableArray<ITensorPayload>[] _state;
     private readonly float?[] _losses;
-    private readonly bool[] _needsRun;
-    private readonly (Address Member, int Attempt)?[] _inFlight;
+    private readonly List<Address> _chain = []; // the current round's run workers, in shard order; empty until it starts
+    private int _round;
     private int _attempts;
     private int _cursor;
     private readonly long _started = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -74,8 +80,6 @@ internal sealed class JobCoordinator : ReceiveActor, IWithTimers
             .Select(i => job.OptimizerState.IsDefaultOrEmpty ? [] : job.OptimizerState[i].Select(t => (ITensorPayload)t).ToImmutableArray())
             .ToArray();
         _losses = new float?[shards.Length];
-        _needsRun = Enumerable.Repeat(true, shards.Length).ToArray();
-        _inFlight = new (Address, int)?[shards.Length];
         Starting();
     }
 
@@ -103,6 +107,7 @@ internal sealed class JobCoordinator : ReceiveActor, IWithTimers
     {
         Receive<CurrentClusterState>(state =>
         {
+            foreach (var m in state.Unreachable) _unreachable.Add(m.UniqueAddress);
             var workers = state.Members
                 .Where(m => m.Status == MemberStatus.Up && m.HasRole(GradientRoles.Worker) && !state.Unreachable.Contains(m))
                 .Select(m => m.Address).OrderBy(a => a, Member.AddressOrdering).ToList();
@@ -113,9 +118,12 @@ internal sealed class JobCoordinator : ReceiveActor, IWithTimers
             }
             var offset = ((_job.PlacementOffset % workers.Count) + workers.Count) % workers.Count;
             _workers.AddRange(workers.Skip(offset).Concat(workers.Take(offset)));
-            for (var i = 0; i < _owners.Length; i++) PlaceOwner(i, _workers[i % _workers.Count]);
+            // Owners only where there is something to own between steps: a training step's optimizer state. A gradient
+            // job's sums go straight from the chain's last run to this coordinator.
+            if (_job.Optimizer is not null)
+                for (var i = 0; i < _owners.Length; i++) PlaceOwner(i, _workers[i % _workers.Count]);
             Become(Running);
-            if (_owners.Length == 0) Dispatch();
+            Dispatch();
         });
         Receive<DeadlinePassed>(_ => TimedOut());
     }
@@ -135,20 +143,19 @@ internal sealed class JobCoordinator : ReceiveActor, IWithTimers
         {
             if (m.JobId != _jobId || m.Shard < 0 || m.Shard >= _losses.Length) return;
             _losses[m.Shard] ??= m.Loss; // every run of a shard gives the same loss bits
-            if (_inFlight[m.Shard] is { } run && run.Attempt == m.Attempt) _inFlight[m.Shard] = null;
             _progress?.Invoke(new ShardProgress(m.Shard, MemberOf(Sender).ToString(), m.Attempt));
             TryComplete();
         });
         Receive<ParameterGradient>(m =>
         {
             if (m.JobId != _jobId || m.Parameter < 0 || m.Parameter >= _gradients.Length) return;
-            _gradients[m.Parameter] ??= Tensor.From(m.Value); // every owner of a parameter sums the same bits
+            _gradients[m.Parameter] ??= Tensor.From(m.Value); // every round adds the same bits
             TryComplete();
         });
         Receive<ParameterStepped>(m =>
         {
             if (m.JobId != _jobId || m.Parameter < 0 || m.Parameter >= _gradients.Length || _gradients[m.Parameter] is not null) return;
-            _stepped[m.Parameter] = (Tensor.From(m.Value), [.. m.State.Select(Tensor.From)]); // every owner steps to the same bits
+            _stepped[m.Parameter] = (Tensor.From(m.Value), [.. m.State.Select(Tensor.From)]); // every round steps to the same bits
             _gradients[m.Parameter] = Tensor.From(m.Gradient);
             TryComplete();
         });
@@ -156,44 +163,66 @@ internal sealed class JobCoordinator : ReceiveActor, IWithTimers
             Fail($"Member {m.Member} failed job {_jobId} ({m.What}): {m.Cause.Message}", m.Member, m.Cause));
         Receive<Terminated>(t =>
         {
-            for (var i = 0; i < _owners.Length; i++)
-                if (t.ActorRef.Equals(_owners[i]) && _gradients[i] is null) ReplaceOwners([i]);
+            var lost = Enumerable.Range(0, _owners.Length).Where(i => t.ActorRef.Equals(_owners[i]) && _gradients[i] is null).ToArray();
+            if (lost.Length == 0) return;
+            ReplaceOwners(lost);
+            NewRound();
         });
-        Receive<MemberUp>(up =>
+        Receive<MemberUp>(up => WorkerAvailable(up.Member));
+        Receive<ReachableMember>(m =>
         {
-            if (up.Member.HasRole(GradientRoles.Worker) && !_lost.Contains(up.Member.Address) && !_workers.Contains(up.Member.Address))
-                _workers.Add(up.Member.Address);
+            _unreachable.Remove(m.Member.UniqueAddress);
+            WorkerAvailable(m.Member);
         });
-        Receive<UnreachableMember>(m => MemberLost(m.Member.Address, "unreachable"));
-        Receive<MemberExited>(m => MemberLost(m.Member.Address, "leaving"));
-        Receive<MemberDowned>(m => MemberLost(m.Member.Address, "downed"));
-        Receive<MemberRemoved>(m => MemberLost(m.Member.Address, "removed"));
+        Receive<UnreachableMember>(m =>
+        {
+            _unreachable.Add(m.Member.UniqueAddress);
+            MemberLost(m.Member, "unreachable");
+        });
+        Receive<MemberExited>(m => MemberLost(m.Member, "leaving"));
+        Receive<MemberDowned>(m => MemberLost(m.Member, "downed"));
+        Receive<MemberRemoved>(m => MemberLost(m.Member, "removed"));
         Receive<IClusterDomainEvent>(_ => { });
         Receive<DeadlinePassed>(_ => TimedOut());
     }
 
-    private void MemberLost(Address member, string how)
+    /// <summary>
+    /// A worker Up and reachable, new to the job or back: later shards may go to it. Its incarnation's job is prepared
+    /// afresh (a new incarnation never had it; one that was unreachable may have missed messages).
+    /// </summary>
+    private void WorkerAvailable(Member worker)
     {
-        if (!_workers.Remove(member) || !_lost.Add(member)) return;
+        if (!worker.HasRole(GradientRoles.Worker) || worker.Status != MemberStatus.Up || _workers.Contains(worker.Address)
+            || _unreachable.Contains(worker.UniqueAddress)) return;
+        if (_lost.Remove(worker.UniqueAddress))
+            Context.GetLogger().Info("Job {0}: worker {1} is reachable again; it takes shards again", _jobId, worker.Address);
+        _workers.Add(worker.Address);
+        _prepared.Remove(worker.Address);
+    }
+
+    private void MemberLost(Member lost, string how)
+    {
+        var member = lost.Address;
+        // Only the incarnation given work counts (a restarted member at the same address is a new worker).
+        if (!_workers.Remove(member)) return;
+        _lost.Add(lost.UniqueAddress);
+        _prepared.Remove(member);
         Context.GetLogger().Warning("Job {0}: worker {1} is {2}; its work moves to {3} other worker(s)", _jobId, member, how, _workers.Count);
         if (_workers.Count == 0)
         {
-            Fail($"Job {_jobId} has no worker left: {string.Join(", ", _lost)} {(_lost.Count == 1 ? "was" : "were")} lost (last: {member}, {how}); a job needs at least one Up member with role '{GradientRoles.Worker}'.");
+            Fail($"Job {_jobId} has no worker left: {string.Join(", ", _lost.Select(u => u.Address))} {(_lost.Count == 1 ? "was" : "were")} lost (last: {member}, {how}); a job needs at least one Up member with role '{GradientRoles.Worker}'.");
             return;
         }
-        for (var s = 0; s < _inFlight.Length; s++)
-            if (_inFlight[s] is { } run && run.Member.Equals(member))
-            {
-                _inFlight[s] = null;
-                _needsRun[s] = true;
-                ClusterMetrics.ShardsRerun.Add(1);
-            }
+        // Every sum and every shard's loss in: nothing of the member's is needed. (A loss can be missing with the sums in:
+        // a member's ShardDone travels on Akka.Remote, its sums on the lane, and a dying member may lose the former.)
+        if (_gradients.All(g => g is not null) && _losses.All(l => l is not null)) return;
         var orphans = Enumerable.Range(0, _owners.Length).Where(i => member.Equals(_ownerMember[i]) && _gradients[i] is null).ToArray();
-        if (orphans.Length > 0) ReplaceOwners(orphans);
-        else Dispatch();
+        ReplaceOwners(orphans);
+        // The chain's sums pass through every run's worker: one lost (or an owner lost) means the round starts again.
+        if (orphans.Length > 0 || _chain.Contains(member)) NewRound();
     }
 
-    /// <summary>New owners elsewhere, from the step's parameter values; every shard runs again for them.</summary>
+    /// <summary>New owners elsewhere, from the step's parameter values.</summary>
     private void ReplaceOwners(int[] parameters)
     {
         foreach (var i in parameters)
@@ -201,9 +230,18 @@ internal sealed class JobCoordinator : ReceiveActor, IWithTimers
             if (_owners[i] is { } old) Context.Unwatch(old);
             PlaceOwner(i, _workers[_cursor++ % _workers.Count]);
         }
-        ClusterMetrics.ShardsRerun.Add(_needsRun.Count(n => !n));
-        Array.Fill(_needsRun, true);
-        Array.Clear(_inFlight);
+    }
+
+    /// <summary>
+    /// The step's shards again, in runs over the workers there are now, once every owner still waiting is ready. Its
+    /// round number makes members drop what they still hold of older rounds; the sums are the same bits in any round.
+    /// </summary>
+    private void NewRound()
+    {
+        _round++;
+        _chain.Clear();
+        ClusterMetrics.ShardsRerun.Add(_shards.Length);
+        Dispatch();
     }
 
     private void PlaceOwner(int parameter, Address member)
@@ -213,33 +251,44 @@ internal sealed class JobCoordinator : ReceiveActor, IWithTimers
         _used.Add(member);
         // A training step's owner starts from the step's parameter version and optimizer state, both kept here: an owner
         // re-created after a fault steps from exactly what the lost one had.
-        object create = _job.Optimizer is { } optimizer
-            ? new CreateStepOwner(_jobId, _job.Step, parameter, _shards.Length, _parameters[parameter], optimizer, _state[parameter])
-            : new CreateOwner(_jobId, _job.Step, parameter, _shards.Length, _parameters[parameter]);
+        var create = new CreateStepOwner(_jobId, _job.Step, parameter, _job.Optimizer!, _state[parameter]);
+        Prepare(member); // the owner starts from the values PrepareJob delivers: they are sent once per member, never twice
         _sender.Send(ServiceAt(member), create, Self);
     }
 
-    /// <summary>Hands out every shard that needs a run, once each parameter still summing has a ready owner.</summary>
+    /// <summary>The spec and the step's parameters go to a member once per step, before its first owner or shard (messages between two actors keep their order).</summary>
+    private void Prepare(Address member)
+    {
+        if (_prepared.Add(member))
+            _sender.Send(ServiceAt(member), new PrepareJob(_jobId, _job.Step, _job.Spec, _parameters, _fullBatchSize), Self);
+    }
+
+    /// <summary>
+    /// Starts the round, once each parameter still waiting has a ready owner: the shards in contiguous runs, one run
+    /// per worker in order (as even as can be), each run's worker told the next one's, the last run the owners (none in
+    /// a gradient job: its sums come here).
+    /// </summary>
     private void Dispatch()
     {
-        for (var i = 0; i < _owners.Length; i++)
+        if (_chain.Count > 0) return; // this round is out
+        var hasOwners = _job.Optimizer is not null;
+        for (var i = 0; hasOwners && i < _owners.Length; i++)
             if (_gradients[i] is null && _owners[i] is null) return;
-        var owners = Enumerable.Range(0, _owners.Length)
-            .Select(i => _gradients[i] is null ? Akka.Serialization.Serialization.SerializedActorPath(_owners[i]!) : "")
-            .ToImmutableArray();
-        for (var s = 0; s < _needsRun.Length; s++)
+        var owners = hasOwners
+            ? Enumerable.Range(0, _owners.Length).Select(i => _gradients[i] is null ? Akka.Serialization.Serialization.SerializedActorPath(_owners[i]!) : "").ToImmutableArray()
+            : [];
+        var runs = Math.Min(_workers.Count, _shards.Length);
+        _chain.AddRange(_workers.Take(runs));
+        for (int k = 0, first = 0; k < runs; k++)
         {
-            if (!_needsRun[s]) continue;
-            var member = _workers[s % _workers.Count];
-            var attempt = ++_attempts;
-            _needsRun[s] = false;
-            _inFlight[s] = (member, attempt);
+            var last = first + _shards.Length / runs + (k < _shards.Length % runs ? 1 : 0) - 1;
+            var member = _chain[k];
+            var next = k + 1 < runs ? (new RootActorPath(_chain[k + 1]) / "user" / GradientService.Name / GradientService.WorkerName).ToString() : "";
             _used.Add(member);
-            // The spec and the parameters go to a member once per step, before its first shard (messages between two
-            // actors keep their order).
-            if (_prepared.Add(member))
-                _sender.Send(ServiceAt(member), new PrepareJob(_jobId, _job.Step, _job.Spec, _parameters, _fullBatchSize), Self);
-            _sender.Send(ServiceAt(member), new RunShard(_jobId, _job.Step, s, attempt, _shards[s], owners), Self);
+            Prepare(member);
+            for (var s = first; s <= last; s++)
+                _sender.Send(ServiceAt(member), new RunShard(_jobId, _job.Step, _round, s, ++_attempts, first, last, _shards[s], next, owners), Self);
+            first = last + 1;
         }
     }
 
@@ -247,7 +296,7 @@ internal sealed class JobCoordinator : ReceiveActor, IWithTimers
     {
         if (_losses.Any(l => l is null) || _gradients.Any(g => g is null)) return;
         var loss = _losses[0]!.Value;
-        for (var s = 1; s < _losses.Length; s++) loss += _losses[s]!.Value; // shard order, like the owners
+        for (var s = 1; s < _losses.Length; s++) loss += _losses[s]!.Value; // shard order, like the gradients
         EndJob();
         var result = new GradientResult(_jobId, _job.Spec, loss, [.. _gradients.Select(g => g!)], _used.Count);
         if (_job.Optimizer is not null)
@@ -271,7 +320,7 @@ internal sealed class JobCoordinator : ReceiveActor, IWithTimers
 
     private void EndJob()
     {
-        foreach (var member in _used.Except(_lost)) ServiceAt(member).Tell(new EndJob(_jobId));
+        foreach (var member in _used.Except(_lost.Select(u => u.Address))) ServiceAt(member).Tell(new EndJob(_jobId));
     }
 
     /// <summary>The member an actor lives on (an actor of this member has a local path: its address is the cluster's).</summary>

@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using ActorGrad.Cluster.Training;
 using ActorGrad.Engine.Tensors;
 using ActorGrad.Protocol.Gradients;
@@ -9,118 +8,82 @@ using Akka.Event;
 namespace ActorGrad.Cluster.Gradients;
 
 /// <summary>
-/// The owner of one parameter tensor of a job's step: it holds the parameter's value and sums the VJPs that the
-/// shard workers send it. Exactness: each (step, shard) counts once (a re-run shard's duplicate is dropped) and the
-/// contributions are added in shard order 0..S-1 only once all S are in, so the sum is bitwise the same whatever
-/// the members, their speed, the order of arrival and any retries. The sum goes to the coordinator. In a training
-/// run the owner also holds the parameter's optimizer state for the step and applies the optimizer to the sum
-/// (<see cref="OptimizerRule"/>), answering the new value and state with <see cref="ParameterStepped"/>.
+/// The owner of one parameter tensor in a training step: it holds the parameter's value and optimizer state for the
+/// step and takes the parameter's batch gradient from the last worker of the step's chain (<see cref="ShardWorker"/>:
+/// the shards' gradients added in shard order 0..S-1, so the sum is bitwise the same whatever the members, their speed
+/// and any retries). It applies the optimizer (<see cref="OptimizerRule"/>) and answers the gradient, the new value
+/// and the new state with <see cref="ParameterStepped"/>; a later round's copy of the same sum is dropped. A gradient
+/// job has no owners: nothing outlives its step.
 /// </summary>
 internal sealed class ParameterOwner : ReceiveActor
 {
-    private readonly CreateOwner _job;
-    private readonly OptimizerSettings? _optimizer;
+    private readonly CreateStepOwner _job;
     private readonly Tensor[] _state;
     private readonly IActorRef _coordinator;
     private readonly ITensorMessageSender _sender;
     private readonly string _member;
-    private readonly Tensor?[] _contributions;
-    private int _received;
 
-    public ParameterOwner(CreateOwner job, IActorRef coordinator, ITensorMessageSender sender, string member,
-        OptimizerSettings? optimizer = null, ImmutableArray<ITensorPayload> state = default)
+    public ParameterOwner(CreateStepOwner job, Tensor value, IActorRef coordinator, ITensorMessageSender sender, string member)
     {
         _job = job;
-        _optimizer = optimizer;
-        _state = state.IsDefaultOrEmpty ? [] : [.. state.Select(Tensor.From)];
+        _state = job.State.IsDefaultOrEmpty ? [] : [.. job.State.Select(Tensor.From)];
         _coordinator = coordinator;
         _sender = sender;
         _member = member;
-        Value = Tensor.From(job.Value);
-        _contributions = new Tensor?[job.Shards];
+        Value = value;
         Collecting();
     }
 
-    /// <summary>The parameter at this step (its optimizer state, in a training run, is <see cref="_state"/>).</summary>
+    /// <summary>The parameter at this step, shared with the member's worker: read only.</summary>
     private Tensor Value { get; }
 
-    public static Props Props(CreateOwner job, IActorRef coordinator, ITensorMessageSender sender, string member) =>
-        Akka.Actor.Props.Create(() => new ParameterOwner(job, coordinator, sender, member, null, default));
-
-    /// <summary>An owner of a training step: it steps the optimizer once the batch gradient is summed.</summary>
-    public static Props Props(CreateStepOwner job, IActorRef coordinator, ITensorMessageSender sender, string member) =>
-        Akka.Actor.Props.Create(() => new ParameterOwner(new CreateOwner(job.JobId, job.Step, job.Parameter, job.Shards, job.Value),
-            coordinator, sender, member, job.Optimizer, job.State));
+    public static Props Props(CreateStepOwner job, Tensor value, IActorRef coordinator, ITensorMessageSender sender, string member) =>
+        Akka.Actor.Props.Create(() => new ParameterOwner(job, value, coordinator, sender, member));
 
     protected override void PreStart()
     {
-        // A coordinator that is gone (its member lost) will never collect the sum: the owner goes with it.
+        // A coordinator that is gone (its member lost) will never collect the step: the owner goes with it.
         Context.Watch(_coordinator);
         _coordinator.Tell(new OwnerReady(_job.JobId, _job.Step, _job.Parameter));
     }
 
     private void Collecting()
     {
-        Receive<ShardGradient>(g => g.JobId == _job.JobId && g.Step == _job.Step && g.Parameter == _job.Parameter, Add);
-        Receive<ShardGradient>(g => Context.GetLogger().Warning("Owner of parameter {0} of job {1} step {2} dropped a gradient for job {3} step {4} parameter {5}",
+        Receive<BatchGradient>(g => g.JobId == _job.JobId && g.Step == _job.Step && g.Parameter == _job.Parameter, Step);
+        Receive<BatchGradient>(g => Context.GetLogger().Warning("Owner of parameter {0} of job {1} step {2} dropped a gradient for job {3} step {4} parameter {5}",
             _job.Parameter, _job.JobId, _job.Step, g.JobId, g.Step, g.Parameter));
         Receive<Terminated>(t => t.ActorRef.Equals(_coordinator), _ => Context.Stop(Self));
     }
 
-    private void Add(ShardGradient g)
+    private void Step(BatchGradient g)
     {
-        if (g.Shard < 0 || g.Shard >= _contributions.Length)
+        var sum = Tensor.From(g.Value);
+        if (!sum.ShapeEquals(Value.Shape))
         {
-            Fail($"shard {g.Shard} is outside the job's {_contributions.Length} shards");
+            Fail($"its batch gradient has shape [{string.Join(", ", sum.Shape)}], the parameter [{string.Join(", ", Value.Shape)}]");
             return;
         }
-        if (_contributions[g.Shard] is not null) return; // a re-run shard: counted once
-        var value = Tensor.From(g.Value);
-        if (!value.ShapeEquals(Value.Shape))
+        Tensor stepped;
+        Tensor[] state;
+        try { (stepped, state) = OptimizerRule.Apply(_job.Optimizer, _job.Step, Value, sum, _state); }
+        catch (ArgumentException e)
         {
-            Fail($"shard {g.Shard} sent a gradient of shape [{string.Join(", ", value.Shape)}] for a parameter of shape [{string.Join(", ", Value.Shape)}]");
+            Fail($"the optimizer's step failed: {e.Message}");
             return;
         }
-        _contributions[g.Shard] = value;
-        if (++_received < _contributions.Length) return;
-
-        // All shards are in: add them in shard order, starting from shard 0 itself (0 + x would turn -0 into +0).
-        var sum = _contributions[0]!.Clone();
-        for (var s = 1; s < _contributions.Length; s++)
-        {
-            var next = TensorOps.Add(sum, _contributions[s]!);
-            sum.Dispose();
-            sum = next;
-        }
-        Array.Clear(_contributions);
-        if (_optimizer is null)
-        {
-            _sender.Send(_coordinator, new ParameterGradient(_job.JobId, _job.Step, _job.Parameter, sum), Self);
-        }
-        else
-        {
-            Tensor stepped;
-            Tensor[] state;
-            try { (stepped, state) = OptimizerRule.Apply(_optimizer, _job.Step, Value, sum, _state); }
-            catch (ArgumentException e)
-            {
-                Fail($"the optimizer's step failed: {e.Message}");
-                return;
-            }
-            _sender.Send(_coordinator, new ParameterStepped(_job.JobId, _job.Step, _job.Parameter, sum, stepped, [.. state.Cast<ITensorPayload>()]), Self);
-        }
-        Become(Summed);
+        _sender.Send(_coordinator, new ParameterStepped(_job.JobId, _job.Step, _job.Parameter, sum, stepped, [.. state.Cast<ITensorPayload>()]), Self);
+        Become(Stepped);
     }
 
-    private void Summed()
+    private void Stepped()
     {
-        Receive<ShardGradient>(_ => { }); // late duplicates of re-run shards
+        Receive<BatchGradient>(_ => { }); // the same sum from a later round (every round adds the same bits)
         Receive<Terminated>(t => t.ActorRef.Equals(_coordinator), _ => Context.Stop(Self));
     }
 
     private void Fail(string why)
     {
-        _coordinator.Tell(new GradientWorkFailed(_job.JobId, _member, $"summing parameter {_job.Parameter}",
+        _coordinator.Tell(new GradientWorkFailed(_job.JobId, _member, $"stepping parameter {_job.Parameter}",
             new InvalidOperationException(why)));
     }
 }

@@ -11,30 +11,39 @@ namespace ActorGrad.Cluster.Gradients;
 
 /// <summary>
 /// Runs shards on this member, one at a time on a thread of its own: the spec's nodes become local node actors of a
-/// <see cref="Session"/> (<see cref="SpecRunner"/>), and each parameter's gradient goes over the wire to its owner
-/// tagged (job, step, shard); the shard's loss share goes back to the coordinator. A job arrives once per member
-/// (<see cref="PrepareJob"/>: spec, parameters, batch size), is checked there by <see cref="SpecValidator"/> and kept
-/// until <see cref="EndJob"/> or until its coordinator is gone. A spec or data that cannot run is a
-/// <see cref="GradientWorkFailed"/> for the coordinator, naming this member; the worker goes on serving other jobs.
+/// <see cref="Session"/> (<see cref="SpecRunner"/>); the shard's loss share goes back to the coordinator at once. In each
+/// round of a step this member holds one contiguous run of shards (<see cref="ChainRun"/>): it adds its shards'
+/// gradients, in shard order, to the sum of the shards before them that the previous run's worker sends
+/// (<see cref="ChainSum"/>), and sends the result on, once: to the next run's worker, or from the last run to each
+/// parameter's owner (in a training step) or to the coordinator (in a gradient job). A job arrives once per member (<see cref="PrepareJob"/>: spec, parameters, batch size; the
+/// service decodes the parameters), is checked there by <see cref="SpecValidator"/> and kept until <see cref="EndJob"/>
+/// or until its coordinator is gone. A spec or data that cannot run is a <see cref="GradientWorkFailed"/> for the
+/// coordinator, naming this member; the worker goes on serving other jobs.
 /// </summary>
 internal sealed class ShardWorker : ReceiveActor
 {
     /// <summary>The worker's own thread (configured by <see cref="GradientServiceHosting.WithGradientService"/>).</summary>
     public const string DispatcherId = "actorgrad.gradients.shard-worker-dispatcher";
 
-    private sealed record PreparedJob(long Step, GraphSpec Spec, Dictionary<string, Tensor> Parameters, int FullBatchSize, IActorRef Coordinator);
+    private sealed record CheckedJob(long Step, GraphSpec Spec, Dictionary<string, Tensor> Parameters, int FullBatchSize, IActorRef Coordinator);
 
     private readonly ITensorMessageSender _sender;
     private readonly string _member;
-    private readonly Dictionary<string, PreparedJob> _jobs = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, CheckedJob> _jobs = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ChainRun> _chains = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ChainSum> _early = new(StringComparer.Ordinal);
+    // Jobs ended lately: a sum that arrives after its job's end is dropped, not kept for a round that never comes.
+    private readonly Queue<string> _ended = new();
+    private const int EndedKept = 64;
     private Session? _session;
 
     public ShardWorker(ITensorMessageSender sender, string member)
     {
         _sender = sender;
         _member = member;
-        Receive<PrepareJob>(Prepare);
+        Receive<PreparedJob>(Prepare);
         Receive<RunShard>(Run);
+        Receive<ChainSum>(m => Offer(m.JobId, m));
         Receive<EndJob>(m => Forget(m.JobId));
         Receive<Terminated>(t =>
         {
@@ -46,8 +55,9 @@ internal sealed class ShardWorker : ReceiveActor
     public static Props Props(ITensorMessageSender sender, string member) =>
         Akka.Actor.Props.Create(() => new ShardWorker(sender, member)).WithDispatcher(DispatcherId);
 
-    private void Prepare(PrepareJob m)
+    private void Prepare(PreparedJob prepared)
     {
+        var m = prepared.Job;
         try
         {
             SpecValidator.Check(m.Spec);
@@ -61,8 +71,8 @@ internal sealed class ShardWorker : ReceiveActor
             return;
         }
         var parameters = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        for (var i = 0; i < m.Parameters.Length; i++) parameters[m.Spec.Parameters[i].Name] = Tensor.From(m.Parameters[i]);
-        _jobs[m.JobId] = new PreparedJob(m.Step, m.Spec, parameters, m.FullBatchSize, Sender);
+        for (var i = 0; i < prepared.Parameters.Length; i++) parameters[m.Spec.Parameters[i].Name] = prepared.Parameters[i];
+        _jobs[m.JobId] = new CheckedJob(m.Step, m.Spec, parameters, m.FullBatchSize, Sender);
         Context.Watch(Sender);
     }
 
@@ -74,12 +84,15 @@ internal sealed class ShardWorker : ReceiveActor
                 new InvalidOperationException($"Shard {m.Shard} of job {m.JobId} step {m.Step} arrived, but this member holds no such job (it failed its check, or ended).")));
             return;
         }
+        if (_chains.TryGetValue(m.JobId, out var chain) && m.Round < chain.Round) return; // its round was replaced by a newer one
         SpecResult result;
         try
         {
-            if (m.Owners.Length != job.Spec.Parameters.Length || m.Data.Length != job.Spec.DataInputs.Length)
+            if ((m.Owners.Length != 0 && m.Owners.Length != job.Spec.Parameters.Length) || m.Data.Length != job.Spec.DataInputs.Length)
                 throw new SpecRejectedException(
                     $"The shard names {m.Owners.Length} owners and carries {m.Data.Length} data inputs; the spec has {job.Spec.Parameters.Length} parameters and {job.Spec.DataInputs.Length} data inputs.");
+            if (m.RunFirst < 0 || m.Shard < m.RunFirst || m.Shard > m.RunLast)
+                throw new SpecRejectedException($"Shard {m.Shard} is not in its run of shards {m.RunFirst}..{m.RunLast}.");
             var data = new Dictionary<string, Tensor>(StringComparer.Ordinal);
             for (var i = 0; i < m.Data.Length; i++) data[job.Spec.DataInputs[i].Name] = Tensor.From(m.Data[i]);
             _session ??= new Session();
@@ -96,27 +109,77 @@ internal sealed class ShardWorker : ReceiveActor
             return;
         }
 
-        var provider = ((ExtendedActorSystem)Context.System).Provider;
-        for (var i = 0; i < result.Gradients.Length; i++)
+        if (chain is null || m.Round > chain.Round)
         {
-            if (m.Owners[i].Length == 0) continue; // the coordinator has this parameter's sum already
-            try
+            _chains[m.JobId] = chain = new ChainRun(m.Round, m.RunFirst, m.RunLast, m.Next, m.Owners);
+            if (_early.Remove(m.JobId, out var early)) Offer(m.JobId, early); // the previous run's sum came first
+        }
+        chain.Add(m.Shard, result.Gradients);
+        Sender.Tell(new ShardDone(m.JobId, m.Step, m.Shard, m.Attempt, result.Loss));
+        Forward(m.JobId, job, chain);
+    }
+
+    /// <summary>The previous run's sum: taken by this round's run, kept when its round has not reached this member yet, else dropped.</summary>
+    private void Offer(string jobId, ChainSum sum)
+    {
+        if (!_chains.TryGetValue(jobId, out var chain) || sum.Round > chain.Round)
+        {
+            if (_ended.Contains(jobId)) return; // a late sum of a job that is over
+            if (!_early.TryGetValue(jobId, out var kept) || kept.Round < sum.Round) _early[jobId] = sum;
+            return;
+        }
+        if (sum.Round < chain.Round || sum.UpTo != chain.First - 1 || !_jobs.TryGetValue(jobId, out var job) || job.Step != sum.Step) return;
+        chain.Before([.. sum.Values.Select(Tensor.From)]);
+        Forward(jobId, job, chain);
+    }
+
+    /// <summary>Once the run's sum is complete: on to the next run's worker, or, from the last run, to each parameter's owner.</summary>
+    private void Forward(string jobId, CheckedJob job, ChainRun chain)
+    {
+        if (chain.TryFold() is not { } sum) return;
+        if (sum.Length != job.Spec.Parameters.Length)
+        {
+            job.Coordinator.Tell(new GradientWorkFailed(jobId, _member, $"adding shards {chain.First}..{chain.Last}",
+                new InvalidOperationException($"The sum of the shards before carries {sum.Length} tensors; the spec has {job.Spec.Parameters.Length} parameters.")));
+            return;
+        }
+        var provider = ((ExtendedActorSystem)Context.System).Provider;
+        var target = chain.Next;
+        try
+        {
+            if (target.Length > 0)
             {
-                _sender.Send(provider.ResolveActorRef(m.Owners[i]), new ShardGradient(m.JobId, m.Step, m.Shard, i, result.Gradients[i]), Self);
-            }
-            catch (Exception e)
-            {
-                Sender.Tell(new GradientWorkFailed(m.JobId, _member, $"running shard {m.Shard}",
-                    new InvalidOperationException($"The gradient of parameter {i} could not be sent to its owner '{m.Owners[i]}': {e.Message}", e)));
+                _sender.Send(provider.ResolveActorRef(target), new ChainSum(jobId, job.Step, chain.Round, chain.Last, [.. sum]), Self);
                 return;
             }
+            for (var i = 0; i < sum.Length; i++)
+            {
+                if (chain.Owners.IsEmpty)
+                {
+                    // A gradient job has no owners: the sums go to its coordinator.
+                    target = job.Coordinator.Path.ToString();
+                    _sender.Send(job.Coordinator, new ParameterGradient(jobId, job.Step, i, sum[i]), Self);
+                    continue;
+                }
+                if (chain.Owners[i].Length == 0) continue; // the coordinator has this parameter's sum already
+                target = chain.Owners[i];
+                _sender.Send(provider.ResolveActorRef(target), new BatchGradient(jobId, job.Step, i, sum[i]), Self);
+            }
         }
-        Sender.Tell(new ShardDone(m.JobId, m.Step, m.Shard, m.Attempt, result.Loss));
+        catch (Exception e)
+        {
+            job.Coordinator.Tell(new GradientWorkFailed(jobId, _member, $"adding shards {chain.First}..{chain.Last}",
+                new InvalidOperationException($"The sum could not be sent to '{target}': {e.Message}", e)));
+        }
     }
 
     private void Forget(string jobId)
     {
+        _chains.Remove(jobId);
+        _early.Remove(jobId);
         if (!_jobs.Remove(jobId, out var job)) return;
+        _ended.Enqueue(jobId);
+        if (_ended.Count > EndedKept) _ended.Dequeue();
         if (_jobs.Values.All(j => !j.Coordinator.Equals(job.Coordinator))) Context.Unwatch(job.Coordinator);
     }
 

@@ -8,14 +8,15 @@ using MessagePack;
 namespace ActorGrad.Cluster.Training;
 
 /// <summary>
-/// A training run's state in a file: a MessagePack array ["actorgrad-checkpoint", format version, step, optimizer
-/// (kind, lr, momentum, weight decay, nesterov, beta1, beta2, eps), parameter names, parameter tensors, optimizer state
-/// per parameter], tensors as our wire writes them (raw little-endian float32), so resuming is bitwise.
+/// A training run's state in a file: a MessagePack array ["actorgrad-checkpoint", format version, step, shuffle seed
+/// (nil: unshuffled), optimizer (kind, lr, momentum, weight decay, nesterov, beta1, beta2, eps), parameter names,
+/// parameter tensors, optimizer state per parameter], tensors as our wire writes them (raw little-endian float32), so
+/// resuming is bitwise. Version 1 (before the shuffle seed) is still read, as an unshuffled run.
 /// </summary>
 public static class TrainingCheckpoint
 {
     public const string Magic = "actorgrad-checkpoint";
-    public const int FormatVersion = 1;
+    public const int FormatVersion = 2;
 
     /// <summary>Writes <paramref name="state"/> to <paramref name="path"/> (through a temporary file, so a crash mid-write leaves the old checkpoint).</summary>
     public static void Write(string path, TrainingState state)
@@ -23,10 +24,12 @@ public static class TrainingCheckpoint
         var buffer = new ArrayBufferWriter<byte>();
         var w = new MessagePackWriter(buffer);
         var o = WireCodec.Options;
-        w.WriteArrayHeader(7);
+        w.WriteArrayHeader(8);
         w.Write(Magic);
         w.Write(FormatVersion);
         w.Write(state.Step);
+        if (state.ShuffleSeed is { } seed) w.Write(seed);
+        else w.WriteNil();
         var opt = state.Optimizer;
         w.WriteArrayHeader(8);
         w.Write((int)opt.Kind); w.Write(opt.LearningRate); w.Write(opt.Momentum); w.Write(opt.WeightDecay);
@@ -55,10 +58,13 @@ public static class TrainingCheckpoint
         {
             var r = new MessagePackReader(bytes);
             var o = WireCodec.Options;
-            if (r.ReadArrayHeader() != 7 || r.ReadString() != Magic) throw new InvalidDataException($"{path} is not an actorgrad checkpoint.");
+            var fields = r.ReadArrayHeader();
+            if (fields is not (7 or 8) || r.ReadString() != Magic) throw new InvalidDataException($"{path} is not an actorgrad checkpoint.");
             var version = r.ReadInt32();
-            if (version != FormatVersion) throw new InvalidDataException($"{path} is a checkpoint of format version {version}; this actorgrad reads version {FormatVersion}.");
+            if (version is not (1 or FormatVersion) || fields != (version == 1 ? 7 : 8))
+                throw new InvalidDataException($"{path} is a checkpoint of format version {version}; this actorgrad reads versions 1 and {FormatVersion}.");
             var step = r.ReadInt64();
+            int? shuffleSeed = version == 1 || r.TryReadNil() ? null : r.ReadInt32();
             if (r.ReadArrayHeader() != 8) throw new InvalidDataException($"{path}: the optimizer settings are damaged.");
             var optimizer = new OptimizerSettings((OptimizerKind)r.ReadInt32(), r.ReadSingle(), r.ReadSingle(), r.ReadSingle(),
                 r.ReadBoolean(), r.ReadSingle(), r.ReadSingle(), r.ReadSingle()).Checked();
@@ -76,7 +82,7 @@ public static class TrainingCheckpoint
             if (!r.End) throw new InvalidDataException($"{path} has bytes after the checkpoint.");
             if (names.Count != parameters.Count || (state.Count != 0 && state.Count != parameters.Count))
                 throw new InvalidDataException($"{path}: {names.Count} names, {parameters.Count} parameters and {state.Count} optimizer states do not match.");
-            return new TrainingState(step, optimizer, names.ToImmutable(), parameters.ToImmutable(), state.ToImmutable());
+            return new TrainingState(step, optimizer, names.ToImmutable(), parameters.ToImmutable(), state.ToImmutable()) { ShuffleSeed = shuffleSeed };
         }
         catch (Exception e) when (e is MessagePackSerializationException or EndOfStreamException or ArgumentException or System.Runtime.Serialization.SerializationException)
         {

@@ -53,10 +53,15 @@ public sealed class TrainingRun
         var names = spec.Parameters.Select(p => p.Name).ToImmutableArray();
         var values = names.Select(n => parameters.TryGetValue(n, out var v) ? v.Clone()
             : throw new ArgumentException($"No initial value for the spec's parameter '{n}'.", nameof(parameters))).ToImmutableArray();
-        return new TrainingRun(client, spec, batches, shards, new TrainingState(0, optimizer, names, values, []));
+        ArgumentNullException.ThrowIfNull(batches);
+        return new TrainingRun(client, spec, batches, shards, new TrainingState(0, optimizer, names, values, []) { ShuffleSeed = batches.ShuffleSeed });
     }
 
-    /// <summary>Continues the run a checkpoint holds; the spec must have the checkpoint's parameters, names and shapes in order.</summary>
+    /// <summary>
+    /// Continues the run a checkpoint holds; the spec must have the checkpoint's parameters, names and shapes in order.
+    /// The batches are <paramref name="batches"/>' dataset and size shuffled with the checkpoint's seed, whatever seed they
+    /// carry: the resumed run sees the batches the straight run would have.
+    /// </summary>
     public static TrainingRun Resume(GradientClient client, GraphSpec spec, TrainingState checkpoint, MiniBatches batches, int shards)
     {
         ArgumentNullException.ThrowIfNull(spec);
@@ -67,7 +72,8 @@ public sealed class TrainingRun
         for (var i = 0; i < expected.Length; i++)
             if (!checkpoint.Parameters[i].ShapeEquals(spec.Parameters[i].Shape.AsSpan()))
                 throw new ArgumentException($"The checkpoint's '{expected[i]}' has shape [{string.Join(", ", checkpoint.Parameters[i].Shape)}], the model's [{string.Join(", ", spec.Parameters[i].Shape)}].");
-        return new TrainingRun(client, spec, batches, shards, checkpoint);
+        ArgumentNullException.ThrowIfNull(batches);
+        return new TrainingRun(client, spec, batches.WithShuffleSeed(checkpoint.ShuffleSeed), shards, checkpoint);
     }
 
     /// <summary>Takes one step: the distributed gradient of the step's batch, then the optimizer's step at the owners.</summary>

@@ -6,11 +6,15 @@ namespace ActorGrad.Cluster.Training;
 
 /// <summary>
 /// A training run between steps: <see cref="Step"/> steps taken, the parameters after them (names and values in the
-/// spec's order) and each parameter's optimizer state. Everything a resumed run needs to continue bitwise.
+/// spec's order), each parameter's optimizer state and the seed of the mini-batches' shuffle. Everything a resumed run
+/// needs to continue bitwise.
 /// </summary>
 public sealed record TrainingState(
     long Step, OptimizerSettings Optimizer, ImmutableArray<string> Names, ImmutableArray<Tensor> Parameters, ImmutableArray<ImmutableArray<Tensor>> OptimizerState)
 {
+    /// <summary>The seed of the per-epoch shuffle of the run's mini-batches (<see cref="MiniBatches.ShuffleSeed"/>); null: unshuffled.</summary>
+    public int? ShuffleSeed { get; init; }
+
     /// <summary>The parameter named <paramref name="name"/>.</summary>
     public Tensor Parameter(string name)
     {

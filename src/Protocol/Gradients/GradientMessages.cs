@@ -12,22 +12,16 @@ namespace ActorGrad.Protocol.Gradients;
 public abstract record GradientMessage;
 
 /// <summary>
-/// Coordinator -> a member's gradient service: host the owner of parameter <paramref name="Parameter"/> of the job,
-/// starting from <paramref name="Value"/> (the step's parameter version), expecting one contribution per shard.
-/// The owner answers <see cref="OwnerReady"/> to the sender.
-/// </summary>
-public sealed record CreateOwner(string JobId, long Step, int Parameter, int Shards, ITensorPayload Value) : GradientMessage;
-
-/// <summary>
-/// Coordinator -> a member's gradient service, in a training run: host the owner of parameter <paramref name="Parameter"/>
-/// for step <paramref name="Step"/> (0-based; the optimizer's step count is Step + 1), starting from the step's parameter
-/// version <paramref name="Value"/> and optimizer state <paramref name="State"/> (empty before the first step). Once its
-/// batch gradient is summed, the owner applies <paramref name="Optimizer"/> and answers <see cref="ParameterStepped"/>.
+/// Coordinator -> a member's gradient service, in a training run, after the step's <see cref="PrepareJob"/> reached that
+/// member: host the owner of parameter <paramref name="Parameter"/> for step <paramref name="Step"/> (0-based; the
+/// optimizer's step count is Step + 1), starting from the step's parameter version that PrepareJob delivered and the
+/// optimizer state <paramref name="State"/> (empty before the first step). Once its batch gradient is summed, the owner
+/// applies <paramref name="Optimizer"/> and answers <see cref="ParameterStepped"/>.
 /// </summary>
 public sealed record CreateStepOwner(
-    string JobId, long Step, int Parameter, int Shards, ITensorPayload Value, OptimizerSettings Optimizer, ImmutableArray<ITensorPayload> State) : GradientMessage;
+    string JobId, long Step, int Parameter, OptimizerSettings Optimizer, ImmutableArray<ITensorPayload> State) : GradientMessage;
 
-/// <summary>Owner -> coordinator, in a training run: the batch gradient (summed in shard order), the parameter after the optimizer's step and the optimizer's state after it.</summary>
+/// <summary>Owner -> coordinator, in a training run: the batch gradient, the parameter after the optimizer's step and the optimizer's state after it.</summary>
 public sealed record ParameterStepped(
     string JobId, long Step, int Parameter, ITensorPayload Gradient, ITensorPayload Value, ImmutableArray<ITensorPayload> State) : GradientMessage;
 
@@ -36,27 +30,42 @@ public sealed record OwnerReady(string JobId, long Step, int Parameter) : Gradie
 
 /// <summary>
 /// Coordinator -> a member's gradient service, once per member and step before its first shard: the spec, the step's
-/// parameter values (spec order) and the full batch size B that the shards' shares divide by. The member checks the
-/// spec here and keeps all three until <see cref="EndJob"/> (or until the coordinator is gone).
+/// parameter values (spec order) and the full batch size B that the shards' shares divide by; also before the first
+/// owner placed there (owners start from these values). The member checks the spec here and keeps all three until
+/// <see cref="EndJob"/> (or until the coordinator is gone).
 /// </summary>
 public sealed record PrepareJob(string JobId, long Step, GraphSpec Spec, ImmutableArray<ITensorPayload> Parameters, int FullBatchSize) : GradientMessage;
 
 /// <summary>
 /// Coordinator -> a member's gradient service: run shard <paramref name="Shard"/> of the batch (its
-/// <paramref name="Data"/>, in the spec's data-input order) through the prepared job and send each parameter's gradient
-/// to its owner (<paramref name="Owners"/>: actor paths in spec order; empty where the sum is already in).
-/// <paramref name="Attempt"/> tells runs of the same shard apart (a lost member's shards run again).
+/// <paramref name="Data"/>, in the spec's data-input order) through the prepared job, as part of the contiguous run of
+/// shards <paramref name="RunFirst"/>..<paramref name="RunLast"/> that this member holds in round <paramref name="Round"/>
+/// of the step. Once it has its run's gradients and the <see cref="ChainSum"/> of shards 0..RunFirst-1 (none when
+/// RunFirst is 0), the member adds its shards to it in shard order and sends the ChainSum of 0..RunLast to
+/// <paramref name="Next"/> (the next run's worker, an actor path), or, for the last run (Next empty), each parameter's
+/// <see cref="BatchGradient"/> to its owner (<paramref name="Owners"/>: actor paths in spec order, empty strings where
+/// the sum is already in; no paths at all in a gradient job, which has no owners: then each sum goes to the coordinator
+/// as a <see cref="ParameterGradient"/>). <paramref name="Attempt"/> tells runs of the same shard apart; a new round (after a lost member) re-plans
+/// the runs, and what belongs to an older round is dropped.
 /// </summary>
 public sealed record RunShard(
-    string JobId, long Step, int Shard, int Attempt, ImmutableArray<ITensorPayload> Data, ImmutableArray<string> Owners) : GradientMessage;
+    string JobId, long Step, int Round, int Shard, int Attempt, int RunFirst, int RunLast,
+    ImmutableArray<ITensorPayload> Data, string Next, ImmutableArray<string> Owners) : GradientMessage;
 
-/// <summary>Worker -> owner: one shard's contribution (its share of the batch gradient) to a parameter.</summary>
-public sealed record ShardGradient(string JobId, long Step, int Shard, int Parameter, ITensorPayload Value) : GradientMessage;
+/// <summary>
+/// Worker -> the next run's worker: every parameter's gradient summed over shards 0..<paramref name="UpTo"/>, added in
+/// shard order starting from shard 0's (spec order). The chain of these sums is how a step adds its shards in one fixed
+/// order whatever the members, sending each gradient once per member.
+/// </summary>
+public sealed record ChainSum(string JobId, long Step, int Round, int UpTo, ImmutableArray<ITensorPayload> Values) : GradientMessage;
 
-/// <summary>Worker -> coordinator: the shard ran; its share of the loss. Its gradients are on their way to the owners.</summary>
+/// <summary>The last run's worker -> an owner: the parameter's batch gradient, every shard added in shard order.</summary>
+public sealed record BatchGradient(string JobId, long Step, int Parameter, ITensorPayload Value) : GradientMessage;
+
+/// <summary>Worker -> coordinator: the shard ran; its share of the loss. Its gradients wait for the chain's sum.</summary>
 public sealed record ShardDone(string JobId, long Step, int Shard, int Attempt, float Loss) : GradientMessage;
 
-/// <summary>Owner -> coordinator: the batch gradient of a parameter, the shards' contributions summed in shard order.</summary>
+/// <summary>The last run's worker (a gradient job) -> coordinator: the batch gradient of a parameter, every shard added in shard order.</summary>
 public sealed record ParameterGradient(string JobId, long Step, int Parameter, ITensorPayload Value) : GradientMessage;
 
 /// <summary>

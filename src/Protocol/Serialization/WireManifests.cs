@@ -56,8 +56,6 @@ public static class WireManifests
         Row<Specs.GraphSpec>("spec", Specs.GraphSpecFormatter.Write, Specs.GraphSpecFormatter.Read),
 
         // ---- distributed gradients (Gradients/GradientMessages.cs) ----
-        Row("gown", (ref MessagePackWriter w, CreateOwner m, MessagePackSerializerOptions o) => { w.WriteArrayHeader(5); w.Write(m.JobId); w.Write(m.Step); w.Write(m.Parameter); w.Write(m.Shards); Tensor(ref w, m.Value, o); },
-            (ref MessagePackReader r, MessagePackSerializerOptions o) => { Fields(ref r, 5, "gown"); return new CreateOwner(Text(ref r, "gown"), r.ReadInt64(), r.ReadInt32(), r.ReadInt32(), RequiredTensor(ref r, o, "gown")); }),
         Row("gready", (ref MessagePackWriter w, OwnerReady m, MessagePackSerializerOptions _) => { w.WriteArrayHeader(3); w.Write(m.JobId); w.Write(m.Step); w.Write(m.Parameter); },
             (ref MessagePackReader r, MessagePackSerializerOptions _) => { Fields(ref r, 3, "gready"); return new OwnerReady(Text(ref r, "gready"), r.ReadInt64(), r.ReadInt32()); }),
         Row("gprep", (ref MessagePackWriter w, PrepareJob m, MessagePackSerializerOptions o) =>
@@ -71,15 +69,19 @@ public static class WireManifests
             }),
         Row("grun", (ref MessagePackWriter w, RunShard m, MessagePackSerializerOptions o) =>
             {
-                w.WriteArrayHeader(6); w.Write(m.JobId); w.Write(m.Step); w.Write(m.Shard); w.Write(m.Attempt); Tensors(ref w, m.Data, o); Texts(ref w, m.Owners);
+                w.WriteArrayHeader(10); w.Write(m.JobId); w.Write(m.Step); w.Write(m.Round); w.Write(m.Shard); w.Write(m.Attempt); w.Write(m.RunFirst); w.Write(m.RunLast);
+                Tensors(ref w, m.Data, o); w.Write(m.Next); Texts(ref w, m.Owners);
             },
             (ref MessagePackReader r, MessagePackSerializerOptions o) =>
             {
-                Fields(ref r, 6, "grun");
-                return new RunShard(Text(ref r, "grun"), r.ReadInt64(), r.ReadInt32(), r.ReadInt32(), Tensors(ref r, o, "grun"), Texts(ref r, "grun"));
+                Fields(ref r, 10, "grun");
+                return new RunShard(Text(ref r, "grun"), r.ReadInt64(), r.ReadInt32(), r.ReadInt32(), r.ReadInt32(), r.ReadInt32(), r.ReadInt32(),
+                    Tensors(ref r, o, "grun"), Text(ref r, "grun"), Texts(ref r, "grun"));
             }),
-        Row("gshard", (ref MessagePackWriter w, ShardGradient m, MessagePackSerializerOptions o) => { w.WriteArrayHeader(5); w.Write(m.JobId); w.Write(m.Step); w.Write(m.Shard); w.Write(m.Parameter); Tensor(ref w, m.Value, o); },
-            (ref MessagePackReader r, MessagePackSerializerOptions o) => { Fields(ref r, 5, "gshard"); return new ShardGradient(Text(ref r, "gshard"), r.ReadInt64(), r.ReadInt32(), r.ReadInt32(), RequiredTensor(ref r, o, "gshard")); }),
+        Row("gchain", (ref MessagePackWriter w, ChainSum m, MessagePackSerializerOptions o) => { w.WriteArrayHeader(5); w.Write(m.JobId); w.Write(m.Step); w.Write(m.Round); w.Write(m.UpTo); Tensors(ref w, m.Values, o); },
+            (ref MessagePackReader r, MessagePackSerializerOptions o) => { Fields(ref r, 5, "gchain"); return new ChainSum(Text(ref r, "gchain"), r.ReadInt64(), r.ReadInt32(), r.ReadInt32(), Tensors(ref r, o, "gchain")); }),
+        Row("gbatch", (ref MessagePackWriter w, BatchGradient m, MessagePackSerializerOptions o) => { w.WriteArrayHeader(4); w.Write(m.JobId); w.Write(m.Step); w.Write(m.Parameter); Tensor(ref w, m.Value, o); },
+            (ref MessagePackReader r, MessagePackSerializerOptions o) => { Fields(ref r, 4, "gbatch"); return new BatchGradient(Text(ref r, "gbatch"), r.ReadInt64(), r.ReadInt32(), RequiredTensor(ref r, o, "gbatch")); }),
         Row("gdone", (ref MessagePackWriter w, ShardDone m, MessagePackSerializerOptions _) => { w.WriteArrayHeader(5); w.Write(m.JobId); w.Write(m.Step); w.Write(m.Shard); w.Write(m.Attempt); w.Write(m.Loss); },
             (ref MessagePackReader r, MessagePackSerializerOptions _) => { Fields(ref r, 5, "gdone"); return new ShardDone(Text(ref r, "gdone"), r.ReadInt64(), r.ReadInt32(), r.ReadInt32(), r.ReadSingle()); }),
         Row("gparam", (ref MessagePackWriter w, ParameterGradient m, MessagePackSerializerOptions o) => { w.WriteArrayHeader(4); w.Write(m.JobId); w.Write(m.Step); w.Write(m.Parameter); Tensor(ref w, m.Value, o); },
@@ -88,12 +90,12 @@ public static class WireManifests
             (ref MessagePackReader r, MessagePackSerializerOptions o) => { Fields(ref r, 4, "gfail"); return new GradientWorkFailed(Text(ref r, "gfail"), Text(ref r, "gfail"), Text(ref r, "gfail"), ExceptionFormatter.Read(ref r, o)); }),
         Row("gsown", (ref MessagePackWriter w, CreateStepOwner m, MessagePackSerializerOptions o) =>
             {
-                w.WriteArrayHeader(7); w.Write(m.JobId); w.Write(m.Step); w.Write(m.Parameter); w.Write(m.Shards); Tensor(ref w, m.Value, o); Optimizer(ref w, m.Optimizer); Tensors(ref w, m.State, o);
+                w.WriteArrayHeader(5); w.Write(m.JobId); w.Write(m.Step); w.Write(m.Parameter); Optimizer(ref w, m.Optimizer); Tensors(ref w, m.State, o);
             },
             (ref MessagePackReader r, MessagePackSerializerOptions o) =>
             {
-                Fields(ref r, 7, "gsown");
-                return new CreateStepOwner(Text(ref r, "gsown"), r.ReadInt64(), r.ReadInt32(), r.ReadInt32(), RequiredTensor(ref r, o, "gsown"), Optimizer(ref r), Tensors(ref r, o, "gsown"));
+                Fields(ref r, 5, "gsown");
+                return new CreateStepOwner(Text(ref r, "gsown"), r.ReadInt64(), r.ReadInt32(), Optimizer(ref r), Tensors(ref r, o, "gsown"));
             }),
         Row("gstep", (ref MessagePackWriter w, ParameterStepped m, MessagePackSerializerOptions o) =>
             {

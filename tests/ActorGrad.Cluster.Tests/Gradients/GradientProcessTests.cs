@@ -41,8 +41,8 @@ public sealed class GradientProcessTests(ITestOutputHelper output) : ClusterTest
         await MeasureSteps(job, expected, "3 node processes");
 
         // c is frozen (SIGSTOP) when the job starts and is killed when the first shard is done elsewhere: the job gave it
-        // an owner (4 parameters over 3 workers) that never answers, is stalled until c is found unreachable, then
-        // re-creates that owner on a or b and runs c's shards there.
+        // a run of shards in the chain that never passes its sum on, is stalled until c is found unreachable, then runs the
+        // step again in a new round on a and b.
         c.Freeze();
         var runs = new List<ShardProgress>();
         var killed = 0;

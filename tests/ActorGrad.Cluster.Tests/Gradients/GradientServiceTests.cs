@@ -68,7 +68,7 @@ public sealed class GradientServiceTests(ITestOutputHelper output) : IAsyncLifet
         }
         AssertBitwiseEqual(random1, await Run(client, random with { PlacementOffset = 1 }));
 
-        // A job submitted on a worker member itself (its coordinator beside an owner and a worker): the same bits.
+        // A job submitted on a worker member itself (its coordinator beside a worker): the same bits.
         AssertBitwiseEqual(spirals1, await Run(new GradientClient(a.System), spirals));
         output.WriteLine($"spirals loss {spirals1.Loss}, random graph loss {random1.Loss}: the same bits on 1, 2 and 3 members");
     }
@@ -119,7 +119,7 @@ public sealed class GradientServiceTests(ITestOutputHelper output) : IAsyncLifet
     }
 
     [Fact]
-    public async Task A_member_lost_mid_step_costs_time_not_bits_its_shards_and_owners_move_to_the_others()
+    public async Task A_member_lost_mid_step_costs_time_not_bits_its_shards_move_to_the_others()
     {
         var a = await Worker();
         await Worker(a);
@@ -128,7 +128,7 @@ public sealed class GradientServiceTests(ITestOutputHelper output) : IAsyncLifet
         var job = Spirals(shards: 8);
         var expected = await Run(client, job);
 
-        // A third worker that stalls: its owners never report and its gradients never arrive, so the step can only
+        // A third worker that stalls: its sums in the step's chain never arrive, so the step can only
         // finish once the member is lost and its work is redone by the others.
         var stalled = await Worker(a, new StalledSender());
         await UntilWorkersUp(client, 3);

@@ -26,10 +26,10 @@ internal sealed class WorkerMember : IAsyncDisposable
     public Address Address => AkkaCluster.Get(System).SelfAddress;
     public string HostPort => $"127.0.0.1:{Address.Port}";
 
-    /// <summary>A worker seeded by <paramref name="seed"/> (none: it forms the cluster); returns once it is Up.</summary>
-    public static async Task<WorkerMember> StartAsync(string? seed = null, ITensorMessageSender? sender = null)
+    /// <summary>A worker seeded by <paramref name="seed"/> (none: it forms the cluster), with the test clocks or <paramref name="clocks"/>; returns once it is Up.</summary>
+    public static async Task<WorkerMember> StartAsync(string? seed = null, ITensorMessageSender? sender = null, IReadOnlyDictionary<string, TimeSpan>? clocks = null)
     {
-        var options = seed is null ? FastOptions(0) : FastOptions(0, seed);
+        var options = seed is null ? OptionsWith(clocks ?? FastClocks, 0) : OptionsWith(clocks ?? FastClocks, 0, seed);
         options.Roles.Add(GradientRoles.Worker);
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Services.AddClusterMember(options.Validate(), (akka, _) =>

@@ -38,7 +38,8 @@ public sealed class TrainingRunTests(ITestOutputHelper output) : IAsyncLifetime
         return client;
     }
 
-    private static MiniBatches Batches(int batchSize) => new(SpiralsSpec(), SpiralsBatch(pointsPerClass: 40), batchSize);
+    /// <summary>The spirals' 120 examples in batches of <paramref name="batchSize"/>, shuffled per epoch with <paramref name="shuffleSeed"/>.</summary>
+    private static MiniBatches Batches(int batchSize, int? shuffleSeed = 11) => new(SpiralsSpec(), SpiralsBatch(pointsPerClass: 40), batchSize, shuffleSeed);
 
     private static TrainingRun Start(GradientClient client, OptimizerSettings optimizer, int batchSize = 60, int shards = 5)
     {
@@ -70,7 +71,7 @@ public sealed class TrainingRunTests(ITestOutputHelper output) : IAsyncLifetime
         var client = await Client(a);
         await UntilWorkersUp(client, 2);
         var sgd = OptimizerSettings.Sgd(0.5f, momentum: 0.9f, weightDecay: 1e-3f, nesterov: true);
-        const int n = 6, k = 2;
+        const int n = 6, k = 3; // 2 batches per epoch: the checkpoint falls in the middle of the second epoch
 
         var straight = Start(client, sgd);
         var losses = new List<float>();
@@ -84,7 +85,8 @@ public sealed class TrainingRunTests(ITestOutputHelper output) : IAsyncLifetime
         first.SaveCheckpoint(path);
         await Worker(a); // the resumed run has three members: placement never changes a bit
         await UntilWorkersUp(client, 3);
-        var resumed = TrainingRun.Resume(client, SpiralsSpec(), TrainingCheckpoint.Read(path), Batches(60), shards: 5);
+        // Batches given without a shuffle seed: the checkpoint's seed is the one that counts.
+        var resumed = TrainingRun.Resume(client, SpiralsSpec(), TrainingCheckpoint.Read(path), Batches(60, shuffleSeed: null), shards: 5);
         Assert.Equal(k, resumed.State.Step);
         var resumedLosses = new List<float>();
         await resumed.RunAsync(n - k, s => resumedLosses.Add(s.Loss));
@@ -141,11 +143,15 @@ public sealed class TrainingRunTests(ITestOutputHelper output) : IAsyncLifetime
         var names = SpiralsSpec().Parameters.Select(p => p.Name).ToArray();
         var values = SpiralsParameters().Select(p => p.Value).ToArray();
         var state = new TrainingState(7, OptimizerSettings.Adam(0.01f, weightDecay: 0.1f), [.. names], [.. values],
-            [.. values.Select(v => System.Collections.Immutable.ImmutableArray.Create(v, TensorOps.Mul(v, v)))]);
+            [.. values.Select(v => System.Collections.Immutable.ImmutableArray.Create(v, TensorOps.Mul(v, v)))]) { ShuffleSeed = -5 };
         var path = Path.Combine(_directory, "a.ckpt");
         TrainingCheckpoint.Write(path, state);
         var back = TrainingCheckpoint.Read(path);
         Assert.Equal(state.Optimizer, back.Optimizer);
+        Assert.Equal(-5, back.ShuffleSeed);
+        TrainingCheckpoint.Write(path, state with { ShuffleSeed = null });
+        Assert.Null(TrainingCheckpoint.Read(path).ShuffleSeed);
+        TrainingCheckpoint.Write(path, state);
         AssertSameBits(state, back);
 
         var bytes = File.ReadAllBytes(path);
@@ -154,8 +160,28 @@ public sealed class TrainingRunTests(ITestOutputHelper output) : IAsyncLifetime
         File.WriteAllText(path, "hello");
         Assert.Throws<InvalidDataException>(() => TrainingCheckpoint.Read(path));
         var other = bytes.ToArray();
-        other[1 + 1 + TrainingCheckpoint.Magic.Length] = 2; // the format version, a positive fixint after the array header and the magic
+        other[1 + 1 + TrainingCheckpoint.Magic.Length] = 9; // the format version, a positive fixint after the array header and the magic
         File.WriteAllBytes(path, other);
-        Assert.Contains("format version 2", Assert.Throws<InvalidDataException>(() => TrainingCheckpoint.Read(path)).Message);
+        Assert.Contains("format version 9", Assert.Throws<InvalidDataException>(() => TrainingCheckpoint.Read(path)).Message);
+    }
+
+    [Fact]
+    public void Shuffled_mini_batches_take_every_example_once_per_epoch_in_a_new_order_each_epoch_the_same_for_the_same_seed()
+    {
+        // The spirals' 120 examples with x numbered (row i is [i, i]), so each example in a batch tells where it came from.
+        var dataset = SpiralsBatch(pointsPerClass: 40);
+        dataset["x"] = Tensor.FromArray([.. Enumerable.Range(0, 240).Select(i => (float)(i / 2))], 120, 2);
+        MiniBatches Batches(int size, int? shuffleSeed) => new(SpiralsSpec(), dataset, size, shuffleSeed);
+        var batches = Batches(30, shuffleSeed: 4); // 4 batches per epoch
+        int[] Epoch(MiniBatches b, int epoch) =>
+            [.. Enumerable.Range(epoch * 4, 4).SelectMany(step => b.For(step)["x"].ToArray().Where((_, i) => i % 2 == 0)).Select(v => (int)v)];
+
+        var first = Epoch(batches, 0);
+        Assert.Equal(Enumerable.Range(0, 120), first.Order());
+        Assert.NotEqual(Enumerable.Range(0, 120), first);
+        Assert.NotEqual(first, Epoch(batches, 1));
+        Assert.Equal(first, Epoch(Batches(30, shuffleSeed: 4), 0));
+        Assert.NotEqual(first, Epoch(Batches(30, shuffleSeed: 5), 0));
+        Assert.Equal(Enumerable.Range(0, 120), Epoch(Batches(30, shuffleSeed: null), 0));
     }
 }

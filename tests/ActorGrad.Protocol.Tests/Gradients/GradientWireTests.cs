@@ -18,16 +18,17 @@ public class GradientWireTests
 
     private static object[] Samples() =>
     [
-        new CreateOwner("job-1", 7, 2, 8, Tensor(1, 3, 4)),
         new OwnerReady("job-1", 7, 2),
         new PrepareJob("job-1", 7, GraphSpecWireTests.Sample(), [Tensor(2, 2, 3), Tensor(3, 3)], 120),
-        new RunShard("job-1", 7, 5, 13, [Tensor(4, 10, 2), Tensor(5, 10, 3)], ["akka.tcp://actorgrad@127.0.0.1:4051/user/gradients/$a#12", ""]),
-        new ShardGradient("job-1", 7, 5, 1, Tensor(6, 3)),
+        new RunShard("job-1", 7, 2, 5, 13, 3, 6, [Tensor(4, 10, 2), Tensor(5, 10, 3)], "akka.tcp://actorgrad@127.0.0.1:4053/user/gradients/worker",
+            ["akka.tcp://actorgrad@127.0.0.1:4051/user/gradients/$a#12", ""]),
+        new ChainSum("job-1", 7, 2, 6, [Tensor(6, 3), Tensor(14, 2, 2)]),
+        new BatchGradient("job-1", 7, 1, Tensor(15, 3)),
         new ShardDone("job-1", 7, 5, 13, 0.6931472f),
         new ParameterGradient("job-1", 7, 1, Tensor(7, 3)),
         new GradientWorkFailed("job-1", "akka.tcp://actorgrad@127.0.0.1:4052", "shard 5", SampleMessages.Failure()),
         new EndJob("job-1"),
-        new CreateStepOwner("job-1", 7, 2, 8, Tensor(8, 3, 4), OptimizerSettings.Adam(0.01f, weightDecay: 0.1f), [Tensor(9, 3, 4), Tensor(10, 3, 4)]),
+        new CreateStepOwner("job-1", 7, 2, OptimizerSettings.Adam(0.01f, weightDecay: 0.1f), [Tensor(9, 3, 4), Tensor(10, 3, 4)]),
         new ParameterStepped("job-1", 7, 2, Tensor(11, 3, 4), Tensor(12, 3, 4), [Tensor(13, 3, 4)]),
     ];
 
@@ -44,7 +45,7 @@ public class GradientWireTests
     {
         var expected = new Dictionary<Type, string>
         {
-            [typeof(CreateOwner)] = "gown", [typeof(PrepareJob)] = "gprep", [typeof(OwnerReady)] = "gready", [typeof(RunShard)] = "grun", [typeof(ShardGradient)] = "gshard",
+            [typeof(PrepareJob)] = "gprep", [typeof(OwnerReady)] = "gready", [typeof(RunShard)] = "grun", [typeof(ChainSum)] = "gchain", [typeof(BatchGradient)] = "gbatch",
             [typeof(ShardDone)] = "gdone", [typeof(ParameterGradient)] = "gparam", [typeof(GradientWorkFailed)] = "gfail", [typeof(EndJob)] = "gend",
             [typeof(CreateStepOwner)] = "gsown", [typeof(ParameterStepped)] = "gstep",
         };
@@ -68,16 +69,23 @@ public class GradientWireTests
             else if (message is RunShard run)
             {
                 var back = Assert.IsType<RunShard>(decoded);
-                Assert.Equal((run.JobId, run.Step, run.Shard, run.Attempt), (back.JobId, back.Step, back.Shard, back.Attempt));
+                Assert.Equal((run.JobId, run.Step, run.Round, run.Shard, run.Attempt, run.RunFirst, run.RunLast, run.Next),
+                    (back.JobId, back.Step, back.Round, back.Shard, back.Attempt, back.RunFirst, back.RunLast, back.Next));
                 Assert.Equal(run.Data.Length, back.Data.Length);
                 for (var i = 0; i < run.Data.Length; i++) WireAssert.SameTensor(run.Data[i], back.Data[i]);
                 Assert.Equal(run.Owners.ToArray(), back.Owners.ToArray());
             }
+            else if (message is ChainSum chain)
+            {
+                var back = Assert.IsType<ChainSum>(decoded);
+                Assert.Equal((chain.JobId, chain.Step, chain.Round, chain.UpTo), (back.JobId, back.Step, back.Round, back.UpTo));
+                Assert.Equal(chain.Values.Length, back.Values.Length);
+                for (var i = 0; i < chain.Values.Length; i++) WireAssert.SameTensor(chain.Values[i], back.Values[i]);
+            }
             else if (message is CreateStepOwner create)
             {
                 var back = Assert.IsType<CreateStepOwner>(decoded);
-                Assert.Equal((create.JobId, create.Step, create.Parameter, create.Shards, create.Optimizer), (back.JobId, back.Step, back.Parameter, back.Shards, back.Optimizer));
-                WireAssert.SameTensor(create.Value, back.Value);
+                Assert.Equal((create.JobId, create.Step, create.Parameter, create.Optimizer), (back.JobId, back.Step, back.Parameter, back.Optimizer));
                 Assert.Equal(create.State.Length, back.State.Length);
                 for (var i = 0; i < create.State.Length; i++) WireAssert.SameTensor(create.State[i], back.State[i]);
             }
@@ -115,9 +123,9 @@ public class GradientWireTests
     [Fact]
     public void AMissingTensorOrStringIsRefused()
     {
-        // ShardGradient with a nil tensor; EndJob with a nil job id, or a field too many.
-        var bytes = MessagePack.MessagePackSerializer.Serialize(new object?[] { "j", 1L, 0, 0, null });
-        Assert.Throws<SerializationException>(() => WireCodec.Decode(bytes, "gshard"));
+        // BatchGradient with a nil tensor; EndJob with a nil job id, or a field too many.
+        var bytes = MessagePack.MessagePackSerializer.Serialize(new object?[] { "j", 1L, 0, null });
+        Assert.Throws<SerializationException>(() => WireCodec.Decode(bytes, "gbatch"));
         Assert.Throws<SerializationException>(() => WireCodec.Decode(MessagePack.MessagePackSerializer.Serialize(new object?[] { null }), "gend"));
         Assert.Throws<SerializationException>(() => WireCodec.Decode(MessagePack.MessagePackSerializer.Serialize(new object?[] { "j", 1L }), "gend"));
     }
