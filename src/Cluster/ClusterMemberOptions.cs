@@ -18,7 +18,7 @@ public sealed partial class ClusterMemberOptions
     public string Host { get; set; } = "127.0.0.1";
     /// <summary>TCP port; 0 picks a free one.</summary>
     public int Port { get; set; } = 4051;
-    /// <summary>Address the others reach this member at, when it differs from <see cref="Host"/> (NAT, containers).</summary>
+    /// <summary>IP address or DNS name the others reach this member at, when it differs from <see cref="Host"/> (NAT, containers, pods).</summary>
     public string? PublicHost { get; set; }
     /// <summary>HOST:PORT of seed members; none: this member forms a new cluster.</summary>
     public List<string> Seeds { get; set; } = [];
