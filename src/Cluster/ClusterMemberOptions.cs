@@ -18,7 +18,7 @@ public sealed partial class ClusterMemberOptions
     public string Host { get; set; } = "127.0.0.1";
     /// <summary>TCP port; 0 picks a free one.</summary>
     public int Port { get; set; } = 4051;
-    /// <summary>Address the others reach this member at, when it differs from <see cref="Host"/> (NAT, containers).</summary>
+    /// <summary>IP address or DNS name the others reach this member at, when it differs from <see cref="Host"/> (NAT, containers, pods).</summary>
     public string? PublicHost { get; set; }
     /// <summary>HOST:PORT of seed members; none: this member forms a new cluster.</summary>
     public List<string> Seeds { get; set; } = [];
@@ -64,6 +64,14 @@ public sealed partial class ClusterMemberOptions
     public ClusterMemberSettings Validate()
     {
         if (string.IsNullOrWhiteSpace(Host)) throw new ArgumentException("The host is empty: pass --host ADDRESS (Node:Host).");
+        if (HostPort.ProblemWith(Host) is { } hostProblem) throw new ArgumentException($"--host (Node:Host): {hostProblem}.");
+        if (!string.IsNullOrWhiteSpace(PublicHost))
+        {
+            if (HostPort.ProblemWith(PublicHost) is { } publicProblem) throw new ArgumentException($"--public-host (Node:PublicHost): {publicProblem}.");
+            // The others would send to an address that means "this machine" to each of them.
+            if (HostPort.IsUnspecified(PublicHost))
+                throw new ArgumentException($"--public-host {PublicHost} is an address to listen on, not one to be reached at: pass this member's IP address or DNS name.");
+        }
         if (Port is < 0 or > 65535) throw new ArgumentException($"The port {Port} is outside 0..65535.");
         if (!SystemNamePattern().IsMatch(SystemName))
             throw new ArgumentException($"'{SystemName}' is not a valid actor system name (letters, digits, '-' and '_', starting with a letter or digit).");
@@ -126,7 +134,7 @@ public sealed partial class ClusterMemberOptions
         {
             Port = BootstrapPort,
             BindHost = Host,
-            PublicHost = PublicHost ?? Host,
+            PublicHost = string.IsNullOrWhiteSpace(PublicHost) ? Host : PublicHost,
             Discovery = discovery,
             ServiceName = ServiceName.Trim(),
             ContactPoints = contactPoints,
@@ -154,7 +162,8 @@ public sealed partial class ClusterMemberOptions
     private bool AllLoopback(IEnumerable<HostPort> seeds) => !NonLoopback(seeds).Any();
 
     private IEnumerable<string> NonLoopback(IEnumerable<HostPort> seeds) =>
-        new[] { Host, PublicHost }.OfType<string>().Concat(seeds.Select(s => s.Host)).Where(h => !HostPort.IsLoopback(h)).Distinct();
+        new[] { Host, PublicHost }.OfType<string>().Where(h => !string.IsNullOrWhiteSpace(h))
+            .Concat(seeds.Select(s => s.Host)).Where(h => !HostPort.IsLoopback(h)).Distinct();
 
     private IEnumerable<(string, TimeSpan?)> Timings() =>
     [

@@ -109,11 +109,11 @@ public class NodeEndpointsTests
         return m.Success ? double.Parse(m.Groups[4].Value, CultureInfo.InvariantCulture) : -1;
     }
 
-    private static Task<(HttpStatusCode, string)> PollAsync(string url, ChildProcess node, Func<HttpStatusCode, bool> done) =>
+    internal static Task<(HttpStatusCode, string)> PollAsync(string url, ChildProcess node, Func<HttpStatusCode, bool> done) =>
         PollAsync(url, node, (code, _) => done(code));
 
     /// <summary>GETs <paramref name="url"/> until <paramref name="done"/> (the node's start is the wait); fails with the node's output past the bound.</summary>
-    private static async Task<(HttpStatusCode, string)> PollAsync(string url, ChildProcess node, Func<HttpStatusCode, string, bool> done)
+    internal static async Task<(HttpStatusCode, string)> PollAsync(string url, ChildProcess node, Func<HttpStatusCode, string, bool> done)
     {
         var deadline = DateTime.UtcNow + Repo.Bound(60);
         var last = "no answer";

@@ -28,8 +28,8 @@ internal static class NodeCommand
     {
         var port = new Option<int?>("--port") { Description = "TCP port to listen on (0 picks a free one; default 4051)." };
         var host = new Option<string?>("--host") { Description = "Address to listen on and to be reached at (default 127.0.0.1)." };
-        var publicHost = new Option<string?>("--public-host") { Description = "Address the others reach this member at, if not --host (NAT, containers)." };
-        var seeds = new Option<string[]>("--seed") { Description = "HOST:PORT of a seed member; repeat for several. None: this member forms a new cluster.", AllowMultipleArgumentsPerToken = false };
+        var publicHost = new Option<string?>("--public-host") { Description = "IP address or DNS name the others reach this member at, if not --host (NAT, containers, a Kubernetes pod's DNS name)." };
+        var seeds = new Option<string[]>("--seed") { Description = "HOST:PORT of a seed member (HOST: an IP address or a DNS name, written as that member's --public-host); repeat for several. None: this member forms a new cluster.", AllowMultipleArgumentsPerToken = false };
         var system = new Option<string?>("--system") { Description = "Actor system name, the same on every member (default actorgrad)." };
         var roles = new Option<string[]>("--role") { Description = "A role this member offers; repeat for several. A node is a gradient worker (role worker) unless given the role client." };
         var tlsCert = new Option<string?>("--tls-cert") { Description = "This member's certificate: PEM (with --tls-key) or PKCS#12 (.pfx/.p12). Members then talk mutual TLS." };
