@@ -6,7 +6,8 @@ namespace ActorGrad.Engine.Tensors;
 
 /// <summary>
 /// The few vector operations the GEMM micro-kernel needs, as a struct the JIT specialises, so one
-/// kernel serves both Vector512 (AVX-512F) and Vector256 (AVX2 + FMA).
+/// kernel serves Vector512 (AVX-512F), Vector256 (AVX2 + FMA) and Vector128 (AdvSIMD on ARM, SSE on x86).
+/// <see cref="KernelIsa"/> decides which one runs.
 /// </summary>
 internal unsafe interface ISimdWidth<TVector> where TVector : struct
 {
@@ -42,4 +43,17 @@ internal readonly unsafe struct Simd256 : ISimdWidth<Vector256<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Broadcast(float value) => Vector256.Create(value);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Fma.MultiplyAdd(a, b, c);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Add(Vector256<float> a, Vector256<float> b) => Avx.Add(a, b);
+}
+
+internal readonly unsafe struct Simd128 : ISimdWidth<Vector128<float>>
+{
+    public static bool IsSupported => Vector128.IsHardwareAccelerated;
+    public static int Width => 4;
+    public static Vector128<float> Zero => Vector128<float>.Zero;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Load(float* source) => Vector128.Load(source);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector128<float> value, float* destination) => value.Store(destination);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Broadcast(float value) => Vector128.Create(value);
+    // Fused where the CPU has FMA (ARM always, x86 with FMA3), a multiply and an add where it does not.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> MultiplyAdd(Vector128<float> a, Vector128<float> b, Vector128<float> c) => Vector128.MultiplyAddEstimate(a, b, c);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Add(Vector128<float> a, Vector128<float> b) => a + b;
 }
