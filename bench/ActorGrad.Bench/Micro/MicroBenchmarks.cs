@@ -24,16 +24,28 @@ internal static class MicroBenchmarks
             return 2;
         }
         bool Wanted(string group) => groups.Length == 0 || groups.Contains(group);
-        if (Wanted("gemm"))
-        {
-            Report("gemm_512_1thread_gflops", Gflops(512, threads: 1));
-            Report("gemm_512_2threads_gflops", Gflops(512, threads: 2));
-        }
+        MachineReport.Print(Console.Out, probe: Wanted("gemm"));
+        if (Wanted("gemm")) GemmFigures();
         if (Wanted("elementwise")) Elementwise();
         if (Wanted("actors")) Actors();
         if (Wanted("chain")) Chains();
         if (Wanted("memory")) Memory();
         return 0;
+    }
+
+    /// <summary>GFLOP/s of 512^3 on one and two threads, and the share of the measured FMA peak they reach.</summary>
+    private static void GemmFigures()
+    {
+        var one = Gflops(512, threads: 1);
+        var two = Gflops(512, threads: 2);
+        Report("gemm_512_1thread_gflops", one);
+        Report("gemm_512_2threads_gflops", two);
+        Report("gemm_512_2threads_over_1thread", two / one);
+        if (MachineReport.MeasuredPeak(1) is { } peak1 && MachineReport.MeasuredPeak(2) is { } peak2)
+        {
+            Report("gemm_512_1thread_pct_of_measured_fma_peak", 100 * one / peak1);
+            Report("gemm_512_2threads_pct_of_measured_fma_peak", 100 * two / peak2);
+        }
     }
 
     private static void Elementwise()
