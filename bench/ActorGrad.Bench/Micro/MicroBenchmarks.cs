@@ -53,6 +53,7 @@ internal static class MicroBenchmarks
         Report("tensorprimitives_add_1M_gbps", ElementwiseGbps(exp: false));
         Report("tensorprimitives_exp_1M_gbps", ElementwiseGbps(exp: true));
         Report("tensorops_add_1M_gbps", TensorOpsGbps());
+        ElementwiseBreakdown.Run(Report);
     }
 
     private static void Actors()

@@ -9,8 +9,9 @@ public enum Isa { Scalar, Vector128, Vector256, Vector512 }
 
 /// <summary>
 /// The one switch that picks the kernels' vector width: the widest the CPU accelerates, unless the
-/// calling thread forces a narrower one (tests do, to run every path on any machine). The choice is
-/// read once per kernel call on the calling thread and handed to any worker threads it uses.
+/// caller forces a narrower one (tests do, to run every path on any machine). A forced width holds
+/// for the calling flow and the work it starts (Parallel.For's workers included: it is an AsyncLocal),
+/// and nowhere else, so tests that force different widths can run side by side.
 /// </summary>
 public static class KernelIsa
 {
@@ -20,20 +21,20 @@ public static class KernelIsa
         Simd256.IsSupported ? Isa.Vector256 :
         Simd128.IsSupported ? Isa.Vector128 : Isa.Scalar;
 
-    [ThreadStatic] private static Isa? _forced;
+    private static readonly AsyncLocal<Isa?> Forced = new();
 
-    /// <summary>The width kernels called from this thread use now.</summary>
-    public static Isa Current => _forced ?? Widest;
+    /// <summary>The width kernels called from here use now.</summary>
+    public static Isa Current => Forced.Value ?? Widest;
 
     /// <summary>
-    /// Until the returned scope is disposed, kernels called from this thread run at <paramref name="isa"/>.
+    /// Until the returned scope is disposed, kernels called from this flow run at <paramref name="isa"/>.
     /// Asking for a width the CPU lacks is an error, not a silent fallback: a test must know what it ran.
     /// </summary>
     internal static IDisposable Force(Isa isa)
     {
         if (isa > Widest) throw new PlatformNotSupportedException($"This CPU runs kernels at {Describe(Widest)} at most; {Describe(isa)} was asked for.");
-        var previous = _forced;
-        _forced = isa;
+        var previous = Forced.Value;
+        Forced.Value = isa;
         return new Restore(previous);
     }
 
@@ -64,7 +65,7 @@ public static class KernelIsa
         {
             if (_disposed) return;
             _disposed = true;
-            _forced = previous;
+            Forced.Value = previous;
         }
     }
 }

@@ -42,8 +42,8 @@ internal readonly struct NegOp : IUnaryOperator<NegOp>
 }
 internal readonly struct ExpOp : IUnaryOperator<ExpOp>
 {
-    public static float Invoke(float x) => MathF.Exp(x);
-    public static void Invoke(ReadOnlySpan<float> x, Span<float> d) => TensorPrimitives.Exp(x, d);
+    public static float Invoke(float x) => VectorMath.Exp(x);
+    public static void Invoke(ReadOnlySpan<float> x, Span<float> d) => VectorMath.Exp(x, d);
 }
 internal readonly struct LogOp : IUnaryOperator<LogOp>
 {
@@ -62,8 +62,8 @@ internal readonly struct CosOp : IUnaryOperator<CosOp>
 }
 internal readonly struct TanhOp : IUnaryOperator<TanhOp>
 {
-    public static float Invoke(float x) => MathF.Tanh(x);
-    public static void Invoke(ReadOnlySpan<float> x, Span<float> d) => TensorPrimitives.Tanh(x, d);
+    public static float Invoke(float x) => VectorMath.Tanh(x);
+    public static void Invoke(ReadOnlySpan<float> x, Span<float> d) => VectorMath.Tanh(x, d);
 }
 internal readonly struct SigmoidOp : IUnaryOperator<SigmoidOp>
 {

@@ -82,16 +82,24 @@ public class GemmKernelPathTests
     }
 
     [Fact]
-    public void AForcedWidthHoldsForItsThreadOnlyAndEndsWithItsScope()
+    public void AForcedWidthReachesTheWorkItStartsAndEndsWithItsScope()
     {
         using (KernelIsa.Force(Isa.Scalar))
         {
             Assert.Equal(Isa.Scalar, KernelIsa.Current);
-            Isa? elsewhere = null;
-            var other = new Thread(() => elsewhere = KernelIsa.Current);
-            other.Start();
-            other.Join();
-            Assert.Equal(KernelIsa.Widest, elsewhere);
+            // Parallel workers (the two-thread GEMM, element-wise chunks) run at the forced width too.
+            var seen = new Isa[4];
+            Parallel.For(0, seen.Length, i => seen[i] = KernelIsa.Current);
+            Assert.All(seen, isa => Assert.Equal(Isa.Scalar, isa));
+            // Work that does not inherit this flow (another test, say) is not affected.
+            Isa? unrelated = null;
+            using (ExecutionContext.SuppressFlow())
+            {
+                var other = new Thread(() => unrelated = KernelIsa.Current);
+                other.Start();
+                other.Join();
+            }
+            Assert.Equal(KernelIsa.Widest, unrelated);
             using (KernelIsa.Force(KernelIsa.Widest)) Assert.Equal(KernelIsa.Widest, KernelIsa.Current);
             Assert.Equal(Isa.Scalar, KernelIsa.Current);
         }
