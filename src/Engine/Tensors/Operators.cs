@@ -67,8 +67,8 @@ internal readonly struct TanhOp : IUnaryOperator<TanhOp>
 }
 internal readonly struct SigmoidOp : IUnaryOperator<SigmoidOp>
 {
-    public static float Invoke(float x) => 1f / (1f + MathF.Exp(-x));
-    public static void Invoke(ReadOnlySpan<float> x, Span<float> d) => TensorPrimitives.Sigmoid(x, d);
+    public static float Invoke(float x) => VectorMath.Sigmoid(x);
+    public static void Invoke(ReadOnlySpan<float> x, Span<float> d) => VectorMath.Sigmoid(x, d);
 }
 internal readonly struct SqrtOp : IUnaryOperator<SqrtOp>
 {

@@ -26,14 +26,22 @@ public class VectorMathTests
 
     [Theory]
     [MemberData(nameof(Paths))]
+    public void SigmoidMatchesDoublePrecisionWithinAFewUlps(Isa isa) => Check(isa, VectorMath.Sigmoid, x => 1 / (1 + Math.Exp(-x)), "sigmoid");
+
+    [Theory]
+    [MemberData(nameof(Paths))]
     public void SpecialValuesAsIeeeSays(Isa isa)
     {
         using var scope = KernelIsa.Force(isa);
         float[] x = [float.NaN, float.PositiveInfinity, float.NegativeInfinity, 89f, -200f, -float.NaN];
         var exp = new float[x.Length];
         var tanh = new float[x.Length];
+        var sigmoid = new float[x.Length];
         VectorMath.Exp(x, exp);
         VectorMath.Tanh(x, tanh);
+        VectorMath.Sigmoid(x, sigmoid);
+        Assert.True(float.IsNaN(sigmoid[0]), isa.ToString());
+        Assert.Equal([1f, 0f, 1f, 0f], new[] { sigmoid[1], sigmoid[2], sigmoid[3], sigmoid[4] });
         Assert.True(float.IsNaN(exp[0]) && float.IsNaN(tanh[0]) && float.IsNaN(exp[5]) && float.IsNaN(tanh[5]), isa.ToString());
         Assert.Equal([float.PositiveInfinity, 0f, float.PositiveInfinity, 0f], new[] { exp[1], exp[2], exp[3], exp[4] });
         Assert.Equal([1f, -1f, 1f, -1f], new[] { tanh[1], tanh[2], tanh[3], tanh[4] });
