@@ -56,6 +56,11 @@ internal static class MicroBenchmarks
         Report("vectormath_exp_1M_gbps", SpanGbps(2, (x, _, d) => VectorMath.Exp(x, d)));
         Report("tensorprimitives_tanh_1M_gbps", SpanGbps(2, (x, _, d) => System.Numerics.Tensors.TensorPrimitives.Tanh(x, d)));
         Report("vectormath_tanh_1M_gbps", SpanGbps(2, (x, _, d) => VectorMath.Tanh(x, d)));
+        // Two multiplies in a row over 4 MiB arrays, whole spans against 64 KiB pieces: TensorPrimitives stores a
+        // span above 256 KiB non-temporally, past the caches. Alone, pieces win (the second op reads from L3); in
+        // eltwise_1M, whose live tensors far exceed L3, whole spans won (BENCHMARKS.md), so the driver keeps them.
+        Report("tensorprimitives_mul_chain_1M_whole_gbps", SpanGbps(3, (x, y, d) => ChainOfMultiplies(x, y, d, x.Length)));
+        Report("tensorprimitives_mul_chain_1M_64KiB_pieces_gbps", SpanGbps(3, (x, y, d) => ChainOfMultiplies(x, y, d, 16 * 1024)));
         Report("tensorops_add_1M_gbps", TensorOpsGbps());
         ElementwiseBreakdown.Run(Report);
     }
@@ -175,10 +180,10 @@ internal static class MicroBenchmarks
         var best = double.MaxValue;
         for (var i = 0; i < rounds; i++)
         {
-            var cpu = CpuClock ? ThreadCpuSeconds() : 0;
+            var cpu = ThreadClock ? CpuClock.ThreadSeconds() : 0;
             var w = Stopwatch.StartNew();
             action();
-            var seconds = CpuClock ? ThreadCpuSeconds() - cpu : w.Elapsed.TotalSeconds;
+            var seconds = ThreadClock ? CpuClock.ThreadSeconds() - cpu : w.Elapsed.TotalSeconds;
             best = Math.Min(best, seconds);
         }
         return best;
@@ -189,20 +194,7 @@ internal static class MicroBenchmarks
     /// on a machine shared with other work (load far above the core count) a thread waits for a core
     /// most of the time, and only the CPU time says what the kernel costs. Not for multi-thread figures.
     /// </summary>
-    internal static bool CpuClock { get; } = Environment.GetEnvironmentVariable("AG_MICRO_CLOCK") == "cpu" && OperatingSystem.IsLinux();
-
-    private static double ThreadCpuSeconds()
-    {
-        const int clockThreadCpuTime = 3; // CLOCK_THREAD_CPUTIME_ID
-        if (ClockGetTime(clockThreadCpuTime, out var t) != 0) throw new InvalidOperationException("clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
-        return t.Seconds + t.Nanoseconds * 1e-9;
-    }
-
-    [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential)]
-    private struct TimeSpec { public long Seconds; public long Nanoseconds; }
-
-    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "clock_gettime")]
-    private static extern int ClockGetTime(int clock, out TimeSpec time);
+    private static bool ThreadClock { get; } = Environment.GetEnvironmentVariable("AG_MICRO_CLOCK") == "cpu" && CpuClock.IsAvailable;
 
     private static double Gflops(int n, int threads)
     {
@@ -217,6 +209,20 @@ internal static class MicroBenchmarks
             return 2.0 * n * n * n / seconds / 1e9;
         }
         finally { Gemm.MaxThreads = previous; }
+    }
+
+    private static void ChainOfMultiplies(float[] x, float[] y, float[] d, int piece)
+    {
+        for (var start = 0; start < x.Length; start += piece)
+        {
+            var n = Math.Min(piece, x.Length - start);
+            System.Numerics.Tensors.TensorPrimitives.Multiply(x.AsSpan(start, n), y.AsSpan(start, n), d.AsSpan(start, n));
+        }
+        for (var start = 0; start < x.Length; start += piece)
+        {
+            var n = Math.Min(piece, x.Length - start);
+            System.Numerics.Tensors.TensorPrimitives.Multiply(d.AsSpan(start, n), y.AsSpan(start, n), x.AsSpan(start, n));
+        }
     }
 
     /// <summary>GB/s of a span kernel over 2^20 random floats (arrays read and written, 4 bytes each), one thread.</summary>
