@@ -36,7 +36,7 @@ internal static class MachineReport
         var one = FmaProbe.Gflops(isa, 1);
         var all = FmaProbe.Gflops(isa, Environment.ProcessorCount);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"# fma peak measured ({KernelIsa.Describe(isa)}, 12 independent FMA chains): {one:F1} GFLOP/s on 1 thread, {all:F1} on {Environment.ProcessorCount} ({all / one:F2}x; below ~1.9x the vCPUs share a core)"));
+            $"# fma peak measured ({KernelIsa.Describe(isa)}, 12 independent FMA chains): {one:F1} GFLOP/s on 1 thread (its CPU time), {all:F1} on {Environment.ProcessorCount} (wall clock; {all / one:F2}x: below ~1.9x the vCPUs share a core or other work holds one)"));
     }
 
     /// <summary>The measured one-thread FMA peak at the current width (for percentages), or null for scalar.</summary>

@@ -13,8 +13,8 @@ internal readonly record struct GemmBlocking(int KC, int MC, int NC)
         var kc = RoundDown((int)Math.Clamp(caches.L1Data / 2 / (nr * sizeof(float)), 64, 512), 8);
         // A's block (MC x KC) in half of L2: the rest holds B's panel on its way in and C.
         var mc = RoundDown((int)Math.Clamp(caches.L2 / 2 / (kc * sizeof(float)), mr, 1024), mr);
-        // B's block (KC x NC) in a quarter of L3, which the cores share; at most 4096 columns (a 4 MiB pack buffer).
-        var nc = RoundDown((int)Math.Clamp(caches.L3 / 4 / (kc * sizeof(float)), nr, 4096), nr);
+        // B's block (KC x NC) in a quarter of L3, which the cores share; at most 2048 columns (a pack buffer of 1-2 MiB per thread).
+        var nc = RoundDown((int)Math.Clamp(caches.L3 / 4 / (kc * sizeof(float)), nr, 2048), nr);
         return new GemmBlocking(kc, mc, nc);
     }
 
