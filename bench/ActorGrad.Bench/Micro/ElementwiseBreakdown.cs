@@ -42,7 +42,7 @@ internal static class ElementwiseBreakdown
     {
         var kept = new List<Tensor>();
         var h = v;
-        var saved = new List<(Tensor Tanh, Tensor NegH, Tensor H, Tensor Exp)>();
+        var saved = new List<(Tensor Tanh, Tensor NegH, Tensor Exp)>();
         for (var i = 0; i < 4; i++)
         {
             var m = TensorOps.Mul(h, 1.01f);
@@ -52,14 +52,15 @@ internal static class ElementwiseBreakdown
             var sq = TensorOps.Mul(n, t);
             var e = TensorOps.Exp(sq);
             kept.AddRange([m, a, t, n, sq, e]);
-            saved.Add((t, n, t, e));
+            saved.Add((t, n, e));
             h = e;
         }
         using var total = TensorOps.Sum(h, null, false);
-        var g = TensorOps.BroadcastTo(Tensor.Scalar(1f), h.Shape);
+        using var one = Tensor.Scalar(1f);
+        var g = TensorOps.BroadcastTo(one, h.Shape);
         for (var i = 3; i >= 0; i--)
         {
-            var (t, negH, _, e) = saved[i];
+            var (t, negH, e) = saved[i];
             using var gSq = TensorOps.Mul(g, e);            // exp: g * y
             using var gNeg = TensorOps.Mul(gSq, t);         // mul: input 0 (-h) gets g * h
             using var gT1 = TensorOps.Mul(gSq, negH);       // mul: input 1 (h) gets g * (-h)
