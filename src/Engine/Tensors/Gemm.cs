@@ -71,11 +71,8 @@ internal static unsafe class Gemm
             Block<TS, TV>(job, blocking, 0, job.M, 0, job.N);
             return;
         }
-        // Each thread packs its share of one operand and all of the other: duplicate the cheaper pack.
-        // B's is a copy of rows unless B is transposed; A's gathers six rows element by element. So
-        // split the rows unless B is transposed or there are too few rows; boundaries on tile multiples.
-        var splitColumns = job.M < MR * threads || (job.TransB && job.N >= nr * threads);
-        if (splitColumns)
+        // Split the wider side so each thread packs only its share; boundaries on tile multiples.
+        if (job.N >= job.M || job.M < MR * threads)
         {
             var step = (job.N / nr + threads - 1) / threads * nr;
             Parallel.For(0, (int)threads, t =>
