@@ -9,8 +9,9 @@ internal readonly record struct GemmBlocking(int KC, int MC, int NC)
 {
     public static GemmBlocking For(CacheSizes caches, int mr, int nr)
     {
-        // B's micro-panel (KC x NR) in half of L1, leaving the other half to A's micro-panel and C's tile.
-        var kc = RoundDown((int)Math.Clamp(caches.L1Data / 2 / (nr * sizeof(float)), 64, 512), 8);
+        // B's micro-panel (KC x NR) within L1, and KC at most 256: deeper panels gained nothing here, and at
+        // AVX-512 on a 32 KiB L1 a full-L1 panel (256) beat a half-L1 one (128) by 2-4% (BENCHMARKS.md).
+        var kc = RoundDown((int)Math.Clamp(caches.L1Data / (nr * sizeof(float)), 64, 256), 8);
         // A's block (MC x KC) in half of L2: the rest holds B's panel on its way in and C.
         var mc = RoundDown((int)Math.Clamp(caches.L2 / 2 / (kc * sizeof(float)), mr, 1024), mr);
         // B's block (KC x NC) in a quarter of L3, which the cores share; at most 2048 columns (a pack buffer of 1-2 MiB per thread).
