@@ -24,11 +24,8 @@ internal static class MicroBenchmarks
             return 2;
         }
         bool Wanted(string group) => groups.Length == 0 || groups.Contains(group);
-        if (Wanted("gemm"))
-        {
-            Report("gemm_512_1thread_gflops", Gflops(512, threads: 1));
-            Report("gemm_512_2threads_gflops", Gflops(512, threads: 2));
-        }
+        MachineReport.Print(Console.Out, probe: Wanted("gemm"));
+        if (Wanted("gemm")) GemmFigures();
         if (Wanted("elementwise")) Elementwise();
         if (Wanted("actors")) Actors();
         if (Wanted("chain")) Chains();
@@ -36,11 +33,36 @@ internal static class MicroBenchmarks
         return 0;
     }
 
+    /// <summary>GFLOP/s of 512^3 on one and two threads, and the share of the measured FMA peak they reach.</summary>
+    private static void GemmFigures()
+    {
+        var one = Gflops(512, threads: 1);
+        var two = Gflops(512, threads: 2);
+        Report("gemm_512_1thread_gflops", one);
+        Report("gemm_512_2threads_gflops", two);
+        Report("gemm_512_2threads_over_1thread", two / one);
+        if (MachineReport.MeasuredPeak(1) is { } peak1 && MachineReport.MeasuredPeak(2) is { } peak2)
+        {
+            Report("gemm_512_1thread_pct_of_measured_fma_peak", 100 * one / peak1);
+            Report("gemm_512_2threads_pct_of_measured_fma_peak", 100 * two / peak2);
+        }
+    }
+
     private static void Elementwise()
     {
-        Report("tensorprimitives_add_1M_gbps", ElementwiseGbps(exp: false));
-        Report("tensorprimitives_exp_1M_gbps", ElementwiseGbps(exp: true));
+        // One thread, no tensor: the kernels alone.
+        Report("tensorprimitives_add_1M_gbps", SpanGbps(3, (x, y, d) => System.Numerics.Tensors.TensorPrimitives.Add(x, y, d)));
+        Report("tensorprimitives_exp_1M_gbps", SpanGbps(2, (x, _, d) => System.Numerics.Tensors.TensorPrimitives.Exp(x, d)));
+        Report("vectormath_exp_1M_gbps", SpanGbps(2, (x, _, d) => VectorMath.Exp(x, d)));
+        Report("tensorprimitives_tanh_1M_gbps", SpanGbps(2, (x, _, d) => System.Numerics.Tensors.TensorPrimitives.Tanh(x, d)));
+        Report("vectormath_tanh_1M_gbps", SpanGbps(2, (x, _, d) => VectorMath.Tanh(x, d)));
+        // Two multiplies in a row over 4 MiB arrays, whole spans against 64 KiB pieces: TensorPrimitives stores a
+        // span above 256 KiB non-temporally, past the caches. Alone, pieces win (the second op reads from L3); in
+        // eltwise_1M, whose live tensors far exceed L3, whole spans won (BENCHMARKS.md), so the driver keeps them.
+        Report("tensorprimitives_mul_chain_1M_whole_gbps", SpanGbps(3, (x, y, d) => ChainOfMultiplies(x, y, d, x.Length)));
+        Report("tensorprimitives_mul_chain_1M_64KiB_pieces_gbps", SpanGbps(3, (x, y, d) => ChainOfMultiplies(x, y, d, 16 * 1024)));
         Report("tensorops_add_1M_gbps", TensorOpsGbps());
+        ElementwiseBreakdown.Run(Report);
     }
 
     private static void Actors()
@@ -151,19 +173,29 @@ internal static class MicroBenchmarks
     private static void Report(string name, double value) =>
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}\t{value:F3}"));
 
-    /// <summary>Best of <paramref name="rounds"/> timings of <paramref name="action"/>, in seconds.</summary>
-    private static double Best(int rounds, Action action)
+    /// <summary>Best of <paramref name="rounds"/> timings of <paramref name="action"/>, in seconds; by the thread's CPU time with AG_MICRO_CLOCK=cpu when the action runs on this thread alone.</summary>
+    private static double Best(int rounds, Action action, bool oneThread = false)
     {
+        var threadClock = oneThread && ThreadClock;
         action();
         var best = double.MaxValue;
         for (var i = 0; i < rounds; i++)
         {
+            var cpu = threadClock ? CpuClock.ThreadSeconds() : 0;
             var w = Stopwatch.StartNew();
             action();
-            best = Math.Min(best, w.Elapsed.TotalSeconds);
+            var seconds = threadClock ? CpuClock.ThreadSeconds() - cpu : w.Elapsed.TotalSeconds;
+            best = Math.Min(best, seconds);
         }
         return best;
     }
+
+    /// <summary>
+    /// AG_MICRO_CLOCK=cpu times the one-thread kernel figures (GEMM on one thread, the span kernels) by the thread's CPU time (Linux) instead of the wall clock:
+    /// on a machine shared with other work (load far above the core count) a thread waits for a core
+    /// most of the time, and only the CPU time says what the kernel costs. Not for multi-thread figures.
+    /// </summary>
+    private static bool ThreadClock { get; } = Environment.GetEnvironmentVariable("AG_MICRO_CLOCK") == "cpu" && CpuClock.IsAvailable;
 
     private static double Gflops(int n, int threads)
     {
@@ -174,29 +206,36 @@ internal static class MicroBenchmarks
         try
         {
             const int reps = 10;
-            var seconds = Best(7, () => { for (var i = 0; i < reps; i++) TensorOps.MatMul(a, b).Dispose(); }) / reps;
+            var seconds = Best(7, () => { for (var i = 0; i < reps; i++) TensorOps.MatMul(a, b).Dispose(); }, oneThread: threads == 1) / reps;
             return 2.0 * n * n * n / seconds / 1e9;
         }
         finally { Gemm.MaxThreads = previous; }
     }
 
-    private static double ElementwiseGbps(bool exp)
+    private static void ChainOfMultiplies(float[] x, float[] y, float[] d, int piece)
     {
-        var x = new float[1 << 20];
-        var y = new float[1 << 20];
-        var d = new float[1 << 20];
-        new Random(1).NextBytes(new byte[1]);
-        const int reps = 20;
-        var seconds = Best(7, () =>
+        for (var start = 0; start < x.Length; start += piece)
         {
-            for (var i = 0; i < reps; i++)
-            {
-                if (exp) System.Numerics.Tensors.TensorPrimitives.Exp(x, d);
-                else System.Numerics.Tensors.TensorPrimitives.Add(x, y, d);
-            }
-        }) / reps;
-        var bytes = (exp ? 2 : 3) * 4.0 * x.Length;
-        return bytes / seconds / 1e9;
+            var n = Math.Min(piece, x.Length - start);
+            System.Numerics.Tensors.TensorPrimitives.Multiply(x.AsSpan(start, n), y.AsSpan(start, n), d.AsSpan(start, n));
+        }
+        for (var start = 0; start < x.Length; start += piece)
+        {
+            var n = Math.Min(piece, x.Length - start);
+            System.Numerics.Tensors.TensorPrimitives.Multiply(d.AsSpan(start, n), y.AsSpan(start, n), x.AsSpan(start, n));
+        }
+    }
+
+    /// <summary>GB/s of a span kernel over 2^20 random floats (arrays read and written, 4 bytes each), one thread.</summary>
+    private static double SpanGbps(int arrays, Action<float[], float[], float[]> kernel)
+    {
+        var random = new Random(1);
+        var x = Enumerable.Range(0, 1 << 20).Select(_ => (float)(random.NextDouble() * 8 - 4)).ToArray();
+        var y = Enumerable.Range(0, 1 << 20).Select(_ => (float)(random.NextDouble() * 8 - 4)).ToArray();
+        var d = new float[1 << 20];
+        const int reps = 20;
+        var seconds = Best(7, () => { for (var i = 0; i < reps; i++) kernel(x, y, d); }, oneThread: true) / reps;
+        return arrays * 4.0 * x.Length / seconds / 1e9;
     }
 
     private static double TensorOpsGbps()

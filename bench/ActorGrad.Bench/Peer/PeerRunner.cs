@@ -23,8 +23,11 @@ internal static class PeerRunner
         foreach (var (name, iteration) in all)
         {
             if (names.Length > 0 && !names.Contains(name)) continue;
-            var us = PeerTimer.MedianMicroseconds(iteration, warmUp);
+            var (us, cpu) = PeerTimer.Median(iteration, warmUp);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}\t{us:F1}"));
+            // AG_PEER_CPU=1: the CPU time per iteration too (all threads), which a loaded machine disturbs far less than the wall time.
+            if (Environment.GetEnvironmentVariable("AG_PEER_CPU") == "1")
+                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}: {cpu:F1} us of CPU per iteration (all threads), {us:F1} us wall"));
             if (Environment.GetEnvironmentVariable("AG_PEER_ALLOC") == "1") ReportAllocations(name, iteration);
         }
         return 0;

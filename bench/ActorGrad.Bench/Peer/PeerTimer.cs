@@ -30,15 +30,18 @@ internal static class PeerTimer
         return false;
     }
 
-    public static double MedianMicroseconds(Action iteration, TimeSpan warmUp)
+    /// <summary>The median wall time per call, and the median CPU time per call of all the process's threads (NaN off Linux).</summary>
+    public static (double Wall, double Cpu) Median(Action iteration, TimeSpan warmUp)
     {
         var warm = Stopwatch.StartNew();
         for (var i = 0; i < WarmUps; i++) iteration();
         while (warm.Elapsed < warmUp) iteration();
         var perCall = new double[Batches];
+        var cpuPerCall = new double[Batches];
         for (var b = 0; b < Batches; b++)
         {
             var calls = 0;
+            var cpu = CpuClock.IsAvailable ? CpuClock.ProcessSeconds() : double.NaN;
             var watch = Stopwatch.StartNew();
             while (watch.Elapsed < MinBatch)
             {
@@ -46,8 +49,10 @@ internal static class PeerTimer
                 calls++;
             }
             perCall[b] = watch.Elapsed.TotalMicroseconds / calls;
+            cpuPerCall[b] = (CpuClock.IsAvailable ? CpuClock.ProcessSeconds() - cpu : double.NaN) * 1e6 / calls;
         }
         Array.Sort(perCall);
-        return perCall[Batches / 2];
+        Array.Sort(cpuPerCall);
+        return (perCall[Batches / 2], cpuPerCall[Batches / 2]);
     }
 }

@@ -11,39 +11,43 @@ namespace ActorGrad.Engine.Tensors;
 internal static unsafe class Gemm
 {
     private const int MR = 6;
-    private const int KC = 256;
-    private const int MC = 96;
-    private const int NC = 512;
     /// <summary>Below this many multiply-adds a second thread costs more than it brings.</summary>
     private const long ParallelWork = 1L << 21;
 
     /// <summary>How many threads large products use (tests and benchmarks may set 1).</summary>
     public static int MaxThreads { get; set; } = Environment.ProcessorCount;
 
-    /// <summary>The widest kernel the CPU supports; tests lower it to exercise the fallbacks on any machine.</summary>
-    internal enum KernelWidth { Scalar, Vector256, Vector512 }
+    /// <summary>The cache blocks of each width's register tile (MR rows by two vectors), from this machine's caches.</summary>
+    internal static GemmBlocking Blocking(Isa isa) => isa switch
+    {
+        Isa.Vector512 => Blocking512,
+        Isa.Vector256 => Blocking256,
+        Isa.Vector128 => Blocking128,
+        _ => throw new ArgumentOutOfRangeException(nameof(isa), isa, "the scalar product is not blocked"),
+    };
+    private static readonly GemmBlocking Blocking512 = GemmBlocking.For(CacheSizes.Machine, MR, 32);
+    private static readonly GemmBlocking Blocking256 = GemmBlocking.For(CacheSizes.Machine, MR, 16);
+    private static readonly GemmBlocking Blocking128 = GemmBlocking.For(CacheSizes.Machine, MR, 8);
 
-    internal static KernelWidth Widest { get; } = Simd512.IsSupported ? KernelWidth.Vector512 : Simd256.IsSupported ? KernelWidth.Vector256 : KernelWidth.Scalar;
-
-    /// <summary>The kernel products use: the widest by default, never wider than the CPU has.</summary>
-    internal static KernelWidth Use { get => _use; set => _use = value <= Widest ? value : Widest; }
-    private static KernelWidth _use = Widest;
-
-    /// <summary>C[m x n] = op(A)[m x k] * op(B)[k x n]; C is overwritten.</summary>
+    /// <summary>C[m x n] = op(A)[m x k] * op(B)[k x n]; C is overwritten. Runs at <see cref="KernelIsa.Current"/>.</summary>
     public static void Multiply(int m, int n, int k, ReadOnlySpan<float> a, bool transA, ReadOnlySpan<float> b, bool transB, Span<float> c)
     {
         if (m == 0 || n == 0) return;
-        c[..(m * n)].Clear();
-        if (k == 0) return;
+        if (k == 0)
+        {
+            c[..(m * n)].Clear();
+            return;
+        }
         fixed (float* pa = a)
         fixed (float* pb = b)
         fixed (float* pc = c)
         {
             var job = new Job(m, n, k, pa, transA, pb, transB, pc);
-            switch (Use)
+            switch (KernelIsa.Current)
             {
-                case KernelWidth.Vector512: Run<Simd512, System.Runtime.Intrinsics.Vector512<float>>(job); break;
-                case KernelWidth.Vector256: Run<Simd256, System.Runtime.Intrinsics.Vector256<float>>(job); break;
+                case Isa.Vector512: Run<Simd512, System.Runtime.Intrinsics.Vector512<float>>(job, Blocking512); break;
+                case Isa.Vector256: Run<Simd256, System.Runtime.Intrinsics.Vector256<float>>(job, Blocking256); break;
+                case Isa.Vector128: Run<Simd128, System.Runtime.Intrinsics.Vector128<float>>(job, Blocking128); break;
                 default: Naive(job); break;
             }
         }
@@ -58,13 +62,13 @@ internal static unsafe class Gemm
         public float BAt(int p, int j) => TransB ? B[(long)j * K + p] : B[(long)p * N + j];
     }
 
-    private static void Run<TS, TV>(Job job) where TS : ISimdWidth<TV> where TV : struct
+    private static void Run<TS, TV>(Job job, GemmBlocking blocking) where TS : ISimdWidth<TV> where TV : struct
     {
         var nr = 2 * TS.Width;
         var threads = (long)job.M * job.N * job.K >= ParallelWork ? Math.Max(1, MaxThreads) : 1;
         if (threads == 1)
         {
-            Block<TS, TV>(job, 0, job.M, 0, job.N);
+            Block<TS, TV>(job, blocking, 0, job.M, 0, job.N);
             return;
         }
         // Split the wider side so each thread packs only its share; boundaries on tile multiples.
@@ -75,7 +79,7 @@ internal static unsafe class Gemm
             {
                 var j0 = (int)Math.Min(job.N, t * step);
                 var j1 = (int)Math.Min(job.N, j0 + step);
-                if (j1 > j0) Block<TS, TV>(job, 0, job.M, j0, t == threads - 1 ? job.N : j1);
+                if (j1 > j0) Block<TS, TV>(job, blocking, 0, job.M, j0, t == threads - 1 ? job.N : j1);
             });
         }
         else
@@ -85,39 +89,52 @@ internal static unsafe class Gemm
             {
                 var i0 = (int)Math.Min(job.M, t * step);
                 var i1 = (int)Math.Min(job.M, i0 + step);
-                if (i1 > i0) Block<TS, TV>(job, i0, t == threads - 1 ? job.M : i1, 0, job.N);
+                if (i1 > i0) Block<TS, TV>(job, blocking, i0, t == threads - 1 ? job.M : i1, 0, job.N);
             });
         }
     }
 
+    // Pack buffers live for the thread's lifetime, 64-byte aligned, grown when a wider blocking needs more.
     [ThreadStatic] private static float* _packA;
     [ThreadStatic] private static float* _packB;
+    [ThreadStatic] private static long _packACapacity;
+    [ThreadStatic] private static long _packBCapacity;
 
-    private static void Block<TS, TV>(Job job, int i0, int i1, int j0, int j1) where TS : ISimdWidth<TV> where TV : struct
+    private static float* Buffer(ref float* buffer, ref long capacity, long floats)
+    {
+        if (capacity >= floats) return buffer;
+        if (buffer != null) NativeMemory.AlignedFree(buffer);
+        buffer = (float*)NativeMemory.AlignedAlloc((nuint)(floats * sizeof(float)), 64);
+        capacity = floats;
+        return buffer;
+    }
+
+    private static void Block<TS, TV>(Job job, GemmBlocking blocking, int i0, int i1, int j0, int j1) where TS : ISimdWidth<TV> where TV : struct
     {
         var nr = 2 * TS.Width;
-        // Pack buffers live for the thread's lifetime: allocated once, 64-byte aligned.
-        if (_packA == null) _packA = (float*)NativeMemory.AlignedAlloc((nuint)(MC * KC * sizeof(float)), 64);
-        if (_packB == null) _packB = (float*)NativeMemory.AlignedAlloc((nuint)((NC + 32) * KC * sizeof(float)), 64);
-        var packA = _packA;
-        var packB = _packB;
-        for (var jc = j0; jc < j1; jc += NC)
+        var (kcMax, ncMax) = (blocking.KC, blocking.NC);
+        var mcMax = blocking.BalancedMC(i1 - i0, MR);
+        var packA = Buffer(ref _packA, ref _packACapacity, (long)(mcMax + MR) * kcMax);
+        var packB = Buffer(ref _packB, ref _packBCapacity, (long)(ncMax + nr) * kcMax);
+        for (var jc = j0; jc < j1; jc += ncMax)
         {
-            var nc = Math.Min(NC, j1 - jc);
-            for (var pc = 0; pc < job.K; pc += KC)
+            var nc = Math.Min(ncMax, j1 - jc);
+            for (var pc = 0; pc < job.K; pc += kcMax)
             {
-                var kc = Math.Min(KC, job.K - pc);
+                var kc = Math.Min(kcMax, job.K - pc);
+                // The first depth block writes C, the later ones add to it: C needs no clearing pass.
+                var overwrite = pc == 0;
                 PackB(job, pc, kc, jc, nc, nr, packB);
-                for (var ic = i0; ic < i1; ic += MC)
+                for (var ic = i0; ic < i1; ic += mcMax)
                 {
-                    var mc = Math.Min(MC, i1 - ic);
+                    var mc = Math.Min(mcMax, i1 - ic);
                     PackA(job, ic, mc, pc, kc, packA);
                     for (var jr = 0; jr < nc; jr += nr)
                     for (var ir = 0; ir < mc; ir += MR)
                     {
                         Kernel<TS, TV>(kc, packA + ir * kc, packB + jr * kc,
                             job.C + (long)(ic + ir) * job.N + jc + jr, job.N,
-                            Math.Min(MR, mc - ir), Math.Min(nr, nc - jr));
+                            Math.Min(MR, mc - ir), Math.Min(nr, nc - jr), overwrite);
                     }
                 }
             }
@@ -199,8 +216,8 @@ internal static unsafe class Gemm
         }
     }
 
-    /// <summary>C[mr x nr] += Apanel * Bpanel, with MR x 2 vector accumulators held in registers.</summary>
-    private static void Kernel<TS, TV>(int kc, float* a, float* b, float* c, int ldc, int mr, int nr) where TS : ISimdWidth<TV> where TV : struct
+    /// <summary>C[mr x nr] (+)= Apanel * Bpanel, with MR x 2 vector accumulators held in registers (12 of the 16 ymm registers at AVX2).</summary>
+    private static void Kernel<TS, TV>(int kc, float* a, float* b, float* c, int ldc, int mr, int nr, bool overwrite) where TS : ISimdWidth<TV> where TV : struct
     {
         var w = TS.Width;
         TV c00 = TS.Zero, c01 = TS.Zero, c10 = TS.Zero, c11 = TS.Zero, c20 = TS.Zero, c21 = TS.Zero;
@@ -220,6 +237,16 @@ internal static unsafe class Gemm
         }
         if (mr == MR && nr == 2 * w)
         {
+            if (overwrite)
+            {
+                StoreRow<TS, TV>(c, w, c00, c01);
+                StoreRow<TS, TV>(c + ldc, w, c10, c11);
+                StoreRow<TS, TV>(c + 2 * ldc, w, c20, c21);
+                StoreRow<TS, TV>(c + 3 * ldc, w, c30, c31);
+                StoreRow<TS, TV>(c + 4 * ldc, w, c40, c41);
+                StoreRow<TS, TV>(c + 5 * ldc, w, c50, c51);
+                return;
+            }
             AddRow<TS, TV>(c, w, c00, c01);
             AddRow<TS, TV>(c + ldc, w, c10, c11);
             AddRow<TS, TV>(c + 2 * ldc, w, c20, c21);
@@ -228,7 +255,7 @@ internal static unsafe class Gemm
             AddRow<TS, TV>(c + 5 * ldc, w, c50, c51);
             return;
         }
-        // An edge tile: spill to a scratch tile and add only the valid part.
+        // An edge tile: spill to a scratch tile and write or add only the valid part.
         var tile = stackalloc float[MR * 32];
         var stride = 2 * w;
         TS.Store(c00, tile); TS.Store(c01, tile + w);
@@ -239,7 +266,13 @@ internal static unsafe class Gemm
         TS.Store(c50, tile + 5 * stride); TS.Store(c51, tile + 5 * stride + w);
         for (var i = 0; i < mr; i++)
         for (var j = 0; j < nr; j++)
-            c[i * ldc + j] += tile[i * stride + j];
+            c[i * ldc + j] = overwrite ? tile[i * stride + j] : c[i * ldc + j] + tile[i * stride + j];
+    }
+
+    private static void StoreRow<TS, TV>(float* c, int w, TV v0, TV v1) where TS : ISimdWidth<TV> where TV : struct
+    {
+        TS.Store(v0, c);
+        TS.Store(v1, c + w);
     }
 
     private static void AddRow<TS, TV>(float* c, int w, TV v0, TV v1) where TS : ISimdWidth<TV> where TV : struct
@@ -248,8 +281,10 @@ internal static unsafe class Gemm
         TS.Store(TS.Add(TS.Load(c + w), v1), c + w);
     }
 
+    /// <summary>The scalar product: the reference path of CPUs without vector units (and of tests).</summary>
     private static void Naive(Job job)
     {
+        new Span<float>(job.C, job.M * job.N).Clear();
         for (var i = 0; i < job.M; i++)
         for (var p = 0; p < job.K; p++)
         {

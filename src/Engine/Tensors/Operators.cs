@@ -42,8 +42,8 @@ internal readonly struct NegOp : IUnaryOperator<NegOp>
 }
 internal readonly struct ExpOp : IUnaryOperator<ExpOp>
 {
-    public static float Invoke(float x) => MathF.Exp(x);
-    public static void Invoke(ReadOnlySpan<float> x, Span<float> d) => TensorPrimitives.Exp(x, d);
+    public static float Invoke(float x) => VectorMath.Exp(x);
+    public static void Invoke(ReadOnlySpan<float> x, Span<float> d) => VectorMath.Exp(x, d);
 }
 internal readonly struct LogOp : IUnaryOperator<LogOp>
 {
@@ -62,21 +62,13 @@ internal readonly struct CosOp : IUnaryOperator<CosOp>
 }
 internal readonly struct TanhOp : IUnaryOperator<TanhOp>
 {
-    public static float Invoke(float x) => MathF.Tanh(x);
-
-    public static void Invoke(ReadOnlySpan<float> x, Span<float> d)
-    {
-        TensorPrimitives.Tanh(x, d);
-        // TensorPrimitives.Tanh (System.Numerics.Tensors 10.0.15) loses its relative accuracy near 0: tanh(0) came out
-        // as -6e-8 and tanh(1e-5) 0.5% off. Below 0.05 (measured: relative error under 5e-7 above it) use MathF.Tanh.
-        for (var i = 0; i < x.Length; i++)
-            if (Math.Abs(x[i]) < 0.05f) d[i] = MathF.Tanh(x[i]);
-    }
+    public static float Invoke(float x) => VectorMath.Tanh(x);
+    public static void Invoke(ReadOnlySpan<float> x, Span<float> d) => VectorMath.Tanh(x, d);
 }
 internal readonly struct SigmoidOp : IUnaryOperator<SigmoidOp>
 {
-    public static float Invoke(float x) => 1f / (1f + MathF.Exp(-x));
-    public static void Invoke(ReadOnlySpan<float> x, Span<float> d) => TensorPrimitives.Sigmoid(x, d);
+    public static float Invoke(float x) => VectorMath.Sigmoid(x);
+    public static void Invoke(ReadOnlySpan<float> x, Span<float> d) => VectorMath.Sigmoid(x, d);
 }
 internal readonly struct SqrtOp : IUnaryOperator<SqrtOp>
 {
