@@ -33,6 +33,8 @@ public static partial class TensorOps
     public static Tensor Sin(Tensor x) => ElementwiseDriver.Unary<SinOp>(x);
     public static Tensor Cos(Tensor x) => ElementwiseDriver.Unary<CosOp>(x);
     public static Tensor Tanh(Tensor x) => ElementwiseDriver.Unary<TanhOp>(x);
+    /// <summary>tanh's backward, g*(1 - y*y) for the gradient g and the value y = tanh(x) (broadcasting as Mul), in one pass.</summary>
+    public static Tensor TanhBackward(Tensor g, Tensor y) => ElementwiseDriver.Binary<TanhBackwardOp>(g, y, nameof(TanhBackward));
     public static Tensor Sigmoid(Tensor x) => ElementwiseDriver.Unary<SigmoidOp>(x);
     public static Tensor Sqrt(Tensor x) => ElementwiseDriver.Unary<SqrtOp>(x);
     public static Tensor Abs(Tensor x) => ElementwiseDriver.Unary<AbsOp>(x);

@@ -128,12 +128,12 @@ public static partial class OpTable
         public T Jvp<T>(IAlgebra<T> m, in JvpArgs<T> a) => m.Neg(m.Mul(a.Tangents[0]!, m.Sin(a.Inputs[0])));
     }
 
-    // d(tanh x) = g*(1 - tanh(x)^2) = g - g*y*y;  t likewise with tx
+    // d(tanh x) = g*(1 - tanh(x)^2) = g - g*y*y;  t likewise with tx (one fused pass on tensors)
     public static readonly OpDefinition Tanh = Unary("tanh", TensorOps.Tanh, new TanhRule());
     private sealed class TanhRule : IVjpRule, IJvpRule
     {
-        public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => m.Sub(a.Grad, m.Mul(m.Mul(a.Grad, a.Result), a.Result));
-        public T Jvp<T>(IAlgebra<T> m, in JvpArgs<T> a) => m.Sub(a.Tangents[0]!, m.Mul(m.Mul(a.Tangents[0]!, a.Result), a.Result));
+        public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => m.TanhBackward(a.Grad, a.Result);
+        public T Jvp<T>(IAlgebra<T> m, in JvpArgs<T> a) => m.TanhBackward(a.Tangents[0]!, a.Result);
     }
 
     // d(sqrt x) = g/(2*sqrt(x));  t likewise with tx

@@ -63,6 +63,7 @@ internal sealed partial class TensorAlgebra : IAlgebra<Tensor>, IDisposable
     public Tensor Log(Tensor x) => Made(TensorOps.Log(x));
     public Tensor Sin(Tensor x) => Made(TensorOps.Sin(x));
     public Tensor Cos(Tensor x) => Made(TensorOps.Cos(x));
+    public Tensor TanhBackward(Tensor g, Tensor y) => Made(TensorOps.TanhBackward(g, y));
     public Tensor Sign(Tensor x) => Made(TensorOps.Sign(x));
     public Tensor Step(Tensor x) => Made(TensorOps.Step(x));
     public Tensor Equal(Tensor a, Tensor b) => Made(TensorOps.Equal(a, b));
