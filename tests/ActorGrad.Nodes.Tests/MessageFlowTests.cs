@@ -173,6 +173,56 @@ public sealed class MessageFlowTests : GraphTestKit
     }
 
     [Fact]
+    public async Task AddHandsItsGradientOnToTheLastInputAndCopiesItForTheOther()
+    {
+        var a = CreateTestProbe();
+        var b = CreateTestProbe();
+        var node = Node(OpTable.Add, GraphInput.From(a.Ref, true), GraphInput.From(b.Ref, true));
+        await Feed(a, 0, T(1, 2));
+        await Feed(b, 1, T(3, 4));
+        var tracker = CreateTestProbe();
+        tracker.PreparePass(node, 1, 1);
+        var gradient = T(5, 6);
+        tracker.SendGradient(node, 1, gradient);
+        var toA = await a.ExpectGradientAsync(1);
+        var toB = await b.ExpectGradientAsync(1);
+        // No copy for the last receiver; the other gets its own, so neither's writes reach the other.
+        Assert.Same(gradient, toB);
+        Assert.NotSame(gradient, toA);
+        toB.Span[0] = 100f;
+        Assert.Equal([5f, 6f], toA.ToArray());
+        Assert.False(gradient.IsDisposed); // handed on, not pooled behind the receiver's back
+    }
+
+    [Fact]
+    public async Task AGradientHandedOnIsNotPooledWhileItsReceiverHoldsIt()
+    {
+        var a = CreateTestProbe();
+        var c = CreateTestProbe();
+        var node = Node(OpTable.Add, GraphInput.From(a.Ref, true), GraphInput.From(c.Ref, differentiable: false));
+        await Feed(a, 0, T(1, 2));
+        await Feed(c, 1, T(3, 4));
+        var tracker = CreateTestProbe();
+        tracker.PreparePass(node, 1, 1);
+        var gradient = T(5, 6);
+        tracker.SendGradient(node, 1, gradient);
+        Assert.Same(gradient, await a.ExpectGradientAsync(1));
+        Assert.Equal([5f, 6f], gradient.ToArray());
+        // A mul's VJP is its own temporary: the summed gradient it was made from goes back to the pool.
+        var x = CreateTestProbe();
+        var k = CreateTestProbe();
+        var m = Node(OpTable.Mul, GraphInput.From(x.Ref, true), GraphInput.From(k.Ref, differentiable: false));
+        await Feed(x, 0, T(1, 2));
+        await Feed(k, 1, T(3, 4));
+        tracker.PreparePass(m, 2, 1);
+        var second = T(5, 6);
+        tracker.SendGradient(m, 2, second);
+        var vjp = await x.ExpectGradientAsync(2);
+        Assert.Equal([15f, 24f], vjp.ToArray());
+        await AwaitConditionAsync(() => Task.FromResult(second.IsDisposed));
+    }
+
+    [Fact]
     public async Task LeafSumsItsCountedGradientsThenReportsOnce()
     {
         var leaf = SpawnLeaf(T(1, 2), GradReq.Add);
