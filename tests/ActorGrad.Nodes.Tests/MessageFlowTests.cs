@@ -208,18 +208,42 @@ public sealed class MessageFlowTests : GraphTestKit
         tracker.SendGradient(node, 1, gradient);
         Assert.Same(gradient, await a.ExpectGradientAsync(1));
         Assert.Equal([5f, 6f], gradient.ToArray());
-        // A mul's VJP is its own temporary: the summed gradient it was made from goes back to the pool.
+        // A mul's VJPs to two inputs are its own temporaries: the summed gradient they were made from goes back to the pool.
         var x = CreateTestProbe();
         var k = CreateTestProbe();
-        var m = Node(OpTable.Mul, GraphInput.From(x.Ref, true), GraphInput.From(k.Ref, differentiable: false));
+        var m = Node(OpTable.Mul, GraphInput.From(x.Ref, true), GraphInput.From(k.Ref, true));
         await Feed(x, 0, T(1, 2));
         await Feed(k, 1, T(3, 4));
         tracker.PreparePass(m, 2, 1);
         var second = T(5, 6);
         tracker.SendGradient(m, 2, second);
-        var vjp = await x.ExpectGradientAsync(2);
-        Assert.Equal([15f, 24f], vjp.ToArray());
+        var toX = await x.ExpectGradientAsync(2);
+        var toK = await k.ExpectGradientAsync(2);
+        Assert.Equal([15f, 24f], toX.ToArray());
+        Assert.Equal([5f, 12f], toK.ToArray());
         await AwaitConditionAsync(() => Task.FromResult(second.IsDisposed));
+    }
+
+    [Fact]
+    public async Task AMulToOneInputWritesItsVjpIntoTheGradientItOwns()
+    {
+        var x = CreateTestProbe();
+        var c = CreateTestProbe();
+        var node = Node(OpTable.Mul, GraphInput.From(x.Ref, true), GraphInput.From(c.Ref, differentiable: false));
+        await Feed(x, 0, T(1, 2));
+        await Feed(c, 1, T(3, 4));
+        var tracker = CreateTestProbe();
+        tracker.PreparePass(node, 1, 1, retainGraph: true);
+        var gradient = T(5, 6);
+        tracker.SendGradient(node, 1, gradient);
+        var vjp = await x.ExpectGradientAsync(1);
+        Assert.Same(gradient, vjp); // g*c written into g's storage: no fresh array
+        Assert.Equal([15f, 24f], vjp.ToArray());
+        // The inputs it keeps for the next pass are untouched.
+        tracker.PreparePass(node, 2, 1);
+        tracker.SendGradient(node, 2, T(1, 1));
+        var again = await x.ExpectGradientAsync(2);
+        Assert.Equal([3f, 4f], again.ToArray());
     }
 
     [Fact]

@@ -177,6 +177,8 @@ internal sealed class OpNode : NodeBehavior
     {
         var args = new VjpArgs<Tensor>(gradient, _inputValues!, Value!, _attributes);
         var vjps = new Tensor?[_inputs.Length];
+        // One rule call that reads the gradient once: its last op may write into the gradient (which this node owns).
+        if (_op.Gradient.ReadsGradientOnce && _inputs.Count(input => input.Differentiable) == 1) algebra.AllowOverwrite(gradient);
         for (var i = 0; i < _inputs.Length; i++)
         {
             if (!_inputs[i].Differentiable) continue;
