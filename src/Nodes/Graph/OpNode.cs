@@ -177,11 +177,13 @@ internal sealed class OpNode : NodeBehavior
     {
         var args = new VjpArgs<Tensor>(gradient, _inputValues!, Value!, _attributes);
         var vjps = new Tensor?[_inputs.Length];
-        // One rule call that reads the gradient once: its last op may write into the gradient (which this node owns).
-        if (_op.Gradient.ReadsGradientOnce && _inputs.Count(input => input.Differentiable) == 1) algebra.AllowOverwrite(gradient);
+        var last = Array.FindLastIndex(_inputs, input => input.Differentiable);
         for (var i = 0; i < _inputs.Length; i++)
         {
             if (!_inputs[i].Differentiable) continue;
+            // The last rule call, if it reads the gradient once, may write into it (this node owns it and reads it no
+            // more), unless an earlier input's VJP is the gradient itself.
+            if (i == last && _op.Gradient.ReadsGradientOnce && !Array.Exists(vjps, v => ReferenceEquals(v, gradient))) algebra.AllowOverwrite(gradient);
             var vjp = _op.Gradient.Vjp(algebra, i, args);
             var shape = _inputValues![i].Shape;
             // Broadcasting is undone here, once, for every op.
