@@ -177,31 +177,29 @@ internal sealed class OpNode : NodeBehavior
     {
         var args = new VjpArgs<Tensor>(gradient, _inputValues!, Value!, _attributes);
         var vjps = new Tensor?[_inputs.Length];
-        var last = Array.FindLastIndex(_inputs, input => input.Differentiable);
+        var last = _inputs.Length - 1;
+        while (last >= 0 && !_inputs[last].Differentiable) last--;
+        var handedOn = -1; // the last input whose VJP is the gradient itself
         for (var i = 0; i < _inputs.Length; i++)
         {
             if (!_inputs[i].Differentiable) continue;
             // The last rule call, if it reads the gradient once, may write into it (this node owns it and reads it no
             // more), unless an earlier input's VJP is the gradient itself.
-            if (i == last && _op.Gradient.ReadsGradientOnce && !Array.Exists(vjps, v => ReferenceEquals(v, gradient))) algebra.AllowOverwrite(gradient);
+            if (i == last && handedOn < 0 && _op.Gradient.ReadsGradientOnce) algebra.AllowOverwrite(gradient);
             var vjp = _op.Gradient.Vjp(algebra, i, args);
             var shape = _inputValues![i].Shape;
             // Broadcasting is undone here, once, for every op.
             vjps[i] = vjp.ShapeEquals(shape) ? vjp : algebra.SumTo(vjp, shape);
+            if (ReferenceEquals(vjps[i], gradient)) handedOn = i;
         }
         // The receiver owns what it gets and may add into it or pool it: a rule's own temporary goes as it is;
-        // the summed gradient itself (add's, sub's first input's VJP) goes as it is to the last input it is
-        // for, as a copy to the others; anything else (an input value) as a copy. Every copy is made before
-        // the first send, so no receiver writes a tensor that is still being read here.
-        var handedOn = Array.FindLastIndex(vjps, v => ReferenceEquals(v, gradient));
-        var owned = new Tensor?[vjps.Length];
+        // the summed gradient itself (add's, sub's first input's VJP, or a VJP written into it) goes as it is to
+        // the last input it is for, as a copy to the others; anything else (an input value) as a copy. Every copy
+        // is made before the first send, so no receiver writes a tensor that is still being read here.
         for (var i = 0; i < vjps.Length; i++)
-        {
-            if (vjps[i] is not { } vjp) continue;
-            owned[i] = i == handedOn ? gradient : algebra.Owns(vjp) ? algebra.Keep(vjp) : vjp.Clone();
-        }
-        for (var i = 0; i < owned.Length; i++)
-            if (owned[i] is { } o) _inputs[i].Source!.Tell(new Gradient(passId, o), Self);
+            if (vjps[i] is { } vjp) vjps[i] = i == handedOn ? gradient : algebra.Owns(vjp) ? algebra.Keep(vjp) : vjp.Clone();
+        for (var i = 0; i < vjps.Length; i++)
+            if (vjps[i] is { } owned) _inputs[i].Source!.Tell(new Gradient(passId, owned), Self);
         return handedOn >= 0;
     }
 }
