@@ -122,6 +122,28 @@ internal static unsafe class VectorMath
 
     private static float Pow2(float n) => BitConverter.Int32BitsToSingle(((int)n + 127) << 23);
 
+    /// <summary>
+    /// exp for x &gt;= 0 (tanh's e^(2|x|)), the same bits as <see cref="Exp{TS, TV}"/> with a third fewer instructions: no
+    /// lower clamp, no NaN select (tanh's own keeps NaN) and 2^n in one step (n &lt;= 128: nothing is subnormal, and 2^128
+    /// is inf, where tanh is 1 whichever huge value e is).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV ExpOfNonNegative<TS, TV>(TV x) where TS : ISimdWidth<TV> where TV : struct
+    {
+        var clamped = TS.Min(x, TS.Broadcast(MaxArgument));
+        var magic = TS.Broadcast(12582912f);
+        var n = TS.Subtract(TS.MultiplyAdd(clamped, TS.Broadcast(Log2E), magic), magic);
+        var r = TS.MultiplyAdd(n, TS.Broadcast(-Ln2Hi), clamped);
+        r = TS.MultiplyAdd(n, TS.Broadcast(-Ln2Lo), r);
+        var p = TS.MultiplyAdd(TS.Broadcast(P0), r, TS.Broadcast(P1));
+        p = TS.MultiplyAdd(p, r, TS.Broadcast(P2));
+        p = TS.MultiplyAdd(p, r, TS.Broadcast(P3));
+        p = TS.MultiplyAdd(p, r, TS.Broadcast(P4));
+        p = TS.MultiplyAdd(p, r, TS.Broadcast(P5));
+        var y = TS.MultiplyAdd(p, TS.Multiply(r, r), TS.Add(r, TS.Broadcast(1f)));
+        return TS.Multiply(y, TS.Pow2(n));
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TV Exp<TS, TV>(TV x) where TS : ISimdWidth<TV> where TV : struct
     {
@@ -168,7 +190,7 @@ internal static unsafe class VectorMath
             p = TS.MultiplyAdd(p, z, TS.Broadcast(T4));
             var small = TS.MultiplyAdd(TS.Multiply(p, z), ax, ax);
             var one = TS.Broadcast(1f);
-            var e = Exp<TS, TV>(TS.Add(ax, ax));
+            var e = ExpOfNonNegative<TS, TV>(TS.Add(ax, ax));
             var large = TS.Subtract(one, TS.Divide(TS.Broadcast(2f), TS.Add(e, one)));
             return TS.KeepNaN(x, TS.CopySign(TS.SelectLess(ax, TS.Broadcast(TanhSmall), small, large), x));
         }
