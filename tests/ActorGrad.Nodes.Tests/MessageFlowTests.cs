@@ -173,6 +173,101 @@ public sealed class MessageFlowTests : GraphTestKit
     }
 
     [Fact]
+    public async Task AddHandsItsGradientOnToTheLastInputAndCopiesItForTheOther()
+    {
+        var a = CreateTestProbe();
+        var b = CreateTestProbe();
+        var node = Node(OpTable.Add, GraphInput.From(a.Ref, true), GraphInput.From(b.Ref, true));
+        await Feed(a, 0, T(1, 2));
+        await Feed(b, 1, T(3, 4));
+        var tracker = CreateTestProbe();
+        tracker.PreparePass(node, 1, 1);
+        var gradient = T(5, 6);
+        tracker.SendGradient(node, 1, gradient);
+        var toA = await a.ExpectGradientAsync(1);
+        var toB = await b.ExpectGradientAsync(1);
+        // No copy for the last receiver; the other gets its own, so neither's writes reach the other.
+        Assert.Same(gradient, toB);
+        Assert.NotSame(gradient, toA);
+        toB.Span[0] = 100f;
+        Assert.Equal([5f, 6f], toA.ToArray());
+        Assert.False(gradient.IsDisposed); // handed on, not pooled behind the receiver's back
+    }
+
+    [Fact]
+    public async Task AGradientHandedOnIsNotPooledWhileItsReceiverHoldsIt()
+    {
+        var a = CreateTestProbe();
+        var c = CreateTestProbe();
+        var node = Node(OpTable.Add, GraphInput.From(a.Ref, true), GraphInput.From(c.Ref, differentiable: false));
+        await Feed(a, 0, T(1, 2));
+        await Feed(c, 1, T(3, 4));
+        var tracker = CreateTestProbe();
+        tracker.PreparePass(node, 1, 1);
+        var gradient = T(5, 6);
+        tracker.SendGradient(node, 1, gradient);
+        Assert.Same(gradient, await a.ExpectGradientAsync(1));
+        Assert.Equal([5f, 6f], gradient.ToArray());
+        // A div's VJPs are its own temporaries (its rule reads the gradient twice): the summed gradient they were
+        // made from goes back to the pool.
+        var x = CreateTestProbe();
+        var k = CreateTestProbe();
+        var m = Node(OpTable.Div, GraphInput.From(x.Ref, true), GraphInput.From(k.Ref, true));
+        await Feed(x, 0, T(1, 2));
+        await Feed(k, 1, T(4, 8));
+        tracker.PreparePass(m, 2, 1);
+        var second = T(8, 16);
+        tracker.SendGradient(m, 2, second);
+        var toX = await x.ExpectGradientAsync(2);
+        var toK = await k.ExpectGradientAsync(2);
+        Assert.Equal([2f, 2f], toX.ToArray()); // g / b
+        Assert.Equal([-0.5f, -0.5f], toK.ToArray()); // -g * (a/b) / b
+        await AwaitConditionAsync(() => Task.FromResult(second.IsDisposed));
+    }
+
+    [Fact]
+    public async Task AMulToOneInputWritesItsVjpIntoTheGradientItOwns()
+    {
+        var x = CreateTestProbe();
+        var c = CreateTestProbe();
+        var node = Node(OpTable.Mul, GraphInput.From(x.Ref, true), GraphInput.From(c.Ref, differentiable: false));
+        await Feed(x, 0, T(1, 2));
+        await Feed(c, 1, T(3, 4));
+        var tracker = CreateTestProbe();
+        tracker.PreparePass(node, 1, 1, retainGraph: true);
+        var gradient = T(5, 6);
+        tracker.SendGradient(node, 1, gradient);
+        var vjp = await x.ExpectGradientAsync(1);
+        Assert.Same(gradient, vjp); // g*c written into g's storage: no fresh array
+        Assert.Equal([15f, 24f], vjp.ToArray());
+        // The inputs it keeps for the next pass are untouched.
+        tracker.PreparePass(node, 2, 1);
+        tracker.SendGradient(node, 2, T(1, 1));
+        var again = await x.ExpectGradientAsync(2);
+        Assert.Equal([3f, 4f], again.ToArray());
+    }
+
+    [Fact]
+    public async Task AMulToTwoInputsWritesTheLastOnesVjpIntoTheGradient()
+    {
+        var a = CreateTestProbe();
+        var b = CreateTestProbe();
+        var node = Node(OpTable.Mul, GraphInput.From(a.Ref, true), GraphInput.From(b.Ref, true));
+        await Feed(a, 0, T(1, 2));
+        await Feed(b, 1, T(3, 4));
+        var tracker = CreateTestProbe();
+        tracker.PreparePass(node, 1, 1);
+        var gradient = T(5, 6);
+        tracker.SendGradient(node, 1, gradient);
+        var toA = await a.ExpectGradientAsync(1);
+        var toB = await b.ExpectGradientAsync(1);
+        Assert.NotSame(gradient, toA);
+        Assert.Same(gradient, toB);
+        Assert.Equal([15f, 24f], toA.ToArray()); // g*b, computed before g was overwritten
+        Assert.Equal([5f, 12f], toB.ToArray()); // g*a, written into g
+    }
+
+    [Fact]
     public async Task LeafSumsItsCountedGradientsThenReportsOnce()
     {
         var leaf = SpawnLeaf(T(1, 2), GradReq.Add);

@@ -121,6 +121,12 @@ internal readonly struct SubOp : IBinaryOperator<SubOp>
     public static void Invoke(ReadOnlySpan<float> x, float y, Span<float> d) => TensorPrimitives.Subtract(x, y, d);
     public static void Invoke(float x, ReadOnlySpan<float> y, Span<float> d) => TensorPrimitives.Subtract(x, y, d);
 }
+/// <summary>g*(1 - y*y) for the gradient g and y = tanh(x): tanh's backward in one pass.</summary>
+internal readonly struct TanhBackwardOp : IBinaryOperator<TanhBackwardOp>
+{
+    public static float Invoke(float g, float y) => VectorMath.TanhBackward(g, y);
+    public static void Invoke(ReadOnlySpan<float> g, ReadOnlySpan<float> y, Span<float> d) => VectorMath.TanhBackward(g, y, d);
+}
 internal readonly struct MulOp : IBinaryOperator<MulOp>
 {
     public static float Invoke(float x, float y) => x * y;

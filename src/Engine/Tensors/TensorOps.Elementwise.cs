@@ -33,6 +33,8 @@ public static partial class TensorOps
     public static Tensor Sin(Tensor x) => ElementwiseDriver.Unary<SinOp>(x);
     public static Tensor Cos(Tensor x) => ElementwiseDriver.Unary<CosOp>(x);
     public static Tensor Tanh(Tensor x) => ElementwiseDriver.Unary<TanhOp>(x);
+    /// <summary>tanh's backward, g*(1 - y*y) for the gradient g and the value y = tanh(x) (broadcasting as Mul), in one pass.</summary>
+    public static Tensor TanhBackward(Tensor g, Tensor y) => ElementwiseDriver.Binary<TanhBackwardOp>(g, y, nameof(TanhBackward));
     public static Tensor Sigmoid(Tensor x) => ElementwiseDriver.Unary<SigmoidOp>(x);
     public static Tensor Sqrt(Tensor x) => ElementwiseDriver.Unary<SqrtOp>(x);
     public static Tensor Abs(Tensor x) => ElementwiseDriver.Unary<AbsOp>(x);
@@ -62,6 +64,20 @@ public static partial class TensorOps
         if (!Shapes.BroadcastsTo(source.Shape, target.Shape))
             throw new ArgumentException($"{nameof(AddInPlace)}: shape {Shapes.Format(source.Shape)} cannot be added into {Shapes.Format(target.Shape)}.");
         ElementwiseDriver.BinaryInto<AddOp>(target, source, target);
+    }
+
+    // target = op(target, source) where source broadcasts to target's shape: a backward step writes its result
+    // into a gradient nobody reads again instead of a fresh array (one 4 MiB destination less to pull into the cache).
+    public static void MulInPlace(Tensor target, Tensor source) => InPlace<MulOp>(target, source, nameof(MulInPlace));
+    public static void DivInPlace(Tensor target, Tensor source) => InPlace<DivOp>(target, source, nameof(DivInPlace));
+    public static void TanhBackwardInPlace(Tensor g, Tensor y) => InPlace<TanhBackwardOp>(g, y, nameof(TanhBackwardInPlace));
+    public static void NegInPlace(Tensor target) => ElementwiseDriver.UnaryInto<NegOp>(target.Data, target.Data, target.Length);
+
+    private static void InPlace<TOp>(Tensor target, Tensor source, string op) where TOp : IBinaryOperator<TOp>
+    {
+        if (!Shapes.BroadcastsTo(source.Shape, target.Shape))
+            throw new ArgumentException($"{op}: shape {Shapes.Format(source.Shape)} cannot be applied into {Shapes.Format(target.Shape)}.");
+        ElementwiseDriver.BinaryInto<TOp>(target, source, target);
     }
 
     /// <summary>target += alpha * source, same shapes (an SGD step is AddScaledInPlace(w, grad, -lr)).</summary>

@@ -16,6 +16,45 @@ internal static unsafe class VectorMath
     public static void Tanh(ReadOnlySpan<float> x, Span<float> d) => Run<TanhKernel>(x, d);
     public static void Sigmoid(ReadOnlySpan<float> x, Span<float> d) => Run<SigmoidKernel>(x, d);
 
+    /// <summary>
+    /// tanh's backward g*(1 - y*y) from the gradient g and the value y = tanh(x), in one pass (the composite
+    /// g - g*y*y was three, with two temporaries). Rounded as the composite was: (g*y)*y, then g minus it, no FMA.
+    /// </summary>
+    public static void TanhBackward(ReadOnlySpan<float> g, ReadOnlySpan<float> y, Span<float> d)
+    {
+        if (y.Length != g.Length || d.Length < g.Length) throw new ArgumentException("TanhBackward: the gradient, the value and the destination differ in length.");
+        fixed (float* pg = g)
+        fixed (float* py = y)
+        fixed (float* pd = d)
+        {
+            switch (KernelIsa.Current)
+            {
+                case Isa.Vector512: TanhBackward<Simd512, Vector512<float>>(pg, py, pd, g.Length); break;
+                case Isa.Vector256: TanhBackward<Simd256, Vector256<float>>(pg, py, pd, g.Length); break;
+                case Isa.Vector128: TanhBackward<Simd128, Vector128<float>>(pg, py, pd, g.Length); break;
+                default:
+                    for (var i = 0; i < g.Length; i++) pd[i] = TanhBackward(pg[i], py[i]);
+                    break;
+            }
+        }
+    }
+
+    public static float TanhBackward(float g, float y) => g - g * y * y;
+
+    private static void TanhBackward<TS, TV>(float* g, float* y, float* d, int length) where TS : ISimdWidth<TV> where TV : struct
+    {
+        var w = TS.Width;
+        var i = 0;
+        for (; i <= length - w; i += w)
+        {
+            var gv = TS.Load(g + i);
+            var yv = TS.Load(y + i);
+            TS.Store(TS.Subtract(gv, TS.Multiply(TS.Multiply(gv, yv), yv)), d + i);
+        }
+        // The same arithmetic one lane at a time gives the same bits.
+        for (; i < length; i++) d[i] = TanhBackward(g[i], y[i]);
+    }
+
     /// <summary>1 / (1 + e^-x), as e^x / (1 + e^x) for negative x so tiny results keep their precision.</summary>
     public static float Sigmoid(float x)
     {
@@ -83,6 +122,28 @@ internal static unsafe class VectorMath
 
     private static float Pow2(float n) => BitConverter.Int32BitsToSingle(((int)n + 127) << 23);
 
+    /// <summary>
+    /// exp for x &gt;= 0 (tanh's e^(2|x|)), the same bits as <see cref="Exp{TS, TV}"/> with a third fewer instructions: no
+    /// lower clamp, no NaN select (tanh's own keeps NaN) and 2^n in one step (n &lt;= 128: nothing is subnormal, and 2^128
+    /// is inf, where tanh is 1 whichever huge value e is).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV ExpOfNonNegative<TS, TV>(TV x) where TS : ISimdWidth<TV> where TV : struct
+    {
+        var clamped = TS.Min(x, TS.Broadcast(MaxArgument));
+        var magic = TS.Broadcast(12582912f);
+        var n = TS.Subtract(TS.MultiplyAdd(clamped, TS.Broadcast(Log2E), magic), magic);
+        var r = TS.MultiplyAdd(n, TS.Broadcast(-Ln2Hi), clamped);
+        r = TS.MultiplyAdd(n, TS.Broadcast(-Ln2Lo), r);
+        var p = TS.MultiplyAdd(TS.Broadcast(P0), r, TS.Broadcast(P1));
+        p = TS.MultiplyAdd(p, r, TS.Broadcast(P2));
+        p = TS.MultiplyAdd(p, r, TS.Broadcast(P3));
+        p = TS.MultiplyAdd(p, r, TS.Broadcast(P4));
+        p = TS.MultiplyAdd(p, r, TS.Broadcast(P5));
+        var y = TS.MultiplyAdd(p, TS.Multiply(r, r), TS.Add(r, TS.Broadcast(1f)));
+        return TS.Multiply(y, TS.Pow2(n));
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TV Exp<TS, TV>(TV x) where TS : ISimdWidth<TV> where TV : struct
     {
@@ -129,7 +190,7 @@ internal static unsafe class VectorMath
             p = TS.MultiplyAdd(p, z, TS.Broadcast(T4));
             var small = TS.MultiplyAdd(TS.Multiply(p, z), ax, ax);
             var one = TS.Broadcast(1f);
-            var e = Exp<TS, TV>(TS.Add(ax, ax));
+            var e = ExpOfNonNegative<TS, TV>(TS.Add(ax, ax));
             var large = TS.Subtract(one, TS.Divide(TS.Broadcast(2f), TS.Add(e, one)));
             return TS.KeepNaN(x, TS.CopySign(TS.SelectLess(ax, TS.Broadcast(TanhSmall), small, large), x));
         }

@@ -134,10 +134,11 @@ internal sealed class OpNode : NodeBehavior
 
     protected override void OnPassComplete(long passId, Tensor gradient, PassBuffer pass)
     {
+        var handedOn = false;
         try
         {
             if (_retainGrad) AccumulateGrad(gradient.Clone(), GradReq.Add);
-            SendInputGradients(passId, gradient);
+            handedOn = SendInputGradients(passId, gradient);
         }
         catch (Exception e)
         {
@@ -145,7 +146,8 @@ internal sealed class OpNode : NodeBehavior
         }
         finally
         {
-            gradient.Dispose();
+            // Unless an input now owns it, the summed gradient goes back to the pool.
+            if (!handedOn) gradient.Dispose();
         }
         if (!pass.RetainGraph)
         {
@@ -157,12 +159,13 @@ internal sealed class OpNode : NodeBehavior
         }
     }
 
-    private void SendInputGradients(long passId, Tensor gradient)
+    /// <summary>Sends each differentiable input its VJP; true when one of them got <paramref name="gradient"/> itself (and now owns it).</summary>
+    private bool SendInputGradients(long passId, Tensor gradient)
     {
         var algebra = TensorAlgebra.Rent();
         try
         {
-            SendInputGradients(passId, gradient, algebra);
+            return SendInputGradients(passId, gradient, algebra);
         }
         finally
         {
@@ -170,19 +173,33 @@ internal sealed class OpNode : NodeBehavior
         }
     }
 
-    private void SendInputGradients(long passId, Tensor gradient, TensorAlgebra algebra)
+    private bool SendInputGradients(long passId, Tensor gradient, TensorAlgebra algebra)
     {
         var args = new VjpArgs<Tensor>(gradient, _inputValues!, Value!, _attributes);
+        var vjps = new Tensor?[_inputs.Length];
+        var last = _inputs.Length - 1;
+        while (last >= 0 && !_inputs[last].Differentiable) last--;
+        var handedOn = -1; // the last input whose VJP is the gradient itself
         for (var i = 0; i < _inputs.Length; i++)
         {
             if (!_inputs[i].Differentiable) continue;
+            // The last rule call, if it reads the gradient once, may write into it (this node owns it and reads it no
+            // more), unless an earlier input's VJP is the gradient itself.
+            if (i == last && handedOn < 0 && _op.Gradient.ReadsGradientOnce) algebra.AllowOverwrite(gradient);
             var vjp = _op.Gradient.Vjp(algebra, i, args);
             var shape = _inputValues![i].Shape;
             // Broadcasting is undone here, once, for every op.
-            if (!vjp.ShapeEquals(shape)) vjp = algebra.SumTo(vjp, shape);
-            // The receiver owns what it gets: a rule's own temporary goes as it is, anything else as a copy.
-            var owned = algebra.Owns(vjp) ? algebra.Keep(vjp) : vjp.Clone();
-            _inputs[i].Source!.Tell(new Gradient(passId, owned), Self);
+            vjps[i] = vjp.ShapeEquals(shape) ? vjp : algebra.SumTo(vjp, shape);
+            if (ReferenceEquals(vjps[i], gradient)) handedOn = i;
         }
+        // The receiver owns what it gets and may add into it or pool it: a rule's own temporary goes as it is;
+        // the summed gradient itself (add's, sub's first input's VJP, or a VJP written into it) goes as it is to
+        // the last input it is for, as a copy to the others; anything else (an input value) as a copy. Every copy
+        // is made before the first send, so no receiver writes a tensor that is still being read here.
+        for (var i = 0; i < vjps.Length; i++)
+            if (vjps[i] is { } vjp) vjps[i] = i == handedOn ? gradient : algebra.Owns(vjp) ? algebra.Keep(vjp) : vjp.Clone();
+        for (var i = 0; i < vjps.Length; i++)
+            if (vjps[i] is { } owned) _inputs[i].Source!.Tell(new Gradient(passId, owned), Self);
+        return handedOn >= 0;
     }
 }

@@ -20,6 +20,8 @@ public partial interface IAlgebra<T>
     T Log(T x);
     T Sin(T x);
     T Cos(T x);
+    /// <summary>g*(1 - y*y), tanh's backward from the gradient g and the value y = tanh(x) (one pass on tensors).</summary>
+    T TanhBackward(T g, T y);
     /// <summary>sign(x), a constant: no gradient flows through it.</summary>
     T Sign(T x);
     /// <summary>1 where x &gt; 0 else 0, a constant.</summary>

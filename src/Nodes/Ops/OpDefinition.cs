@@ -26,6 +26,13 @@ public interface IVjpRule
 {
     /// <summary>The gradient for input <paramref name="input"/>, possibly in the broadcast shape (the engine sums it back).</summary>
     T Vjp<T>(IAlgebra<T> m, int input, in VjpArgs<T> a);
+
+    /// <summary>
+    /// True when the rule reads the gradient once, as the first operand of an element-wise op (g*y, -g, g/x): a node
+    /// whose gradient goes to one input then lets that op write into the gradient's storage. A rule that reads the
+    /// gradient again afterwards must not say so: it would read the op's result instead (gradient checks catch it).
+    /// </summary>
+    bool ReadsGradientOnce => false;
 }
 
 /// <summary>

@@ -45,6 +45,7 @@ public static partial class OpTable
     public static readonly OpDefinition Mul = Binary("mul", TensorOps.Mul, new MulRule());
     private sealed class MulRule : IVjpRule, IJvpRule
     {
+        public bool ReadsGradientOnce => true;
         public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => m.Mul(a.Grad, a.Inputs[1 - i]);
         public T Jvp<T>(IAlgebra<T> m, in JvpArgs<T> a) => Plus(m,
             a.Tangents[0] is { } ta ? m.Mul(ta, a.Inputs[1]) : default,
@@ -92,6 +93,7 @@ public static partial class OpTable
     public static readonly OpDefinition Neg = Unary("neg", TensorOps.Neg, new NegRule());
     private sealed class NegRule : IVjpRule, IJvpRule
     {
+        public bool ReadsGradientOnce => true;
         public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => m.Neg(a.Grad);
         public T Jvp<T>(IAlgebra<T> m, in JvpArgs<T> a) => m.Neg(a.Tangents[0]!);
     }
@@ -100,6 +102,7 @@ public static partial class OpTable
     public static readonly OpDefinition Exp = Unary("exp", TensorOps.Exp, new ExpRule());
     private sealed class ExpRule : IVjpRule, IJvpRule
     {
+        public bool ReadsGradientOnce => true;
         public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => m.Mul(a.Grad, a.Result);
         public T Jvp<T>(IAlgebra<T> m, in JvpArgs<T> a) => m.Mul(a.Tangents[0]!, a.Result);
     }
@@ -108,6 +111,7 @@ public static partial class OpTable
     public static readonly OpDefinition Log = Unary("log", TensorOps.Log, new LogRule());
     private sealed class LogRule : IVjpRule, IJvpRule
     {
+        public bool ReadsGradientOnce => true;
         public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => m.Div(a.Grad, a.Inputs[0]);
         public T Jvp<T>(IAlgebra<T> m, in JvpArgs<T> a) => m.Div(a.Tangents[0]!, a.Inputs[0]);
     }
@@ -116,6 +120,7 @@ public static partial class OpTable
     public static readonly OpDefinition Sin = Unary("sin", TensorOps.Sin, new SinRule());
     private sealed class SinRule : IVjpRule, IJvpRule
     {
+        public bool ReadsGradientOnce => true;
         public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => m.Mul(a.Grad, m.Cos(a.Inputs[0]));
         public T Jvp<T>(IAlgebra<T> m, in JvpArgs<T> a) => m.Mul(a.Tangents[0]!, m.Cos(a.Inputs[0]));
     }
@@ -124,16 +129,18 @@ public static partial class OpTable
     public static readonly OpDefinition Cos = Unary("cos", TensorOps.Cos, new CosRule());
     private sealed class CosRule : IVjpRule, IJvpRule
     {
+        public bool ReadsGradientOnce => true;
         public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => m.Neg(m.Mul(a.Grad, m.Sin(a.Inputs[0])));
         public T Jvp<T>(IAlgebra<T> m, in JvpArgs<T> a) => m.Neg(m.Mul(a.Tangents[0]!, m.Sin(a.Inputs[0])));
     }
 
-    // d(tanh x) = g*(1 - tanh(x)^2) = g - g*y*y;  t likewise with tx
+    // d(tanh x) = g*(1 - tanh(x)^2) = g - g*y*y;  t likewise with tx (one fused pass on tensors)
     public static readonly OpDefinition Tanh = Unary("tanh", TensorOps.Tanh, new TanhRule());
     private sealed class TanhRule : IVjpRule, IJvpRule
     {
-        public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => m.Sub(a.Grad, m.Mul(m.Mul(a.Grad, a.Result), a.Result));
-        public T Jvp<T>(IAlgebra<T> m, in JvpArgs<T> a) => m.Sub(a.Tangents[0]!, m.Mul(m.Mul(a.Tangents[0]!, a.Result), a.Result));
+        public bool ReadsGradientOnce => true;
+        public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => m.TanhBackward(a.Grad, a.Result);
+        public T Jvp<T>(IAlgebra<T> m, in JvpArgs<T> a) => m.TanhBackward(a.Tangents[0]!, a.Result);
     }
 
     // d(sqrt x) = g/(2*sqrt(x));  t likewise with tx
@@ -148,6 +155,7 @@ public static partial class OpTable
     public static readonly OpDefinition Abs = Unary("abs", TensorOps.Abs, new AbsRule());
     private sealed class AbsRule : IVjpRule, IJvpRule
     {
+        public bool ReadsGradientOnce => true;
         public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => m.Mul(a.Grad, m.Sign(a.Inputs[0]));
         public T Jvp<T>(IAlgebra<T> m, in JvpArgs<T> a) => m.Mul(a.Tangents[0]!, m.Sign(a.Inputs[0]));
     }
@@ -156,6 +164,7 @@ public static partial class OpTable
     public static readonly OpDefinition Relu = Unary("relu", TensorOps.Relu, new ReluRule());
     private sealed class ReluRule : IVjpRule, IJvpRule
     {
+        public bool ReadsGradientOnce => true;
         public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => m.Mul(a.Grad, m.Step(a.Inputs[0]));
         public T Jvp<T>(IAlgebra<T> m, in JvpArgs<T> a) => m.Mul(a.Tangents[0]!, m.Step(a.Inputs[0]));
     }

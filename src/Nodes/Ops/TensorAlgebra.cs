@@ -10,6 +10,8 @@ namespace ActorGrad.Nodes.Ops;
 internal sealed partial class TensorAlgebra : IAlgebra<Tensor>, IDisposable
 {
     private readonly List<Tensor> _made = [];
+    // A tensor the next element-wise op that reads it first may write its result into (see AllowOverwrite).
+    private Tensor? _overwritable;
     [ThreadStatic] private static TensorAlgebra? _free;
 
     /// <summary>An empty algebra, reused by the thread (a node applies its VJP rules with one, then returns it).</summary>
@@ -44,8 +46,22 @@ internal sealed partial class TensorAlgebra : IAlgebra<Tensor>, IDisposable
     /// <summary>True when this algebra made <paramref name="t"/> (and would dispose it).</summary>
     public bool Owns(Tensor t) => _made.Contains(t);
 
+    /// <summary>
+    /// Lets the next Mul, Div, Neg or TanhBackward whose first operand is <paramref name="t"/> (and whose result has its
+    /// shape) write into <paramref name="t"/> and return it: for a gradient the caller owns and nobody reads afterwards.
+    /// </summary>
+    public void AllowOverwrite(Tensor t) => _overwritable = t;
+
+    private bool Overwrites(Tensor a, Tensor? b = null)
+    {
+        if (!ReferenceEquals(a, _overwritable) || (b is not null && !Shapes.BroadcastsTo(b.Shape, a.Shape))) return false;
+        _overwritable = null;
+        return true;
+    }
+
     public void Dispose()
     {
+        _overwritable = null;
         foreach (var t in _made) t.Dispose();
         _made.Clear();
     }
@@ -53,9 +69,27 @@ internal sealed partial class TensorAlgebra : IAlgebra<Tensor>, IDisposable
     public int[] Shape(Tensor x) => x.Shape;
     public Tensor Add(Tensor a, Tensor b) => Made(TensorOps.Add(a, b));
     public Tensor Sub(Tensor a, Tensor b) => Made(TensorOps.Sub(a, b));
-    public Tensor Mul(Tensor a, Tensor b) => Made(TensorOps.Mul(a, b));
-    public Tensor Div(Tensor a, Tensor b) => Made(TensorOps.Div(a, b));
-    public Tensor Neg(Tensor x) => Made(TensorOps.Neg(x));
+    public Tensor Mul(Tensor a, Tensor b)
+    {
+        if (!Overwrites(a, b)) return Made(TensorOps.Mul(a, b));
+        TensorOps.MulInPlace(a, b);
+        return a;
+    }
+
+    public Tensor Div(Tensor a, Tensor b)
+    {
+        if (!Overwrites(a, b)) return Made(TensorOps.Div(a, b));
+        TensorOps.DivInPlace(a, b);
+        return a;
+    }
+
+    public Tensor Neg(Tensor x)
+    {
+        if (!Overwrites(x)) return Made(TensorOps.Neg(x));
+        TensorOps.NegInPlace(x);
+        return x;
+    }
+
     public Tensor Scale(Tensor x, float factor) => Made(TensorOps.Mul(x, factor));
     public Tensor AddScalar(Tensor x, float value) => Made(TensorOps.Add(x, value));
     public Tensor Pow(Tensor a, Tensor b) => Made(TensorOps.Pow(a, b));
@@ -63,6 +97,13 @@ internal sealed partial class TensorAlgebra : IAlgebra<Tensor>, IDisposable
     public Tensor Log(Tensor x) => Made(TensorOps.Log(x));
     public Tensor Sin(Tensor x) => Made(TensorOps.Sin(x));
     public Tensor Cos(Tensor x) => Made(TensorOps.Cos(x));
+    public Tensor TanhBackward(Tensor g, Tensor y)
+    {
+        if (!Overwrites(g, y)) return Made(TensorOps.TanhBackward(g, y));
+        TensorOps.TanhBackwardInPlace(g, y);
+        return g;
+    }
+
     public Tensor Sign(Tensor x) => Made(TensorOps.Sign(x));
     public Tensor Step(Tensor x) => Made(TensorOps.Step(x));
     public Tensor Equal(Tensor a, Tensor b) => Made(TensorOps.Equal(a, b));

@@ -25,6 +25,8 @@ internal sealed partial class VarAlgebra(Session session) : IAlgebra<Var>
     public Var Log(Var x) => x.Log();
     public Var Sin(Var x) => x.Sin();
     public Var Cos(Var x) => x.Cos();
+    // Recorded as the primitives it is made of, so create-graph passes differentiate it again.
+    public Var TanhBackward(Var g, Var y) => g - g * y * y;
     public Var Sign(Var x) => Constant(TensorOps.Sign(x.ReadValue()));
     public Var Step(Var x) => Constant(TensorOps.Step(x.ReadValue()));
     public Var Equal(Var a, Var b) => Constant(TensorOps.Equal(a.ReadValue(), b.ReadValue()));

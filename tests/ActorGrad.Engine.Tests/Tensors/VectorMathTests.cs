@@ -47,6 +47,45 @@ public class VectorMathTests
         Assert.Equal([1f, -1f, 1f, -1f], new[] { tanh[1], tanh[2], tanh[3], tanh[4] });
     }
 
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void TanhBackwardIsTheCompositeBitForBit(Isa isa)
+    {
+        using var scope = KernelIsa.Force(isa);
+        var random = new Random(11);
+        // Every length up to a few vectors (each tail), and one the parallel driver splits.
+        foreach (var length in Enumerable.Range(0, 50).Append(70_001))
+        {
+            var g = Enumerable.Range(0, length).Select(_ => (float)(random.NextDouble() * 6 - 3)).ToArray();
+            var y = Enumerable.Range(0, length).Select(_ => (float)Math.Tanh(random.NextDouble() * 8 - 4)).ToArray();
+            if (length > 3) (g[0], y[1], g[2]) = (float.NaN, float.NaN, float.PositiveInfinity);
+            var fused = new float[length];
+            VectorMath.TanhBackward(g, y, fused);
+            using var gt = Tensor.FromArray(g, length);
+            using var yt = Tensor.FromArray(y, length);
+            using var viaTensors = TensorOps.TanhBackward(gt, yt);
+            for (var i = 0; i < length; i++)
+            {
+                var composite = g[i] - g[i] * y[i] * y[i]; // the three ops tanh's rule was: g - (g*y)*y
+                Assert.True(BitConverter.SingleToInt32Bits(composite) == BitConverter.SingleToInt32Bits(fused[i]) || (float.IsNaN(composite) && float.IsNaN(fused[i])),
+                    $"tanh backward at {isa}, length {length}, [{i}]: g {g[i]:R}, y {y[i]:R}: {fused[i]:R}, composite {composite:R}");
+                Assert.Equal(BitConverter.SingleToInt32Bits(fused[i]), BitConverter.SingleToInt32Bits(viaTensors.Span[i]));
+            }
+        }
+    }
+
+    [Fact]
+    public void TanhBackwardBroadcastsAndRejectsMismatchedLengths()
+    {
+        using var g = Tensor.FromArray([1f, 2f, 3f, 4f, 5f, 6f], 2, 3);
+        using var y = Tensor.FromArray([0.5f, 0f, -0.5f], 3);
+        using var d = TensorOps.TanhBackward(g, y);
+        Assert.Equal([0.75f, 2f, 2.25f, 3f, 5f, 4.5f], d.ToArray());
+        Assert.Throws<ArgumentException>(() => VectorMath.TanhBackward(new float[5], new float[4], new float[5]));
+        using var wrong = Tensor.FromArray([1f, 2f], 2);
+        Assert.Throws<ArgumentException>(() => TensorOps.TanhBackward(g, wrong));
+    }
+
     private static void Check(Isa isa, SpanAction op, Func<double, double> reference, string name)
     {
         using var scope = KernelIsa.Force(isa);
