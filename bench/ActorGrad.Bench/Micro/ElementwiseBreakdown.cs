@@ -66,9 +66,7 @@ internal static class ElementwiseBreakdown
             using var gT1 = TensorOps.Mul(gSq, negH);       // mul: input 1 (h) gets g * (-h)
             using var gT0 = TensorOps.Neg(gNeg);            // neg
             using var gT = TensorOps.Add(gT1, gT0);         // two paths into h add up
-            using var gy = TensorOps.Mul(gT, t);            // tanh: g - g*y*y
-            using var gyy = TensorOps.Mul(gy, t);
-            var gA = TensorOps.Sub(gT, gyy);
+            var gA = TensorOps.TanhBackward(gT, t);         // tanh: g*(1 - y*y), one fused pass as the rule runs
             using var gM = gA;                              // add of a constant: the gradient passes through
             var gH = TensorOps.Mul(gM, 1.01f);              // mul by a constant
             g.Dispose();
