@@ -13,7 +13,7 @@ using AkkaCluster = Akka.Cluster.Cluster;
 namespace ActorGrad.Bench.StepBench;
 
 /// <summary>
-/// `steps [--steps N] [--warmup N]`: a gradient step of the 784-512-512-10 MLP, batch 1024, 8 shards, in-process
+/// `steps [--steps N] [--warmup N] [--members N] [--member-env NAME=VALUE]`: a gradient step of the 784-512-512-10 MLP, batch 1024, 8 shards, in-process
 /// (SpecRunner on the whole batch in one Session) and on 1, 2 and 3 worker members, each a `steps --member` process
 /// on 127.0.0.1, with this process as the job's client. Prints the median step times, the tensor-lane bytes per step
 /// of every process against the minimum, the lane's cost per message and per byte, the compute per shard, and a
@@ -28,7 +28,9 @@ internal static class StepBenchmark
     {
         if (args.Length > 0 && args[0] == "--member") return StepMember.Run(args[1..]);
         ProcessCounters.ListenToPasses();
-        int steps = 9, warmup = 3, maxMembers = MaxMembers;
+        // Warm-up: a member's JIT keeps promoting methods (tier 0, instrumented, tier 1) for about a hundred steps, on
+        // the same two cores; a training run lasts thousands of steps, so the steady state is the figure to report.
+        int steps = 15, warmup = 100, maxMembers = MaxMembers;
         for (var i = 0; i + 1 < args.Length; i += 2)
             switch (args[i])
             {
@@ -107,18 +109,23 @@ internal static class StepBenchmark
                 var lastShard = new double[steps];
                 var beside = new double[steps];
                 ProcessCounters clientCost = default, besideCost = default;
+                var memberCost = new ProcessCounters[n];
+                var memberBeside = new ProcessCounters[n];
                 for (var i = 0; i < steps; i++)
                 {
                     // The in-process step just before each cluster step: both see the same load on this shared machine.
                     // Each timed step starts on a quiet machine: what the previous step left (its members' clean-up, a
                     // collection) must not fall on the next one, whichever kind it is.
                     await Task.Delay(Settle);
+                    var membersAtStart = Traffic(lane, members).Members;
                     var besideBefore = ProcessCounters.Now();
                     var clock = Stopwatch.StartNew();
                     using (var session = new ActorGrad.Nodes.Session()) SpecRunner.Run(session, spec, parameters, batch);
                     beside[i] = clock.Elapsed.TotalSeconds;
                     besideCost += ProcessCounters.Now() - besideBefore;
+                    var membersBetween = Traffic(lane, members).Members;
                     await Task.Delay(Settle);
+                    var membersBefore = Traffic(lane, members).Members;
                     var clientBefore = ProcessCounters.Now();
                     clock.Restart();
                     double first = double.NaN, last = 0;
@@ -130,6 +137,13 @@ internal static class StepBenchmark
                     });
                     times[i] = clock.Elapsed.TotalSeconds;
                     clientCost += ProcessCounters.Now() - clientBefore;
+                    await Task.Delay(Settle); // what the members do right after the step (its end, their clean-up) is the step's
+                    var membersAfter = Traffic(lane, members).Members;
+                    for (var k = 0; k < n; k++)
+                    {
+                        memberBeside[k] += membersBetween[k] - membersAtStart[k];
+                        memberCost[k] += membersAfter[k] - membersBefore[k];
+                    }
                     firstShard[i] = first;
                     lastShard[i] = last;
                     loss = result.Loss;
@@ -142,7 +156,9 @@ internal static class StepBenchmark
                 breakdown.Add($"  client, per in-process step beside: {besideCost.PerStep(steps)}");
                 breakdown.Add($"  client, per cluster step: {clientCost.PerStep(steps)}");
                 for (var k = 0; k < n; k++)
-                    breakdown.Add($"  member {k + 1}, per step (in-process steps beside included): {(after.Members[k] - before.Members[k]).PerStep(steps)}");
+                    breakdown.Add($"  member {k + 1}, per cluster step (and {Settle.TotalMilliseconds:0} ms after it): {memberCost[k].PerStep(steps)}");
+                for (var k = 0; k < n; k++)
+                    breakdown.Add($"  member {k + 1}, meanwhile, during the in-process step beside: {memberBeside[k].PerStep(steps)}");
                 Array.Sort(times);
                 var median = times[steps / 2];
                 var sent = (after.Bytes - before.Bytes) / (double)steps;
