@@ -13,7 +13,7 @@ using AkkaCluster = Akka.Cluster.Cluster;
 namespace ActorGrad.Bench.StepBench;
 
 /// <summary>
-/// `steps [--steps N] [--warmup N] [--members N] [--member-env NAME=VALUE]`: a gradient step of the 784-512-512-10 MLP, batch 1024, 8 shards, in-process
+/// `steps [--steps N] [--warmup N] [--members N] [--min-members N] [--member-env NAME=VALUE]`: a gradient step of the 784-512-512-10 MLP, batch 1024, 8 shards, in-process
 /// (SpecRunner on the whole batch in one Session) and on 1, 2 and 3 worker members, each a `steps --member` process
 /// on 127.0.0.1, with this process as the job's client. Prints the median step times, the tensor-lane bytes per step
 /// of every process against the minimum, the lane's cost per message and per byte, the compute per shard, and a
@@ -30,24 +30,25 @@ internal static class StepBenchmark
         ProcessCounters.ListenToPasses();
         // Warm-up: a member's JIT keeps promoting methods (tier 0, instrumented, tier 1) for about a hundred steps, on
         // the same two cores; a training run lasts thousands of steps, so the steady state is the figure to report.
-        int steps = 15, warmup = 100, maxMembers = MaxMembers;
+        int steps = 15, warmup = 100, maxMembers = MaxMembers, minMembers = 1;
         for (var i = 0; i + 1 < args.Length; i += 2)
             switch (args[i])
             {
                 case "--steps": steps = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
                 case "--warmup": warmup = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
                 case "--members": maxMembers = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
+                case "--min-members": minMembers = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
                 case "--member-env" when args[i + 1].IndexOf('=') > 0:
                     StepMemberProcess.Environment[args[i + 1][..args[i + 1].IndexOf('=')]] = args[i + 1][(args[i + 1].IndexOf('=') + 1)..];
                     break;
-                default: throw new ArgumentException($"steps: unknown argument '{args[i]}' (steps [--steps N] [--warmup N] [--members N] [--member-env NAME=VALUE]...).");
+                default: throw new ArgumentException($"steps: unknown argument '{args[i]}' (steps [--steps N] [--warmup N] [--members N] [--min-members N] [--member-env NAME=VALUE]...).");
             }
         ArgumentOutOfRangeException.ThrowIfLessThan(steps, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxMembers, 1);
-        return RunAsync(steps, warmup, maxMembers).GetAwaiter().GetResult();
+        return RunAsync(steps, warmup, maxMembers, minMembers).GetAwaiter().GetResult();
     }
 
-    private static async Task<int> RunAsync(int steps, int warmup, int maxMembers)
+    private static async Task<int> RunAsync(int steps, int warmup, int maxMembers, int minMembers)
     {
         var spec = StepMlp.Spec();
         var parameters = StepMlp.Parameters(seed: 1).ToDictionary(p => p.Name, p => p.Value);
@@ -101,6 +102,7 @@ internal static class StepBenchmark
             {
                 if (n > 1) members.Add(StepMemberProcess.Start(members[0].Address));
                 await client.WaitForWorkersAsync(n, TimeSpan.FromSeconds(60));
+                if (n < minMembers) continue; // only started, for the larger clusters
                 float loss = 0;
                 for (var i = 0; i < warmup; i++) await client.ComputeAsync(job);
                 var before = Traffic(lane, members);
