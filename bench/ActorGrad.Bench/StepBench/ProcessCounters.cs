@@ -36,6 +36,7 @@ internal readonly record struct ProcessCounters(double CpuSeconds, int Gen0, int
 
     // By name: instruments are published from ClusterMetrics' static constructor, where its fields are not set yet.
     private const string PassDurationName = "actorgrad.gradient.pass.duration";
+    private static readonly object PassLock = new();
     private static long _passes;
     private static double _passSeconds;
     private static MeterListener? _listener;
@@ -55,7 +56,7 @@ internal readonly record struct ProcessCounters(double CpuSeconds, int Gen0, int
         _listener.SetMeasurementEventCallback<double>((_, seconds, _, _) =>
         {
             Interlocked.Increment(ref _passes);
-            lock (_listener) _passSeconds += seconds;
+            lock (PassLock) _passSeconds += seconds;
         });
         _listener.Start();
     }
@@ -64,7 +65,7 @@ internal readonly record struct ProcessCounters(double CpuSeconds, int Gen0, int
     {
         using var process = Process.GetCurrentProcess();
         double passSeconds;
-        lock (_listener ?? new object()) passSeconds = _passSeconds;
+        lock (PassLock) passSeconds = _passSeconds;
         return new(CpuClock.ProcessSeconds(), GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2),
             GC.GetTotalPauseDuration().TotalSeconds, process.Threads.Count, Interlocked.Read(ref _passes), passSeconds,
             GC.GetTotalAllocatedBytes(), ThreadCpuNow());
