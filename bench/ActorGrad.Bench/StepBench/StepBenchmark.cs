@@ -13,7 +13,7 @@ using AkkaCluster = Akka.Cluster.Cluster;
 namespace ActorGrad.Bench.StepBench;
 
 /// <summary>
-/// `steps [--steps N] [--warmup N]`: a gradient step of the 784-512-512-10 MLP, batch 1024, 8 shards, in-process
+/// `steps [--steps N] [--warmup N] [--members N] [--min-members N] [--member-env NAME=VALUE]`: a gradient step of the 784-512-512-10 MLP, batch 1024, 8 shards, in-process
 /// (SpecRunner on the whole batch in one Session) and on 1, 2 and 3 worker members, each a `steps --member` process
 /// on 127.0.0.1, with this process as the job's client. Prints the median step times, the tensor-lane bytes per step
 /// of every process against the minimum, the lane's cost per message and per byte, the compute per shard, and a
@@ -22,23 +22,33 @@ namespace ActorGrad.Bench.StepBench;
 internal static class StepBenchmark
 {
     private const int Examples = 1024, Shards = 8, MaxMembers = 3;
+    private static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(50);
 
     public static int Run(string[] args)
     {
         if (args.Length > 0 && args[0] == "--member") return StepMember.Run(args[1..]);
-        int steps = 9, warmup = 3;
+        ProcessCounters.ListenToPasses();
+        // Warm-up: a member's JIT keeps promoting methods (tier 0, instrumented, tier 1) for about a hundred steps, on
+        // the same two cores; a training run lasts thousands of steps, so the steady state is the figure to report.
+        int steps = 15, warmup = 100, maxMembers = MaxMembers, minMembers = 1;
         for (var i = 0; i + 1 < args.Length; i += 2)
             switch (args[i])
             {
                 case "--steps": steps = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
                 case "--warmup": warmup = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
-                default: throw new ArgumentException($"steps: unknown argument '{args[i]}' (steps [--steps N] [--warmup N]).");
+                case "--members": maxMembers = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
+                case "--min-members": minMembers = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
+                case "--member-env" when args[i + 1].IndexOf('=') > 0:
+                    StepMemberProcess.Environment[args[i + 1][..args[i + 1].IndexOf('=')]] = args[i + 1][(args[i + 1].IndexOf('=') + 1)..];
+                    break;
+                default: throw new ArgumentException($"steps: unknown argument '{args[i]}' (steps [--steps N] [--warmup N] [--members N] [--min-members N] [--member-env NAME=VALUE]...).");
             }
         ArgumentOutOfRangeException.ThrowIfLessThan(steps, 1);
-        return RunAsync(steps, warmup).GetAwaiter().GetResult();
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxMembers, 1);
+        return RunAsync(steps, warmup, maxMembers, minMembers).GetAwaiter().GetResult();
     }
 
-    private static async Task<int> RunAsync(int steps, int warmup)
+    private static async Task<int> RunAsync(int steps, int warmup, int maxMembers, int minMembers)
     {
         var spec = StepMlp.Spec();
         var parameters = StepMlp.Parameters(seed: 1).ToDictionary(p => p.Name, p => p.Value);
@@ -88,10 +98,11 @@ internal static class StepBenchmark
             (encode, decode) = SerializationCost(client.System, parameters["w1"]);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"serialization (Akka's serializer for a BatchGradient of w1, {4L * parameters["w1"].Length:N0} B): {encode * 1e9:0.00} ns per byte to encode, {decode * 1e9:0.00} ns per byte to decode"));
-            for (var n = 1; n <= MaxMembers; n++)
+            for (var n = 1; n <= maxMembers; n++)
             {
                 if (n > 1) members.Add(StepMemberProcess.Start(members[0].Address));
                 await client.WaitForWorkersAsync(n, TimeSpan.FromSeconds(60));
+                if (n < minMembers) continue; // only started, for the larger clusters
                 float loss = 0;
                 for (var i = 0; i < warmup; i++) await client.ComputeAsync(job);
                 var before = Traffic(lane, members);
@@ -99,12 +110,25 @@ internal static class StepBenchmark
                 var firstShard = new double[steps];
                 var lastShard = new double[steps];
                 var beside = new double[steps];
+                ProcessCounters clientCost = default, besideCost = default;
+                var memberCost = new ProcessCounters[n];
+                var memberBeside = new ProcessCounters[n];
                 for (var i = 0; i < steps; i++)
                 {
                     // The in-process step just before each cluster step: both see the same load on this shared machine.
+                    // Each timed step starts on a quiet machine: what the previous step left (its members' clean-up, a
+                    // collection) must not fall on the next one, whichever kind it is.
+                    await Task.Delay(Settle);
+                    var membersAtStart = Traffic(lane, members).Members;
+                    var besideBefore = ProcessCounters.Now();
                     var clock = Stopwatch.StartNew();
                     using (var session = new ActorGrad.Nodes.Session()) SpecRunner.Run(session, spec, parameters, batch);
                     beside[i] = clock.Elapsed.TotalSeconds;
+                    besideCost += ProcessCounters.Now() - besideBefore;
+                    var membersBetween = Traffic(lane, members).Members;
+                    await Task.Delay(Settle);
+                    var membersBefore = Traffic(lane, members).Members;
+                    var clientBefore = ProcessCounters.Now();
                     clock.Restart();
                     double first = double.NaN, last = 0;
                     // On the coordinator's thread, in order: when the first and the last shard reported done.
@@ -114,6 +138,14 @@ internal static class StepBenchmark
                         if (double.IsNaN(first)) first = last;
                     });
                     times[i] = clock.Elapsed.TotalSeconds;
+                    clientCost += ProcessCounters.Now() - clientBefore;
+                    await Task.Delay(Settle); // what the members do right after the step (its end, their clean-up) is the step's
+                    var membersAfter = Traffic(lane, members).Members;
+                    for (var k = 0; k < n; k++)
+                    {
+                        memberBeside[k] += membersBetween[k] - membersAtStart[k];
+                        memberCost[k] += membersAfter[k] - membersBefore[k];
+                    }
                     firstShard[i] = first;
                     lastShard[i] = last;
                     loss = result.Loss;
@@ -123,6 +155,12 @@ internal static class StepBenchmark
                 breakdown.Add(string.Create(CultureInfo.InvariantCulture,
                     $"{n} member(s): first shard done at {MedianOf(firstShard) * 1e3:0.0} ms, last at {MedianOf(lastShard) * 1e3:0.0} ms, step ends at {MedianOf(times) * 1e3:0.0} ms (medians); " +
                     $"lane bytes read {(after.Received - before.Received) / (double)steps / 1e6:0.00} MB; expected lane bytes {Expected(n, parameterBytes, batchBytes) / 1e6:0.00} MB = PrepareJob {n} x P + batch + ChainSum {n - 1} x P + sums P"));
+                breakdown.Add($"  client, per in-process step beside: {besideCost.PerStep(steps)}");
+                breakdown.Add($"  client, per cluster step: {clientCost.PerStep(steps)}");
+                for (var k = 0; k < n; k++)
+                    breakdown.Add($"  member {k + 1}, per cluster step (and {Settle.TotalMilliseconds:0} ms after it): {memberCost[k].PerStep(steps)}");
+                for (var k = 0; k < n; k++)
+                    breakdown.Add($"  member {k + 1}, meanwhile, during the in-process step beside: {memberBeside[k].PerStep(steps)}");
                 Array.Sort(times);
                 var median = times[steps / 2];
                 var sent = (after.Bytes - before.Bytes) / (double)steps;
@@ -141,10 +179,10 @@ internal static class StepBenchmark
             for (var i = 0; i < steps; i++) trainingTimes[i] = (await run.StepAsync()).Elapsed.TotalSeconds;
             var trainingAfter = Traffic(lane, members);
             var trainingMedian = MedianOf(trainingTimes);
-            var trainingMinimum = 2.0 * MaxMembers * parameterBytes + parameterBytes + batchBytes; // and the new values back once
+            var trainingMinimum = 2.0 * maxMembers * parameterBytes + parameterBytes + batchBytes; // and the new values back once
             var trainingSent = (trainingAfter.Bytes - trainingBefore.Bytes) / (double)steps;
             rows.Add(string.Create(CultureInfo.InvariantCulture,
-                $"| {MaxMembers} member(s), SGD step | {trainingMedian * 1e3,8:0.0} ms | {trainingMedian / inProcessTraining,5:0.00}x (of in-process SGD) | {trainingTimes.Min() * 1e3:0.0}-{trainingTimes.Max() * 1e3:0.0} ms | {trainingSent / 1e6,7:0.00} MB | {trainingMinimum / 1e6,7:0.00} MB | {trainingSent / trainingMinimum,5:0.00}x | {(trainingAfter.Messages - trainingBefore.Messages) / (double)steps,5:0} | |"));
+                $"| {maxMembers} member(s), SGD step | {trainingMedian * 1e3,8:0.0} ms | {trainingMedian / inProcessTraining,5:0.00}x (of in-process SGD) | {trainingTimes.Min() * 1e3:0.0}-{trainingTimes.Max() * 1e3:0.0} ms | {trainingSent / 1e6,7:0.00} MB | {trainingMinimum / 1e6,7:0.00} MB | {trainingSent / trainingMinimum,5:0.00}x | {(trainingAfter.Messages - trainingBefore.Messages) / (double)steps,5:0} | |"));
         }
         finally
         {
@@ -198,18 +236,23 @@ internal static class StepBenchmark
         return times[steps / 2];
     }
 
-    /// <summary>Lane bytes and messages written by every process, and bytes read (the same when nothing is lost or in flight).</summary>
-    private static (long Bytes, long Messages, long Received) Traffic(TensorLane client, List<StepMemberProcess> members)
+    /// <summary>
+    /// Lane bytes and messages written by every process, and bytes read (the same when nothing is lost or in flight);
+    /// each member process's counters (member order).
+    /// </summary>
+    private static (long Bytes, long Messages, long Received, ProcessCounters[] Members) Traffic(TensorLane client, List<StepMemberProcess> members)
     {
         long bytes = client.BytesSent, messages = client.MessagesSent, received = client.BytesReceived;
-        foreach (var m in members)
+        var processes = new ProcessCounters[members.Count];
+        for (var i = 0; i < members.Count; i++)
         {
-            var stats = m.Stats();
-            bytes += stats[0];
-            messages += stats[1];
-            received += stats[2];
+            var (lane, process) = members[i].Stats();
+            bytes += lane[0];
+            messages += lane[1];
+            received += lane[2];
+            processes[i] = process;
         }
-        return (bytes, messages, received);
+        return (bytes, messages, received, processes);
     }
 
     /// <summary>Median seconds per byte to serialize and to deserialize a gradient message with the system's serializer for it.</summary>

@@ -22,7 +22,7 @@ internal sealed class EchoActor : ReceiveActor
 /// A worker member of the step benchmark in a process of its own (`steps --member [--seed HOST:PORT]`, started by
 /// `steps`): role worker with the gradient service, as `actorgrad node` hosts it, on 127.0.0.1 (plain lane on
 /// loopback). Prints "READY HOST:PORT" once Up; then answers "stats" with "STATS bytesSent messagesSent bytesReceived
-/// messagesReceived" of its tensor lane, and exits on "quit" or at the end of its stdin.
+/// messagesReceived" of its tensor lane and its <see cref="ProcessCounters"/>, and exits on "quit" or at the end of its stdin.
 /// </summary>
 internal static class StepMember
 {
@@ -46,6 +46,8 @@ internal static class StepMember
             akka.WithGradientService();
             akka.WithActors((system, _) => system.ActorOf(Props.Create(() => new EchoActor()), EchoActor.Name));
         });
+        ProcessCounters.ListenToPasses();
+        using var jit = Environment.GetEnvironmentVariable("ACTORGRAD_STEP_JITLOG") == "1" ? new JitLog() : null;
         using var host = builder.Build();
         host.Start();
         try
@@ -62,8 +64,9 @@ internal static class StepMember
             while ((line = Console.ReadLine()) is not null && line != "quit")
                 if (line == "stats")
                 {
+                    if (jit is not null) Console.Error.WriteLine($"JIT since the last stats: {jit.TakeTop(25)}");
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"{StatsPrefix}{lane.BytesSent} {lane.MessagesSent} {lane.BytesReceived} {lane.MessagesReceived}"));
+                        $"{StatsPrefix}{lane.BytesSent} {lane.MessagesSent} {lane.BytesReceived} {lane.MessagesReceived} {ProcessCounters.Now().ToWire()}"));
                     Console.Out.Flush();
                 }
             return 0;

@@ -25,6 +25,9 @@ internal sealed class StepMemberProcess : IDisposable
     /// <summary>Its cluster address as HOST:PORT.</summary>
     public string Address { get; }
 
+    /// <summary>Environment variables set for every member process started after (`steps --member-env NAME=VALUE`).</summary>
+    public static Dictionary<string, string> Environment { get; } = new(StringComparer.Ordinal);
+
     public static StepMemberProcess Start(string? seed)
     {
         var info = new ProcessStartInfo
@@ -39,6 +42,7 @@ internal sealed class StepMemberProcess : IDisposable
                      : [typeof(Program).Assembly.Location, "steps", "--member", "--seed", seed])
             info.ArgumentList.Add(a);
         info.Environment.Remove("DOTNET_DiagnosticPorts");
+        foreach (var (name, value) in Environment) info.Environment[name] = value;
         var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {info.FileName} steps --member.");
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"[member {process.Id}] " + e.Data); };
         process.BeginErrorReadLine();
@@ -54,13 +58,13 @@ internal sealed class StepMemberProcess : IDisposable
         }
     }
 
-    /// <summary>Its lane's counters: bytes sent, messages sent, bytes received, messages received.</summary>
-    public long[] Stats()
+    /// <summary>Its lane's counters (bytes sent, messages sent, bytes received, messages received) and its process's.</summary>
+    public (long[] Lane, ProcessCounters Process) Stats()
     {
         _process.StandardInput.WriteLine("stats");
         _process.StandardInput.Flush();
-        return ReadUntil(_process, StepMember.StatsPrefix, TimeSpan.FromSeconds(30)).Split(' ')
-            .Select(s => long.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+        var fields = ReadUntil(_process, StepMember.StatsPrefix, TimeSpan.FromSeconds(30)).Split(' ');
+        return ([.. fields[..4].Select(s => long.Parse(s, CultureInfo.InvariantCulture))], ProcessCounters.FromWire(fields[4..]));
     }
 
     private static string ReadUntil(Process process, string prefix, TimeSpan timeout)

@@ -265,7 +265,7 @@ internal sealed class JobCoordinator : ReceiveActor, IWithTimers
 
     /// <summary>
     /// Starts the round, once each parameter still waiting has a ready owner: the shards in contiguous runs, one run
-    /// per worker in order (as even as can be), each run's worker told the next one's, the last run the owners (none in
+    /// per worker in order (as even as can be, the longer runs last), each run's worker told the next one's, the last run the owners (none in
     /// a gradient job: its sums come here).
     /// </summary>
     private void Dispatch()
@@ -281,7 +281,9 @@ internal sealed class JobCoordinator : ReceiveActor, IWithTimers
         _chain.AddRange(_workers.Take(runs));
         for (int k = 0, first = 0; k < runs; k++)
         {
-            var last = first + _shards.Length / runs + (k < _shards.Length % runs ? 1 : 0) - 1;
+            // The runs as even as can be, the longer ones last: an earlier run finishes sooner, so its sum is on its
+            // way to the next run while that one still computes (the chain's hops overlap the compute).
+            var last = first + _shards.Length / runs + (k >= runs - _shards.Length % runs ? 1 : 0) - 1;
             var member = _chain[k];
             var next = k + 1 < runs ? (new RootActorPath(_chain[k + 1]) / "user" / GradientService.Name / GradientService.WorkerName).ToString() : "";
             _used.Add(member);

@@ -114,9 +114,8 @@ internal sealed class ShardWorker : ReceiveActor
             _chains[m.JobId] = chain = new ChainRun(m.Round, m.RunFirst, m.RunLast, m.Next, m.Owners);
             if (_early.Remove(m.JobId, out var early)) Offer(m.JobId, early); // the previous run's sum came first
         }
-        chain.Add(m.Shard, result.Gradients);
         Sender.Tell(new ShardDone(m.JobId, m.Step, m.Shard, m.Attempt, result.Loss));
-        Forward(m.JobId, job, chain);
+        if (Adding(m.JobId, job, chain, () => chain.Add(m.Shard, result.Gradients))) Forward(m.JobId, job, chain);
     }
 
     /// <summary>The previous run's sum: taken by this round's run, kept when its round has not reached this member yet, else dropped.</summary>
@@ -129,8 +128,22 @@ internal sealed class ShardWorker : ReceiveActor
             return;
         }
         if (sum.Round < chain.Round || sum.UpTo != chain.First - 1 || !_jobs.TryGetValue(jobId, out var job) || job.Step != sum.Step) return;
-        chain.Before([.. sum.Values.Select(Tensor.From)]);
-        Forward(jobId, job, chain);
+        if (Adding(jobId, job, chain, () => chain.Before([.. sum.Values.Select(Tensor.From)]))) Forward(jobId, job, chain);
+    }
+
+    /// <summary>Adds a piece to the run's sum; a piece that does not fit it (a bad sum from the wire) fails the job, not this worker.</summary>
+    private bool Adding(string jobId, CheckedJob job, ChainRun chain, Action add)
+    {
+        try
+        {
+            add();
+            return true;
+        }
+        catch (InvalidOperationException e)
+        {
+            job.Coordinator.Tell(new GradientWorkFailed(jobId, _member, $"adding shards {chain.First}..{chain.Last}", e));
+            return false;
+        }
     }
 
     /// <summary>Once the run's sum is complete: on to the next run's worker, or, from the last run, to each parameter's owner.</summary>
