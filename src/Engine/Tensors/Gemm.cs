@@ -124,17 +124,23 @@ internal static unsafe class Gemm
                 var kc = Math.Min(kcMax, job.K - pc);
                 // The first depth block writes C, the later ones add to it: C needs no clearing pass.
                 var overwrite = pc == 0;
-                PackB(job, pc, kc, jc, nc, nr, packB);
+                PackB<TS, TV>(job, pc, kc, jc, nc, nr, packB);
                 for (var ic = i0; ic < i1; ic += mcMax)
                 {
                     var mc = Math.Min(mcMax, i1 - ic);
-                    PackA(job, ic, mc, pc, kc, packA);
+                    // Rows of A as stored are read in place (a row is contiguous in depth, as a packed panel is):
+                    // only transposed A and a last panel of fewer than MR rows are packed.
+                    var inPlaceRows = job.TransA ? 0 : mc / MR * MR;
+                    PackA(job, ic + inPlaceRows, mc - inPlaceRows, pc, kc, packA);
                     for (var jr = 0; jr < nc; jr += nr)
                     for (var ir = 0; ir < mc; ir += MR)
                     {
-                        Kernel<TS, TV>(kc, packA + ir * kc, packB + jr * kc,
-                            job.C + (long)(ic + ir) * job.N + jc + jr, job.N,
-                            Math.Min(MR, mc - ir), Math.Min(nr, nc - jr), overwrite);
+                        var c = job.C + (long)(ic + ir) * job.N + jc + jr;
+                        int rows = Math.Min(MR, mc - ir), cols = Math.Min(nr, nc - jr);
+                        if (ir < inPlaceRows)
+                            Kernel<TS, TV>(kc, job.A + (long)(ic + ir) * job.K + pc, job.K, 1, packB + jr * kc, c, job.N, rows, cols, overwrite);
+                        else
+                            Kernel<TS, TV>(kc, packA + (ir - inPlaceRows) * kc, 1, MR, packB + jr * kc, c, job.N, rows, cols, overwrite);
                     }
                 }
             }
@@ -185,7 +191,7 @@ internal static unsafe class Gemm
     }
 
     /// <summary>B's depth pc..pc+kc, columns jc..jc+nc, as NR-column panels, k-major, zero-padded.</summary>
-    private static void PackB(Job job, int pc, int kc, int jc, int nc, int nr, float* dst)
+    private static void PackB<TS, TV>(Job job, int pc, int kc, int jc, int nc, int nr, float* dst) where TS : ISimdWidth<TV> where TV : struct
     {
         for (var jr = 0; jr < nc; jr += nr)
         {
@@ -206,7 +212,10 @@ internal static unsafe class Gemm
                 var j = 0;
                 if (!job.TransB && cols == nr)
                 {
-                    new ReadOnlySpan<float>(job.B + (long)(pc + p) * job.N + jc + jr, nr).CopyTo(new Span<float>(dst, nr));
+                    // Two vector moves (a Span copy per row called memmove for 64-128 bytes).
+                    var src = job.B + (long)(pc + p) * job.N + jc + jr;
+                    TS.Store(TS.Load(src), dst);
+                    TS.Store(TS.Load(src + TS.Width), dst + TS.Width);
                     j = nr;
                 }
                 for (; j < cols; j++) dst[j] = job.BAt(pc + p, jc + jr + j);
@@ -216,10 +225,15 @@ internal static unsafe class Gemm
         }
     }
 
-    /// <summary>C[mr x nr] (+)= Apanel * Bpanel, with MR x 2 vector accumulators held in registers (12 of the 16 ymm registers at AVX2).</summary>
-    private static void Kernel<TS, TV>(int kc, float* a, float* b, float* c, int ldc, int mr, int nr, bool overwrite) where TS : ISimdWidth<TV> where TV : struct
+    /// <summary>
+    /// C[mr x nr] (+)= A's MR rows * Bpanel, with MR x 2 vector accumulators held in registers (12 of the 16 ymm
+    /// registers at AVX2). A's element (r, p) is at a[r * rowStride + p * depthStride]: a packed panel (1, MR) or
+    /// rows of A in place (K, 1).
+    /// </summary>
+    private static void Kernel<TS, TV>(int kc, float* a, nint rowStride, nint depthStride, float* b, float* c, int ldc, int mr, int nr, bool overwrite) where TS : ISimdWidth<TV> where TV : struct
     {
         var w = TS.Width;
+        nint r1 = rowStride, r2 = 2 * rowStride, r3 = 3 * rowStride, r4 = 4 * rowStride, r5 = 5 * rowStride;
         TV c00 = TS.Zero, c01 = TS.Zero, c10 = TS.Zero, c11 = TS.Zero, c20 = TS.Zero, c21 = TS.Zero;
         TV c30 = TS.Zero, c31 = TS.Zero, c40 = TS.Zero, c41 = TS.Zero, c50 = TS.Zero, c51 = TS.Zero;
         for (var p = 0; p < kc; p++)
@@ -227,12 +241,12 @@ internal static unsafe class Gemm
             var b0 = TS.Load(b);
             var b1 = TS.Load(b + w);
             var a0 = TS.Broadcast(a[0]); c00 = TS.MultiplyAdd(a0, b0, c00); c01 = TS.MultiplyAdd(a0, b1, c01);
-            var a1 = TS.Broadcast(a[1]); c10 = TS.MultiplyAdd(a1, b0, c10); c11 = TS.MultiplyAdd(a1, b1, c11);
-            var a2 = TS.Broadcast(a[2]); c20 = TS.MultiplyAdd(a2, b0, c20); c21 = TS.MultiplyAdd(a2, b1, c21);
-            var a3 = TS.Broadcast(a[3]); c30 = TS.MultiplyAdd(a3, b0, c30); c31 = TS.MultiplyAdd(a3, b1, c31);
-            var a4 = TS.Broadcast(a[4]); c40 = TS.MultiplyAdd(a4, b0, c40); c41 = TS.MultiplyAdd(a4, b1, c41);
-            var a5 = TS.Broadcast(a[5]); c50 = TS.MultiplyAdd(a5, b0, c50); c51 = TS.MultiplyAdd(a5, b1, c51);
-            a += MR;
+            var a1 = TS.Broadcast(a[r1]); c10 = TS.MultiplyAdd(a1, b0, c10); c11 = TS.MultiplyAdd(a1, b1, c11);
+            var a2 = TS.Broadcast(a[r2]); c20 = TS.MultiplyAdd(a2, b0, c20); c21 = TS.MultiplyAdd(a2, b1, c21);
+            var a3 = TS.Broadcast(a[r3]); c30 = TS.MultiplyAdd(a3, b0, c30); c31 = TS.MultiplyAdd(a3, b1, c31);
+            var a4 = TS.Broadcast(a[r4]); c40 = TS.MultiplyAdd(a4, b0, c40); c41 = TS.MultiplyAdd(a4, b1, c41);
+            var a5 = TS.Broadcast(a[r5]); c50 = TS.MultiplyAdd(a5, b0, c50); c51 = TS.MultiplyAdd(a5, b1, c51);
+            a += depthStride;
             b += 2 * w;
         }
         if (mr == MR && nr == 2 * w)
