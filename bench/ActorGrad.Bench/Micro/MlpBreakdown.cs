@@ -77,10 +77,15 @@ internal static class MlpBreakdown
         using var gw0 = TensorOps.MatMul(x, ga0, true, false);
     }
 
-    /// <summary>Best of 7 rounds, per call: wall time, or the CPU time of all threads when a clock is given.</summary>
+    /// <summary>
+    /// Best of 7 rounds, per call: wall time, or the CPU time of all threads when a clock is given. Warmed for 0.3 s
+    /// first: tiered compilation recompiles a hot method about 0.1 s after it gets hot, and a fast op timed before
+    /// that is timed in unoptimised code (sum_to ran 10x slower so).
+    /// </summary>
     private static double Microseconds(Action action, int reps, Func<double>? clock = null)
     {
-        action();
+        var warm = System.Diagnostics.Stopwatch.StartNew();
+        while (warm.Elapsed.TotalSeconds < 0.3) action();
         clock ??= () => System.Diagnostics.Stopwatch.GetTimestamp() / (double)System.Diagnostics.Stopwatch.Frequency;
         var best = double.MaxValue;
         for (var round = 0; round < 7; round++)

@@ -1,4 +1,6 @@
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace ActorGrad.Engine.Tensors;
 
@@ -71,8 +73,11 @@ internal static unsafe class Gemm
             Block<TS, TV>(job, blocking, 0, job.M, 0, job.N);
             return;
         }
-        // Split the wider side so each thread packs only its share; boundaries on tile multiples.
-        if (job.N >= job.M || job.M < MR * threads)
+        // Each thread packs the share of B it uses; A is read in place unless it is transposed. So split the columns
+        // (B's share), unless A is transposed and has more rows than B has columns (each thread would pack all of A), or
+        // there are too few columns to split; boundaries on tile multiples.
+        var splitColumns = job.M < MR * threads || (job.N >= nr * threads && (!job.TransA || job.N >= job.M));
+        if (splitColumns)
         {
             var step = (job.N / nr + threads - 1) / threads * nr;
             Parallel.For(0, (int)threads, t =>
@@ -112,7 +117,7 @@ internal static unsafe class Gemm
     private static void Block<TS, TV>(Job job, GemmBlocking blocking, int i0, int i1, int j0, int j1) where TS : ISimdWidth<TV> where TV : struct
     {
         var nr = 2 * TS.Width;
-        var (kcMax, ncMax) = (blocking.KC, blocking.NC);
+        var (kcMax, ncMax) = (blocking.BalancedKC(job.K), blocking.NC);
         var mcMax = blocking.BalancedMC(i1 - i0, MR);
         var packA = Buffer(ref _packA, ref _packACapacity, (long)(mcMax + MR) * kcMax);
         var packB = Buffer(ref _packB, ref _packBCapacity, (long)(ncMax + nr) * kcMax);
@@ -147,30 +152,27 @@ internal static unsafe class Gemm
         }
     }
 
-    /// <summary>A's rows ic..ic+mc, depth pc..pc+kc, as MR-row panels, k-major, zero-padded.</summary>
+    /// <summary>A's rows ic..ic+mc, depth pc..pc+kc, as MR-row panels, k-major, zero-padded (transposed A, and the last panel of fewer than MR rows).</summary>
     private static void PackA(Job job, int ic, int mc, int pc, int kc, float* dst)
     {
         for (var ir = 0; ir < mc; ir += MR)
         {
             var rows = Math.Min(MR, mc - ir);
-            if (rows == MR && !job.TransA)
+            if (rows == MR && job.TransA)
             {
-                // Six row pointers walked in step: no per-element index arithmetic or branch.
-                var r0 = job.A + (long)(ic + ir) * job.K + pc;
-                var k = job.K;
-                float* r1 = r0 + k, r2 = r1 + k, r3 = r2 + k, r4 = r3 + k, r5 = r4 + k;
-                for (var p = 0; p < kc; p++)
-                {
-                    dst[0] = r0[p]; dst[1] = r1[p]; dst[2] = r2[p];
-                    dst[3] = r3[p]; dst[4] = r4[p]; dst[5] = r5[p];
-                    dst += MR;
-                }
-                continue;
-            }
-            if (rows == MR)
-            {
-                // Transposed A: the MR values of one depth are adjacent.
+                // Transposed A: the MR values of one depth are adjacent. Where eight are readable, one 8-float move per
+                // depth: its last two land in the next depth's place, which the next move overwrites (the buffer has room
+                // for a panel more than it holds).
                 var col = job.A + (long)pc * job.M + ic + ir;
+                if (Vector256.IsHardwareAccelerated && ic + ir + 8 <= job.M)
+                {
+                    for (var p = 0; p < kc; p++)
+                    {
+                        Vector256.Store(Vector256.Load(col + (long)p * job.M), dst);
+                        dst += MR;
+                    }
+                    continue;
+                }
                 for (var p = 0; p < kc; p++)
                 {
                     var src = col + (long)p * job.M;
@@ -198,11 +200,17 @@ internal static unsafe class Gemm
             var cols = Math.Min(nr, nc - jr);
             if (job.TransB && cols == nr)
             {
-                // Transposed B: each column of the panel is a contiguous run of a row of B.
+                // Transposed B: each column of the panel is a contiguous run of a row of B; eight rows by eight depths
+                // at a time are one 8x8 transpose in registers, the depths past a multiple of eight one by one.
+                var rows = job.B + (long)(jc + jr) * job.K + pc;
+                var p8 = Avx.IsSupported && nr % 8 == 0 ? kc / 8 * 8 : 0;
+                for (var j = 0; j < nr; j += 8)
+                for (var p = 0; p < p8; p += 8)
+                    Transpose8x8(rows + (long)j * job.K + p, job.K, dst + p * nr + j, nr);
                 for (var j = 0; j < nr; j++)
                 {
-                    var src = job.B + (long)(jc + jr + j) * job.K + pc;
-                    for (var p = 0; p < kc; p++) dst[p * nr + j] = src[p];
+                    var src = rows + (long)j * job.K;
+                    for (var p = p8; p < kc; p++) dst[p * nr + j] = src[p];
                 }
                 dst += kc * nr;
                 continue;
@@ -223,6 +231,27 @@ internal static unsafe class Gemm
                 dst += nr;
             }
         }
+    }
+
+    /// <summary>dst[q * ldd + r] = src[r * lds + q] for r, q in 0..7: unpack, shuffle and lane-swap, as every AVX transpose does.</summary>
+    private static void Transpose8x8(float* src, long lds, float* dst, int ldd)
+    {
+        var r0 = Avx.LoadVector256(src); var r1 = Avx.LoadVector256(src + lds);
+        var r2 = Avx.LoadVector256(src + 2 * lds); var r3 = Avx.LoadVector256(src + 3 * lds);
+        var r4 = Avx.LoadVector256(src + 4 * lds); var r5 = Avx.LoadVector256(src + 5 * lds);
+        var r6 = Avx.LoadVector256(src + 6 * lds); var r7 = Avx.LoadVector256(src + 7 * lds);
+        Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1), t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
+        Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5), t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
+        Vector256<float> s0 = Avx.Shuffle(t0, t2, 0x44), s1 = Avx.Shuffle(t0, t2, 0xEE), s2 = Avx.Shuffle(t1, t3, 0x44), s3 = Avx.Shuffle(t1, t3, 0xEE);
+        Vector256<float> s4 = Avx.Shuffle(t4, t6, 0x44), s5 = Avx.Shuffle(t4, t6, 0xEE), s6 = Avx.Shuffle(t5, t7, 0x44), s7 = Avx.Shuffle(t5, t7, 0xEE);
+        Avx.Store(dst, Avx.Permute2x128(s0, s4, 0x20));
+        Avx.Store(dst + ldd, Avx.Permute2x128(s1, s5, 0x20));
+        Avx.Store(dst + 2 * ldd, Avx.Permute2x128(s2, s6, 0x20));
+        Avx.Store(dst + 3 * ldd, Avx.Permute2x128(s3, s7, 0x20));
+        Avx.Store(dst + 4 * ldd, Avx.Permute2x128(s0, s4, 0x31));
+        Avx.Store(dst + 5 * ldd, Avx.Permute2x128(s1, s5, 0x31));
+        Avx.Store(dst + 6 * ldd, Avx.Permute2x128(s2, s6, 0x31));
+        Avx.Store(dst + 7 * ldd, Avx.Permute2x128(s3, s7, 0x31));
     }
 
     /// <summary>
