@@ -6,7 +6,7 @@ namespace ActorGrad.Bench;
 public static class Program
 {
     /// <summary>
-    /// `peer [workload ...]` runs the PyTorch peer workloads, `machine` prints the CPU, the kernels' ISA and the FMA peak, `micro [gemm|elementwise|actors|chain|memory]` the quick figures, `cluster [figure ...]` the
+    /// `peer [workload ...]` runs the PyTorch peer workloads, `machine` prints the CPU, the kernels' ISA and the FMA peak, `micro [gemm|mlp|elementwise|actors|chain|memory]` the quick figures, `cluster [figure ...]` the
     /// tensor lane, raw TCP/TLS and Akka.Remote between two processes (it starts its second process as `cluster-peer` itself);
     /// `steps` a gradient step of the 784-512-512-10 MLP in-process and on 1-3 member processes (it starts them as `steps --member`);
     /// anything else goes to BenchmarkDotNet.

@@ -14,10 +14,10 @@ namespace ActorGrad.Bench.Micro;
 /// </summary>
 internal static class MicroBenchmarks
 {
-    /// <summary>All figures, or only the groups named (gemm, elementwise, actors, chain, memory).</summary>
+    /// <summary>All figures, or only the groups named (gemm, mlp, elementwise, actors, chain, memory).</summary>
     public static int Run(string[] groups)
     {
-        string[] known = ["gemm", "elementwise", "actors", "chain", "memory"];
+        string[] known = ["gemm", "mlp", "elementwise", "actors", "chain", "memory"];
         if (groups.FirstOrDefault(g => !known.Contains(g)) is { } unknown)
         {
             Console.Error.WriteLine($"micro: unknown group '{unknown}'; the groups are {string.Join(", ", known)}.");
@@ -26,6 +26,7 @@ internal static class MicroBenchmarks
         bool Wanted(string group) => groups.Length == 0 || groups.Contains(group);
         MachineReport.Print(Console.Out, probe: Wanted("gemm"));
         if (Wanted("gemm")) GemmFigures();
+        if (Wanted("mlp")) MlpBreakdown.Run(Report);
         if (Wanted("elementwise")) Elementwise();
         if (Wanted("actors")) Actors();
         if (Wanted("chain")) Chains();

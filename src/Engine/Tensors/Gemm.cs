@@ -1,4 +1,6 @@
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace ActorGrad.Engine.Tensors;
 
@@ -38,12 +40,18 @@ internal static unsafe class Gemm
             c[..(m * n)].Clear();
             return;
         }
+        var isa = KernelIsa.Current;
+        if (isa != Isa.Scalar && n < 2 * KernelIsa.Lanes(isa) && m > n)
+        {
+            MultiplyNarrow(m, n, k, a, transA, b, transB, c);
+            return;
+        }
         fixed (float* pa = a)
         fixed (float* pb = b)
         fixed (float* pc = c)
         {
             var job = new Job(m, n, k, pa, transA, pb, transB, pc);
-            switch (KernelIsa.Current)
+            switch (isa)
             {
                 case Isa.Vector512: Run<Simd512, System.Runtime.Intrinsics.Vector512<float>>(job, Blocking512); break;
                 case Isa.Vector256: Run<Simd256, System.Runtime.Intrinsics.Vector256<float>>(job, Blocking256); break;
@@ -51,6 +59,25 @@ internal static unsafe class Gemm
                 default: Naive(job); break;
             }
         }
+    }
+
+    /// <summary>
+    /// C narrower than a register tile (a classifier's last layer: 10 columns of a 32-lane tile at AVX-512 leave 69% of
+    /// every FMA unused): Cᵀ = Bᵀ·Aᵀ puts the narrow side on the tile's MR rows instead, where 10 rows fill 10 of 12,
+    /// and C is that product transposed (m x n floats: little beside the m x n x k multiply-adds).
+    /// </summary>
+    private static void MultiplyNarrow(int m, int n, int k, ReadOnlySpan<float> a, bool transA, ReadOnlySpan<float> b, bool transB, Span<float> c)
+    {
+        var transposed = System.Buffers.ArrayPool<float>.Shared.Rent(m * n);
+        try
+        {
+            // Bᵀ stored as B is B read transposed, and likewise Aᵀ; the swapped product has more columns than rows (m > n), so it does not swap back.
+            Multiply(n, m, k, b, !transB, a, !transA, transposed.AsSpan(0, m * n));
+            for (var i = 0; i < m; i++)
+            for (var j = 0; j < n; j++)
+                c[i * n + j] = transposed[j * m + i];
+        }
+        finally { System.Buffers.ArrayPool<float>.Shared.Return(transposed); }
     }
 
     private readonly struct Job(int m, int n, int k, float* a, bool transA, float* b, bool transB, float* c)
@@ -71,8 +98,11 @@ internal static unsafe class Gemm
             Block<TS, TV>(job, blocking, 0, job.M, 0, job.N);
             return;
         }
-        // Split the wider side so each thread packs only its share; boundaries on tile multiples.
-        if (job.N >= job.M || job.M < MR * threads)
+        // Each thread packs the share of B it uses; A is read in place unless it is transposed. So split the columns
+        // (B's share), unless A is transposed and has more rows than B has columns (each thread would pack all of A), or
+        // there are too few columns to split; boundaries on tile multiples.
+        var splitColumns = job.M < MR * threads || (job.N >= nr * threads && (!job.TransA || job.N >= job.M));
+        if (splitColumns)
         {
             var step = (job.N / nr + threads - 1) / threads * nr;
             Parallel.For(0, (int)threads, t =>
@@ -112,7 +142,7 @@ internal static unsafe class Gemm
     private static void Block<TS, TV>(Job job, GemmBlocking blocking, int i0, int i1, int j0, int j1) where TS : ISimdWidth<TV> where TV : struct
     {
         var nr = 2 * TS.Width;
-        var (kcMax, ncMax) = (blocking.KC, blocking.NC);
+        var (kcMax, ncMax) = (blocking.BalancedKC(job.K), blocking.NC);
         var mcMax = blocking.BalancedMC(i1 - i0, MR);
         var packA = Buffer(ref _packA, ref _packACapacity, (long)(mcMax + MR) * kcMax);
         var packB = Buffer(ref _packB, ref _packBCapacity, (long)(ncMax + nr) * kcMax);
@@ -124,47 +154,50 @@ internal static unsafe class Gemm
                 var kc = Math.Min(kcMax, job.K - pc);
                 // The first depth block writes C, the later ones add to it: C needs no clearing pass.
                 var overwrite = pc == 0;
-                PackB(job, pc, kc, jc, nc, nr, packB);
+                PackB<TS, TV>(job, pc, kc, jc, nc, nr, packB);
                 for (var ic = i0; ic < i1; ic += mcMax)
                 {
                     var mc = Math.Min(mcMax, i1 - ic);
-                    PackA(job, ic, mc, pc, kc, packA);
+                    // Rows of A as stored are read in place (a row is contiguous in depth, as a packed panel is):
+                    // only transposed A and a last panel of fewer than MR rows are packed.
+                    var inPlaceRows = job.TransA ? 0 : mc / MR * MR;
+                    PackA(job, ic + inPlaceRows, mc - inPlaceRows, pc, kc, packA);
                     for (var jr = 0; jr < nc; jr += nr)
                     for (var ir = 0; ir < mc; ir += MR)
                     {
-                        Kernel<TS, TV>(kc, packA + ir * kc, packB + jr * kc,
-                            job.C + (long)(ic + ir) * job.N + jc + jr, job.N,
-                            Math.Min(MR, mc - ir), Math.Min(nr, nc - jr), overwrite);
+                        var c = job.C + (long)(ic + ir) * job.N + jc + jr;
+                        int rows = Math.Min(MR, mc - ir), cols = Math.Min(nr, nc - jr);
+                        if (ir < inPlaceRows)
+                            Kernel<TS, TV>(kc, job.A + (long)(ic + ir) * job.K + pc, job.K, 1, packB + jr * kc, c, job.N, rows, cols, overwrite);
+                        else
+                            Kernel<TS, TV>(kc, packA + (ir - inPlaceRows) * kc, 1, MR, packB + jr * kc, c, job.N, rows, cols, overwrite);
                     }
                 }
             }
         }
     }
 
-    /// <summary>A's rows ic..ic+mc, depth pc..pc+kc, as MR-row panels, k-major, zero-padded.</summary>
+    /// <summary>A's rows ic..ic+mc, depth pc..pc+kc, as MR-row panels, k-major, zero-padded (transposed A, and the last panel of fewer than MR rows).</summary>
     private static void PackA(Job job, int ic, int mc, int pc, int kc, float* dst)
     {
         for (var ir = 0; ir < mc; ir += MR)
         {
             var rows = Math.Min(MR, mc - ir);
-            if (rows == MR && !job.TransA)
+            if (rows == MR && job.TransA)
             {
-                // Six row pointers walked in step: no per-element index arithmetic or branch.
-                var r0 = job.A + (long)(ic + ir) * job.K + pc;
-                var k = job.K;
-                float* r1 = r0 + k, r2 = r1 + k, r3 = r2 + k, r4 = r3 + k, r5 = r4 + k;
-                for (var p = 0; p < kc; p++)
-                {
-                    dst[0] = r0[p]; dst[1] = r1[p]; dst[2] = r2[p];
-                    dst[3] = r3[p]; dst[4] = r4[p]; dst[5] = r5[p];
-                    dst += MR;
-                }
-                continue;
-            }
-            if (rows == MR)
-            {
-                // Transposed A: the MR values of one depth are adjacent.
+                // Transposed A: the MR values of one depth are adjacent. Where eight are readable, one 8-float move per
+                // depth: its last two land in the next depth's place, which the next move overwrites (the buffer has room
+                // for a panel more than it holds).
                 var col = job.A + (long)pc * job.M + ic + ir;
+                if (Vector256.IsHardwareAccelerated && ic + ir + 8 <= job.M)
+                {
+                    for (var p = 0; p < kc; p++)
+                    {
+                        Vector256.Store(Vector256.Load(col + (long)p * job.M), dst);
+                        dst += MR;
+                    }
+                    continue;
+                }
                 for (var p = 0; p < kc; p++)
                 {
                     var src = col + (long)p * job.M;
@@ -185,18 +218,24 @@ internal static unsafe class Gemm
     }
 
     /// <summary>B's depth pc..pc+kc, columns jc..jc+nc, as NR-column panels, k-major, zero-padded.</summary>
-    private static void PackB(Job job, int pc, int kc, int jc, int nc, int nr, float* dst)
+    private static void PackB<TS, TV>(Job job, int pc, int kc, int jc, int nc, int nr, float* dst) where TS : ISimdWidth<TV> where TV : struct
     {
         for (var jr = 0; jr < nc; jr += nr)
         {
             var cols = Math.Min(nr, nc - jr);
             if (job.TransB && cols == nr)
             {
-                // Transposed B: each column of the panel is a contiguous run of a row of B.
+                // Transposed B: each column of the panel is a contiguous run of a row of B; eight rows by eight depths
+                // at a time are one 8x8 transpose in registers, the depths past a multiple of eight one by one.
+                var rows = job.B + (long)(jc + jr) * job.K + pc;
+                var p8 = Avx.IsSupported && nr % 8 == 0 ? kc / 8 * 8 : 0;
+                for (var j = 0; j < nr; j += 8)
+                for (var p = 0; p < p8; p += 8)
+                    Transpose8x8(rows + (long)j * job.K + p, job.K, dst + p * nr + j, nr);
                 for (var j = 0; j < nr; j++)
                 {
-                    var src = job.B + (long)(jc + jr + j) * job.K + pc;
-                    for (var p = 0; p < kc; p++) dst[p * nr + j] = src[p];
+                    var src = rows + (long)j * job.K;
+                    for (var p = p8; p < kc; p++) dst[p * nr + j] = src[p];
                 }
                 dst += kc * nr;
                 continue;
@@ -206,7 +245,10 @@ internal static unsafe class Gemm
                 var j = 0;
                 if (!job.TransB && cols == nr)
                 {
-                    new ReadOnlySpan<float>(job.B + (long)(pc + p) * job.N + jc + jr, nr).CopyTo(new Span<float>(dst, nr));
+                    // Two vector moves (a Span copy per row called memmove for 64-128 bytes).
+                    var src = job.B + (long)(pc + p) * job.N + jc + jr;
+                    TS.Store(TS.Load(src), dst);
+                    TS.Store(TS.Load(src + TS.Width), dst + TS.Width);
                     j = nr;
                 }
                 for (; j < cols; j++) dst[j] = job.BAt(pc + p, jc + jr + j);
@@ -216,10 +258,36 @@ internal static unsafe class Gemm
         }
     }
 
-    /// <summary>C[mr x nr] (+)= Apanel * Bpanel, with MR x 2 vector accumulators held in registers (12 of the 16 ymm registers at AVX2).</summary>
-    private static void Kernel<TS, TV>(int kc, float* a, float* b, float* c, int ldc, int mr, int nr, bool overwrite) where TS : ISimdWidth<TV> where TV : struct
+    /// <summary>dst[q * ldd + r] = src[r * lds + q] for r, q in 0..7: unpack, shuffle and lane-swap, as every AVX transpose does.</summary>
+    private static void Transpose8x8(float* src, long lds, float* dst, int ldd)
+    {
+        var r0 = Avx.LoadVector256(src); var r1 = Avx.LoadVector256(src + lds);
+        var r2 = Avx.LoadVector256(src + 2 * lds); var r3 = Avx.LoadVector256(src + 3 * lds);
+        var r4 = Avx.LoadVector256(src + 4 * lds); var r5 = Avx.LoadVector256(src + 5 * lds);
+        var r6 = Avx.LoadVector256(src + 6 * lds); var r7 = Avx.LoadVector256(src + 7 * lds);
+        Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1), t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
+        Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5), t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
+        Vector256<float> s0 = Avx.Shuffle(t0, t2, 0x44), s1 = Avx.Shuffle(t0, t2, 0xEE), s2 = Avx.Shuffle(t1, t3, 0x44), s3 = Avx.Shuffle(t1, t3, 0xEE);
+        Vector256<float> s4 = Avx.Shuffle(t4, t6, 0x44), s5 = Avx.Shuffle(t4, t6, 0xEE), s6 = Avx.Shuffle(t5, t7, 0x44), s7 = Avx.Shuffle(t5, t7, 0xEE);
+        Avx.Store(dst, Avx.Permute2x128(s0, s4, 0x20));
+        Avx.Store(dst + ldd, Avx.Permute2x128(s1, s5, 0x20));
+        Avx.Store(dst + 2 * ldd, Avx.Permute2x128(s2, s6, 0x20));
+        Avx.Store(dst + 3 * ldd, Avx.Permute2x128(s3, s7, 0x20));
+        Avx.Store(dst + 4 * ldd, Avx.Permute2x128(s0, s4, 0x31));
+        Avx.Store(dst + 5 * ldd, Avx.Permute2x128(s1, s5, 0x31));
+        Avx.Store(dst + 6 * ldd, Avx.Permute2x128(s2, s6, 0x31));
+        Avx.Store(dst + 7 * ldd, Avx.Permute2x128(s3, s7, 0x31));
+    }
+
+    /// <summary>
+    /// C[mr x nr] (+)= A's MR rows * Bpanel, with MR x 2 vector accumulators held in registers (12 of the 16 ymm
+    /// registers at AVX2). A's element (r, p) is at a[r * rowStride + p * depthStride]: a packed panel (1, MR) or
+    /// rows of A in place (K, 1).
+    /// </summary>
+    private static void Kernel<TS, TV>(int kc, float* a, nint rowStride, nint depthStride, float* b, float* c, int ldc, int mr, int nr, bool overwrite) where TS : ISimdWidth<TV> where TV : struct
     {
         var w = TS.Width;
+        nint r1 = rowStride, r2 = 2 * rowStride, r3 = 3 * rowStride, r4 = 4 * rowStride, r5 = 5 * rowStride;
         TV c00 = TS.Zero, c01 = TS.Zero, c10 = TS.Zero, c11 = TS.Zero, c20 = TS.Zero, c21 = TS.Zero;
         TV c30 = TS.Zero, c31 = TS.Zero, c40 = TS.Zero, c41 = TS.Zero, c50 = TS.Zero, c51 = TS.Zero;
         for (var p = 0; p < kc; p++)
@@ -227,12 +295,12 @@ internal static unsafe class Gemm
             var b0 = TS.Load(b);
             var b1 = TS.Load(b + w);
             var a0 = TS.Broadcast(a[0]); c00 = TS.MultiplyAdd(a0, b0, c00); c01 = TS.MultiplyAdd(a0, b1, c01);
-            var a1 = TS.Broadcast(a[1]); c10 = TS.MultiplyAdd(a1, b0, c10); c11 = TS.MultiplyAdd(a1, b1, c11);
-            var a2 = TS.Broadcast(a[2]); c20 = TS.MultiplyAdd(a2, b0, c20); c21 = TS.MultiplyAdd(a2, b1, c21);
-            var a3 = TS.Broadcast(a[3]); c30 = TS.MultiplyAdd(a3, b0, c30); c31 = TS.MultiplyAdd(a3, b1, c31);
-            var a4 = TS.Broadcast(a[4]); c40 = TS.MultiplyAdd(a4, b0, c40); c41 = TS.MultiplyAdd(a4, b1, c41);
-            var a5 = TS.Broadcast(a[5]); c50 = TS.MultiplyAdd(a5, b0, c50); c51 = TS.MultiplyAdd(a5, b1, c51);
-            a += MR;
+            var a1 = TS.Broadcast(a[r1]); c10 = TS.MultiplyAdd(a1, b0, c10); c11 = TS.MultiplyAdd(a1, b1, c11);
+            var a2 = TS.Broadcast(a[r2]); c20 = TS.MultiplyAdd(a2, b0, c20); c21 = TS.MultiplyAdd(a2, b1, c21);
+            var a3 = TS.Broadcast(a[r3]); c30 = TS.MultiplyAdd(a3, b0, c30); c31 = TS.MultiplyAdd(a3, b1, c31);
+            var a4 = TS.Broadcast(a[r4]); c40 = TS.MultiplyAdd(a4, b0, c40); c41 = TS.MultiplyAdd(a4, b1, c41);
+            var a5 = TS.Broadcast(a[r5]); c50 = TS.MultiplyAdd(a5, b0, c50); c51 = TS.MultiplyAdd(a5, b1, c51);
+            a += depthStride;
             b += 2 * w;
         }
         if (mr == MR && nr == 2 * w)

@@ -27,5 +27,12 @@ internal readonly record struct GemmBlocking(int KC, int MC, int NC)
         return Math.Min(MC, (per + mr - 1) / mr * mr);
     }
 
+    /// <summary>KC spread evenly over a depth of <paramref name="depth"/>: 784 is four blocks of 196, not three of 256 and one of 16 that loads and stores all of C for little work.</summary>
+    public int BalancedKC(int depth)
+    {
+        var blocks = (depth + KC - 1) / KC;
+        return Math.Max(1, Math.Min(KC, (depth + blocks - 1) / blocks));
+    }
+
     private static int RoundDown(int value, int multiple) => Math.Max(multiple, value / multiple * multiple);
 }

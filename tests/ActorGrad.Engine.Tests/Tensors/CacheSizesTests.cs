@@ -76,6 +76,17 @@ public class CacheSizesTests
         Assert.Equal(252, blocking.BalancedMC(252, 6));
     }
 
+    [Fact]
+    public void BalancedDepthBlocksLeaveNoSliver()
+    {
+        var blocking = new GemmBlocking(256, 252, 4096);
+        Assert.Equal(196, blocking.BalancedKC(784)); // four blocks of 196 instead of 256, 256, 256, 16
+        Assert.Equal(256, blocking.BalancedKC(512));
+        Assert.Equal(129, blocking.BalancedKC(257));
+        Assert.Equal(10, blocking.BalancedKC(10));
+        Assert.Equal(1, blocking.BalancedKC(1));
+    }
+
     private static void Write(string root, string index, string level, string type, string size)
     {
         var dir = Directory.CreateDirectory(Path.Combine(root, index)).FullName;

@@ -31,6 +31,7 @@ public class GemmKernelPathTests
         yield return (9, nr + 3, 2 * blocking.KC + 7);         // three depth blocks
         yield return (blocking.MC + 7, nr - 3, 5);             // rows across two MC blocks
         yield return (7, blocking.NC + nr + 1, 3);             // columns across two NC blocks
+        yield return (300, 10, 700);                            // narrower than a tile: run as Cᵀ = Bᵀ·Aᵀ, over depth blocks and two threads
     }
 
     [Theory]
