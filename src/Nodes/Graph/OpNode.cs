@@ -91,12 +91,49 @@ internal sealed class OpNode : NodeBehavior
     {
         try
         {
-            var value = _op.Forward(_inputValues!, _attributes);
+            ComputeSavedInputs();
+            var value = (DefersValue ? _op.DeferredForward! : _op.Forward)(_inputValues!, _attributes);
+            // Nothing writes into a node's value (what it sends on is read by consumers, maybe later: deferred).
+            value.MarkReadOnly();
             SetValue(value, _inputTangents is null ? null : ComputeTangent(value));
         }
         catch (Exception e)
         {
             SetFailure(e);
+        }
+    }
+
+    /// <summary>
+    /// An element-wise node whose own backward does not read its value leaves it deferred: it is computed when
+    /// someone reads it (a consumer that needs it, a reader, a VJP rule), and a consumer that is element-wise too
+    /// computes it in its own pass. Not in forward mode (the tangent rules read values at once).
+    /// </summary>
+    private bool DefersValue
+    {
+        get
+        {
+            if (_op.DeferredForward is null || _inputTangents is not null) return false;
+            for (var i = 0; i < _inputs.Length; i++)
+                if (_inputs[i].Differentiable && _op.Gradient.ReadsResult(i)) return false;
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// The deferred inputs this node's VJP rules will read are computed now, while their operands are at hand (as
+    /// PyTorch saves them); the others stay deferred, and a chain of element-wise nodes runs in one pass.
+    /// </summary>
+    private void ComputeSavedInputs()
+    {
+        for (var input = 0; input < _inputs.Length; input++)
+        {
+            if (!_inputValues![input].IsDeferred) continue;
+            for (var i = 0; i < _inputs.Length; i++)
+            {
+                if (!_inputs[i].Differentiable || !_op.Gradient.ReadsInput(input, i)) continue;
+                _inputValues[input].Materialize();
+                break;
+            }
         }
     }
 

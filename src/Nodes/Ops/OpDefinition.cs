@@ -33,6 +33,16 @@ public interface IVjpRule
     /// gradient again afterwards must not say so: it would read the op's result instead (gradient checks catch it).
     /// </summary>
     bool ReadsGradientOnce => false;
+
+    /// <summary>
+    /// Whether the rule for input <paramref name="gradientFor"/> reads the op's result. False lets the node leave its
+    /// value deferred (computed only if someone reads it). Only speed depends on it: a rule that reads a deferred value
+    /// computes it then.
+    /// </summary>
+    bool ReadsResult(int gradientFor) => true;
+
+    /// <summary>Whether the rule for input <paramref name="gradientFor"/> reads input <paramref name="input"/>'s value (false: the node need not compute a deferred input).</summary>
+    bool ReadsInput(int input, int gradientFor) => true;
 }
 
 /// <summary>
@@ -58,11 +68,16 @@ public interface IJvpRule
     T Jvp<T>(IAlgebra<T> m, in JvpArgs<T> a);
 }
 
-/// <summary>One primitive: name, arity, shape rule, forward kernel, VJP rules (reverse mode), JVP rule (forward mode).</summary>
+/// <summary>
+/// One primitive: name, arity, shape rule, forward kernel, VJP rules (reverse mode), JVP rule (forward mode), and for
+/// element-wise ops the same kernel with a deferred result (<see cref="TensorOps.Deferred"/>): a node whose value its
+/// own backward does not read keeps it deferred, so that a chain of such ops runs in one pass.
+/// </summary>
 public sealed record OpDefinition(
     string Name,
     int Arity,
     Func<int[][], OpAttributes, int[]> ShapeRule,
     Func<Tensor[], OpAttributes, Tensor> Forward,
     IVjpRule Gradient,
-    IJvpRule Tangent);
+    IJvpRule Tangent,
+    Func<Tensor[], OpAttributes, Tensor>? DeferredForward = null);
