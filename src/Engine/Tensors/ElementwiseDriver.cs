@@ -60,6 +60,14 @@ internal static class ElementwiseDriver
     public static void BinaryInto<TOp>(Tensor a, Tensor b, Tensor d) where TOp : IBinaryOperator<TOp>
     {
         if (d.Length == 0) return;
+        if (b.IsDeferred && ReferenceEquals(a, d) && b.ShapeEquals(d.Shape))
+        {
+            // d = op(d, deferred b) in place, b computed block by block on the way (not into an array of its own).
+            var recipe = new BinaryRecipe<TOp>(Held(d), Held(b));
+            try { ElementwiseRecipe.Evaluate(recipe, d.Data, d.Length); }
+            finally { recipe.ReleaseOperands(); }
+            return;
+        }
         if (a.ShapeEquals(d.Shape) && b.ShapeEquals(d.Shape))
         {
             SameShape<TOp>(a.Data, b.Data, d.Data, d.Length);
@@ -207,7 +215,7 @@ internal static class ElementwiseDriver
     /// <summary>The operand, held by the recipe being made; one as deep as a recipe may be is computed first.</summary>
     private static Tensor Held(Tensor x)
     {
-        if (x.DeferredDepth >= ElementwiseRecipe.MaxDepth) x.Materialize();
+        if (x.DeferredDepth >= ElementwiseRecipe.MaxDepth || 2 * x.DeferredCost >= ElementwiseRecipe.MaxCost) x.Materialize();
         x.Hold();
         return x;
     }

@@ -13,13 +13,25 @@ internal abstract class ElementwiseRecipe
     internal const int BlockLength = 2048;
     /// <summary>At most this many deferred ops in a row; a longer chain computes its operand first (bounds the scratch and the recursion).</summary>
     internal const int MaxDepth = 8;
+    /// <summary>
+    /// At most this many ops per element in one evaluation: an operand read twice (a gradient that took two paths)
+    /// is evaluated twice, so a chain of such joins would grow without end; an operand of half this cost is computed first.
+    /// </summary>
+    internal const int MaxCost = 16;
 
     [ThreadStatic] private static float[]? _scratch;
 
-    protected ElementwiseRecipe(int depth) => Depth = depth;
+    protected ElementwiseRecipe(int depth, int cost)
+    {
+        Depth = depth;
+        Cost = cost;
+    }
 
     /// <summary>1 + the deepest deferred operand's depth.</summary>
     public int Depth { get; }
+
+    /// <summary>Ops per element: 1 + the deferred operands' costs.</summary>
+    public int Cost { get; }
 
     /// <summary>Writes the result's elements [start, start + d.Length) into <paramref name="d"/>, with <paramref name="scratch"/> for deferred operands.</summary>
     protected abstract void Evaluate(int start, Span<float> d, Span<float> scratch);
@@ -64,14 +76,15 @@ internal abstract class ElementwiseRecipe
 }
 
 /// <summary>d = op(x).</summary>
-internal sealed class UnaryRecipe<TOp>(Tensor x) : ElementwiseRecipe(1 + x.DeferredDepth) where TOp : IUnaryOperator<TOp>
+internal sealed class UnaryRecipe<TOp>(Tensor x) : ElementwiseRecipe(1 + x.DeferredDepth, 1 + x.DeferredCost) where TOp : IUnaryOperator<TOp>
 {
     protected override void Evaluate(int start, Span<float> d, Span<float> scratch) => TOp.Invoke(Operand(x, start, d, scratch), d);
     public override void ReleaseOperands() => x.Release();
 }
 
 /// <summary>d = op(a, b), both of the result's shape.</summary>
-internal sealed class BinaryRecipe<TOp>(Tensor a, Tensor b) : ElementwiseRecipe(1 + Math.Max(a.DeferredDepth, b.DeferredDepth)) where TOp : IBinaryOperator<TOp>
+internal sealed class BinaryRecipe<TOp>(Tensor a, Tensor b)
+    : ElementwiseRecipe(1 + Math.Max(a.DeferredDepth, b.DeferredDepth), 1 + a.DeferredCost + (ReferenceEquals(a, b) ? 0 : b.DeferredCost)) where TOp : IBinaryOperator<TOp>
 {
     protected override void Evaluate(int start, Span<float> d, Span<float> scratch)
     {
@@ -89,14 +102,14 @@ internal sealed class BinaryRecipe<TOp>(Tensor a, Tensor b) : ElementwiseRecipe(
 }
 
 /// <summary>d = op(a, b) for a scalar b.</summary>
-internal sealed class ScalarRightRecipe<TOp>(Tensor a, float b) : ElementwiseRecipe(1 + a.DeferredDepth) where TOp : IBinaryOperator<TOp>
+internal sealed class ScalarRightRecipe<TOp>(Tensor a, float b) : ElementwiseRecipe(1 + a.DeferredDepth, 1 + a.DeferredCost) where TOp : IBinaryOperator<TOp>
 {
     protected override void Evaluate(int start, Span<float> d, Span<float> scratch) => TOp.Invoke(Operand(a, start, d, scratch), b, d);
     public override void ReleaseOperands() => a.Release();
 }
 
 /// <summary>d = op(a, b) for a scalar a.</summary>
-internal sealed class ScalarLeftRecipe<TOp>(float a, Tensor b) : ElementwiseRecipe(1 + b.DeferredDepth) where TOp : IBinaryOperator<TOp>
+internal sealed class ScalarLeftRecipe<TOp>(float a, Tensor b) : ElementwiseRecipe(1 + b.DeferredDepth, 1 + b.DeferredCost) where TOp : IBinaryOperator<TOp>
 {
     protected override void Evaluate(int start, Span<float> d, Span<float> scratch) => TOp.Invoke(a, Operand(b, start, d, scratch), d);
     public override void ReleaseOperands() => b.Release();

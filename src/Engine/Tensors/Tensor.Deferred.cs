@@ -36,8 +36,28 @@ public sealed partial class Tensor
     /// <summary>Computes a deferred tensor's values now (nothing to do for any other).</summary>
     public void Materialize() => _ = Data;
 
+    /// <summary>
+    /// For the sole owner of a tensor that wants to write into it (a gradient it accumulates): this tensor, computed and
+    /// writable, when no deferred tensor reads it; else a writable copy, and this one is disposed.
+    /// </summary>
+    public Tensor TakeWritable()
+    {
+        if (!_readOnly) return this;
+        Materialize();
+        if (Volatile.Read(ref _state) == 0)
+        {
+            _readOnly = false;
+            return this;
+        }
+        var copy = Clone();
+        Dispose();
+        return copy;
+    }
+
     /// <summary>How many deferred element-wise ops stand between this tensor's values and computed storage (0: computed).</summary>
     internal int DeferredDepth => _data is null && _recipe is { } r ? r.Depth : 0;
+    /// <summary>How many ops per element computing this tensor's values takes (0: computed).</summary>
+    internal int DeferredCost => _data is null && _recipe is { } r ? r.Cost : 0;
 
     /// <summary>For a recipe that holds this tensor: the computed values, or null with <see cref="HeldRecipe"/> to compute them from.</summary>
     internal float[]? HeldData => _data;

@@ -18,6 +18,10 @@ public static partial class TensorOps
         public static Tensor Div(Tensor a, Tensor b) => ElementwiseDriver.Binary<DivOp>(a, b, nameof(Div), defer: true);
         public static Tensor Mul(Tensor a, float b) => ElementwiseDriver.ScalarRight<MulOp>(a, b, defer: true);
         public static Tensor Add(Tensor a, float b) => ElementwiseDriver.ScalarRight<AddOp>(a, b, defer: true);
+        public static Tensor Sub(Tensor a, float b) => ElementwiseDriver.ScalarRight<SubOp>(a, b, defer: true);
+        public static Tensor Div(Tensor a, float b) => ElementwiseDriver.ScalarRight<DivOp>(a, b, defer: true);
+        /// <summary>tanh's backward g*(1 - y*y), as <see cref="TensorOps.TanhBackward"/>.</summary>
+        public static Tensor TanhBackward(Tensor g, Tensor y) => ElementwiseDriver.Binary<TanhBackwardOp>(g, y, nameof(TanhBackward), defer: true);
         public static Tensor Neg(Tensor x) => ElementwiseDriver.Unary<NegOp>(x, defer: true);
         public static Tensor Exp(Tensor x) => ElementwiseDriver.Unary<ExpOp>(x, defer: true);
         public static Tensor Log(Tensor x) => ElementwiseDriver.Unary<LogOp>(x, defer: true);

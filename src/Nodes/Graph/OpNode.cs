@@ -175,6 +175,8 @@ internal sealed class OpNode : NodeBehavior
         try
         {
             if (_retainGrad) AccumulateGrad(gradient.Clone(), GradReq.Add);
+            // An element-wise node writes nothing into its gradient any more: its VJPs may read it later, deferred.
+            if (_op.DeferredForward is not null && gradient.Length >= TensorOps.Deferred.DeferThreshold) gradient.MarkReadOnly();
             handedOn = SendInputGradients(passId, gradient);
         }
         catch (Exception e)
@@ -222,7 +224,7 @@ internal sealed class OpNode : NodeBehavior
             if (!_inputs[i].Differentiable) continue;
             // The last rule call, if it reads the gradient once, may write into it (this node owns it and reads it no
             // more), unless an earlier input's VJP is the gradient itself.
-            if (i == last && handedOn < 0 && _op.Gradient.ReadsGradientOnce) algebra.AllowOverwrite(gradient);
+            if (i == last && handedOn < 0 && _op.Gradient.ReadsGradientOnce && !gradient.IsReadOnly) algebra.AllowOverwrite(gradient);
             var vjp = _op.Gradient.Vjp(algebra, i, args);
             var shape = _inputValues![i].Shape;
             // Broadcasting is undone here, once, for every op.
