@@ -92,7 +92,8 @@ internal sealed class OpNode : NodeBehavior
         try
         {
             ComputeSavedInputs();
-            var value = (DefersValue ? _op.DeferredForward! : _op.Forward)(_inputValues!, _attributes);
+            var value = _op.Forward(_inputValues!, _attributes);
+            if (!KeepsValueDeferred) value.Materialize();
             // Nothing writes into a node's value (what it sends on is read by consumers, maybe later: deferred).
             value.MarkReadOnly();
             SetValue(value, _inputTangents is null ? null : ComputeTangent(value));
@@ -104,15 +105,16 @@ internal sealed class OpNode : NodeBehavior
     }
 
     /// <summary>
-    /// An element-wise node whose own backward does not read its value leaves it deferred: it is computed when
-    /// someone reads it (a consumer that needs it, a reader, a VJP rule), and a consumer that is element-wise too
-    /// computes it in its own pass. Not in forward mode (the tangent rules read values at once).
+    /// An element-wise node whose own backward does not read its value leaves it deferred (if its kernel deferred it):
+    /// it is computed when someone reads it (a consumer that needs it, a reader, a VJP rule), and a consumer that is
+    /// element-wise too computes it in its own pass. Else it is computed now, as PyTorch saves it. Not in forward
+    /// mode (the tangent rules read values at once).
     /// </summary>
-    private bool DefersValue
+    private bool KeepsValueDeferred
     {
         get
         {
-            if (_op.DeferredForward is null || _inputTangents is not null) return false;
+            if (_inputTangents is not null) return false;
             for (var i = 0; i < _inputs.Length; i++)
                 if (_inputs[i].Differentiable && _op.Gradient.ReadsResult(i)) return false;
             return true;
@@ -176,7 +178,7 @@ internal sealed class OpNode : NodeBehavior
         {
             if (_retainGrad) AccumulateGrad(gradient.Clone(), GradReq.Add);
             // An element-wise node writes nothing into its gradient any more: its VJPs may read it later, deferred.
-            if (_op.DeferredForward is not null && gradient.Length >= TensorOps.Deferred.DeferThreshold) gradient.MarkReadOnly();
+            if (_op.Elementwise && gradient.Length >= TensorOps.Deferred.DeferThreshold) gradient.MarkReadOnly();
             handedOn = SendInputGradients(passId, gradient);
         }
         catch (Exception e)

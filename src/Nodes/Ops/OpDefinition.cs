@@ -69,9 +69,9 @@ public interface IJvpRule
 }
 
 /// <summary>
-/// One primitive: name, arity, shape rule, forward kernel, VJP rules (reverse mode), JVP rule (forward mode), and for
-/// element-wise ops the same kernel with a deferred result (<see cref="TensorOps.Deferred"/>): a node whose value its
-/// own backward does not read keeps it deferred, so that a chain of such ops runs in one pass.
+/// One primitive: name, arity, shape rule, forward kernel, VJP rules (reverse mode), JVP rule (forward mode).
+/// <see cref="Elementwise"/> ops have kernels that may return a deferred value (<see cref="TensorOps.Deferred"/>:
+/// computed when read, in one pass with the element-wise ops around it) and VJP rules made of element-wise ops.
 /// </summary>
 public sealed record OpDefinition(
     string Name,
@@ -80,4 +80,4 @@ public sealed record OpDefinition(
     Func<Tensor[], OpAttributes, Tensor> Forward,
     IVjpRule Gradient,
     IJvpRule Tangent,
-    Func<Tensor[], OpAttributes, Tensor>? DeferredForward = null);
+    bool Elementwise = false);

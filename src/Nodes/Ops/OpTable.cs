@@ -14,21 +14,27 @@ public static partial class OpTable
     private static int[] Same(int[][] s, OpAttributes _) => s[0];
     private static Func<int[][], OpAttributes, int[]> Broadcast(string name) => (s, _) => Shapes.Broadcast(s[0], s[1], name);
 
-    private static OpDefinition Binary<TRule>(string name, Func<Tensor, Tensor, Tensor> kernel, TRule rule,
-        Func<Tensor, Tensor, Tensor>? deferred = null) where TRule : IVjpRule, IJvpRule =>
-        new(name, 2, Broadcast(name), (x, _) => kernel(x[0], x[1]), rule, rule,
-            deferred is null ? null : (x, _) => deferred(x[0], x[1]));
+    private static OpDefinition Binary<TRule>(string name, Func<Tensor, Tensor, Tensor> kernel, TRule rule, bool elementwise = false)
+        where TRule : IVjpRule, IJvpRule =>
+        new(name, 2, Broadcast(name), (x, _) => kernel(x[0], x[1]), rule, rule, elementwise);
 
-    private static OpDefinition Unary<TRule>(string name, Func<Tensor, Tensor> kernel, TRule rule,
-        Func<Tensor, Tensor>? deferred = null) where TRule : IVjpRule, IJvpRule =>
-        new(name, 1, Same, (x, _) => kernel(x[0]), rule, rule, deferred is null ? null : (x, _) => deferred(x[0]));
+    private static OpDefinition Unary<TRule>(string name, Func<Tensor, Tensor> kernel, TRule rule, bool elementwise = false)
+        where TRule : IVjpRule, IJvpRule =>
+        new(name, 1, Same, (x, _) => kernel(x[0]), rule, rule, elementwise);
+
+    // The element-wise ops' kernels may defer their result (see OpDefinition.Elementwise).
+    private static OpDefinition Elementwise<TRule>(string name, Func<Tensor, Tensor, Tensor> deferringKernel, TRule rule)
+        where TRule : IVjpRule, IJvpRule => Binary(name, deferringKernel, rule, elementwise: true);
+
+    private static OpDefinition Elementwise<TRule>(string name, Func<Tensor, Tensor> deferringKernel, TRule rule)
+        where TRule : IVjpRule, IJvpRule => Unary(name, deferringKernel, rule, elementwise: true);
 
     /// <summary>The sum of the terms that are present (a JVP's term for a constant input is null).</summary>
     private static T Plus<T>(IAlgebra<T> m, T? a, T? b) =>
         a is null ? b! : b is null ? a : m.Add(a, b);
 
     // d(a+b) = g, g;  t = ta + tb
-    public static readonly OpDefinition Add = Binary("add", TensorOps.Add, new AddRule(), TensorOps.Deferred.Add);
+    public static readonly OpDefinition Add = Elementwise("add", TensorOps.Deferred.Add, new AddRule());
     private sealed class AddRule : IVjpRule, IJvpRule
     {
         public bool ReadsResult(int gradientFor) => false;
@@ -38,7 +44,7 @@ public static partial class OpTable
     }
 
     // d(a-b) = g, -g;  t = ta - tb
-    public static readonly OpDefinition Sub = Binary("sub", TensorOps.Sub, new SubRule(), TensorOps.Deferred.Sub);
+    public static readonly OpDefinition Sub = Elementwise("sub", TensorOps.Deferred.Sub, new SubRule());
     private sealed class SubRule : IVjpRule, IJvpRule
     {
         public bool ReadsResult(int gradientFor) => false;
@@ -49,7 +55,7 @@ public static partial class OpTable
     }
 
     // d(a*b) = g*b, g*a;  t = ta*b + a*tb
-    public static readonly OpDefinition Mul = Binary("mul", TensorOps.Mul, new MulRule(), TensorOps.Deferred.Mul);
+    public static readonly OpDefinition Mul = Elementwise("mul", TensorOps.Deferred.Mul, new MulRule());
     private sealed class MulRule : IVjpRule, IJvpRule
     {
         public bool ReadsGradientOnce => true;
@@ -62,7 +68,7 @@ public static partial class OpTable
     }
 
     // d(a/b) = g/b, -g*(a/b)/b;  t = (ta - tb*(a/b))/b
-    public static readonly OpDefinition Div = Binary("div", TensorOps.Div, new DivRule(), TensorOps.Deferred.Div);
+    public static readonly OpDefinition Div = Elementwise("div", TensorOps.Deferred.Div, new DivRule());
     private sealed class DivRule : IVjpRule, IJvpRule
     {
         public bool ReadsResult(int gradientFor) => gradientFor == 1;
@@ -101,7 +107,7 @@ public static partial class OpTable
     }
 
     // d(-x) = -g;  t = -tx
-    public static readonly OpDefinition Neg = Unary("neg", TensorOps.Neg, new NegRule(), TensorOps.Deferred.Neg);
+    public static readonly OpDefinition Neg = Elementwise("neg", TensorOps.Deferred.Neg, new NegRule());
     private sealed class NegRule : IVjpRule, IJvpRule
     {
         public bool ReadsGradientOnce => true;
@@ -112,7 +118,7 @@ public static partial class OpTable
     }
 
     // d(exp x) = g*exp(x);  t = tx*exp(x)
-    public static readonly OpDefinition Exp = Unary("exp", TensorOps.Exp, new ExpRule(), TensorOps.Deferred.Exp);
+    public static readonly OpDefinition Exp = Elementwise("exp", TensorOps.Deferred.Exp, new ExpRule());
     private sealed class ExpRule : IVjpRule, IJvpRule
     {
         public bool ReadsGradientOnce => true;
@@ -122,7 +128,7 @@ public static partial class OpTable
     }
 
     // d(log x) = g/x;  t = tx/x
-    public static readonly OpDefinition Log = Unary("log", TensorOps.Log, new LogRule(), TensorOps.Deferred.Log);
+    public static readonly OpDefinition Log = Elementwise("log", TensorOps.Deferred.Log, new LogRule());
     private sealed class LogRule : IVjpRule, IJvpRule
     {
         public bool ReadsGradientOnce => true;
@@ -132,7 +138,7 @@ public static partial class OpTable
     }
 
     // d(sin x) = g*cos(x);  t = tx*cos(x)
-    public static readonly OpDefinition Sin = Unary("sin", TensorOps.Sin, new SinRule(), TensorOps.Deferred.Sin);
+    public static readonly OpDefinition Sin = Elementwise("sin", TensorOps.Deferred.Sin, new SinRule());
     private sealed class SinRule : IVjpRule, IJvpRule
     {
         public bool ReadsGradientOnce => true;
@@ -142,7 +148,7 @@ public static partial class OpTable
     }
 
     // d(cos x) = -g*sin(x);  t = -tx*sin(x)
-    public static readonly OpDefinition Cos = Unary("cos", TensorOps.Cos, new CosRule(), TensorOps.Deferred.Cos);
+    public static readonly OpDefinition Cos = Elementwise("cos", TensorOps.Deferred.Cos, new CosRule());
     private sealed class CosRule : IVjpRule, IJvpRule
     {
         public bool ReadsGradientOnce => true;
@@ -152,7 +158,7 @@ public static partial class OpTable
     }
 
     // d(tanh x) = g*(1 - tanh(x)^2) = g - g*y*y;  t likewise with tx (one fused pass on tensors)
-    public static readonly OpDefinition Tanh = Unary("tanh", TensorOps.Tanh, new TanhRule(), TensorOps.Deferred.Tanh);
+    public static readonly OpDefinition Tanh = Elementwise("tanh", TensorOps.Deferred.Tanh, new TanhRule());
     private sealed class TanhRule : IVjpRule, IJvpRule
     {
         public bool ReadsGradientOnce => true;
@@ -162,7 +168,7 @@ public static partial class OpTable
     }
 
     // d(sqrt x) = g/(2*sqrt(x));  t likewise with tx
-    public static readonly OpDefinition Sqrt = Unary("sqrt", TensorOps.Sqrt, new SqrtRule(), TensorOps.Deferred.Sqrt);
+    public static readonly OpDefinition Sqrt = Elementwise("sqrt", TensorOps.Deferred.Sqrt, new SqrtRule());
     private sealed class SqrtRule : IVjpRule, IJvpRule
     {
         public bool ReadsInput(int input, int gradientFor) => false;
@@ -171,7 +177,7 @@ public static partial class OpTable
     }
 
     // d|x| = g*sign(x);  t = tx*sign(x)
-    public static readonly OpDefinition Abs = Unary("abs", TensorOps.Abs, new AbsRule(), TensorOps.Deferred.Abs);
+    public static readonly OpDefinition Abs = Elementwise("abs", TensorOps.Deferred.Abs, new AbsRule());
     private sealed class AbsRule : IVjpRule, IJvpRule
     {
         public bool ReadsGradientOnce => true;
@@ -181,7 +187,7 @@ public static partial class OpTable
     }
 
     // d relu(x) = g*[x > 0];  t = tx*[x > 0]
-    public static readonly OpDefinition Relu = Unary("relu", TensorOps.Relu, new ReluRule(), TensorOps.Deferred.Relu);
+    public static readonly OpDefinition Relu = Elementwise("relu", TensorOps.Deferred.Relu, new ReluRule());
     private sealed class ReluRule : IVjpRule, IJvpRule
     {
         public bool ReadsGradientOnce => true;
