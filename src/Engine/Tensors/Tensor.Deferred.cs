@@ -57,7 +57,7 @@ public sealed partial class Tensor
     /// <summary>How many deferred element-wise ops stand between this tensor's values and computed storage (0: computed).</summary>
     internal int DeferredDepth => _data is null && _recipe is { } r ? r.Depth : 0;
     /// <summary>How many ops per element computing this tensor's values takes (0: computed).</summary>
-    internal int DeferredCost => _data is null && _recipe is { } r ? r.Cost : 0;
+    public int DeferredCost => _data is null && _recipe is { } r ? r.Cost : 0;
 
     /// <summary>For a recipe that holds this tensor: the computed values, or null with <see cref="HeldRecipe"/> to compute them from.</summary>
     internal float[]? HeldData => _data;

@@ -122,14 +122,16 @@ internal sealed class OpNode : NodeBehavior
     }
 
     /// <summary>
-    /// The deferred inputs this node's VJP rules will read are computed now, while their operands are at hand (as
-    /// PyTorch saves them); the others stay deferred, and a chain of element-wise nodes runs in one pass.
+    /// The deferred inputs this node's VJP rules will read are computed now (as PyTorch saves them), unless one op
+    /// over computed values gives them (-t, x*s): the backward then computes it again in the pass that reads it,
+    /// which costs less than writing it now and reading it then. The others stay deferred, and a chain of
+    /// element-wise nodes runs in one pass.
     /// </summary>
     private void ComputeSavedInputs()
     {
         for (var input = 0; input < _inputs.Length; input++)
         {
-            if (!_inputValues![input].IsDeferred) continue;
+            if (_inputValues![input].DeferredCost <= 1) continue;
             for (var i = 0; i < _inputs.Length; i++)
             {
                 if (!_inputs[i].Differentiable || !_op.Gradient.ReadsInput(input, i)) continue;
