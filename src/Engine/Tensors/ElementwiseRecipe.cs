@@ -114,3 +114,10 @@ internal sealed class ScalarLeftRecipe<TOp>(float a, Tensor b) : ElementwiseReci
     protected override void Evaluate(int start, Span<float> d, Span<float> scratch) => TOp.Invoke(a, Operand(b, start, d, scratch), d);
     public override void ReleaseOperands() => b.Release();
 }
+
+/// <summary>d = a constant (a scalar broadcast to the result's shape: the backward of a sum).</summary>
+internal sealed class FillRecipe(float value) : ElementwiseRecipe(1, 1)
+{
+    protected override void Evaluate(int start, Span<float> d, Span<float> scratch) => d.Fill(value);
+    public override void ReleaseOperands() { }
+}

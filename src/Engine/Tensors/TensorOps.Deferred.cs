@@ -30,6 +30,17 @@ public static partial class TensorOps
         public static Tensor Tanh(Tensor x) => ElementwiseDriver.Unary<TanhOp>(x, defer: true);
         public static Tensor Sqrt(Tensor x) => ElementwiseDriver.Unary<SqrtOp>(x, defer: true);
         public static Tensor Abs(Tensor x) => ElementwiseDriver.Unary<AbsOp>(x, defer: true);
+        /// <summary>
+        /// <paramref name="x"/> broadcast to <paramref name="shape"/>, as <see cref="TensorOps.BroadcastTo"/>; a one-element x to a
+        /// large shape is deferred (a sum's backward: the ops that read it see a constant, no array of it is written).
+        /// </summary>
+        public static Tensor BroadcastTo(Tensor x, int[] shape)
+        {
+            var length = Shapes.ElementCount(shape);
+            if (x.Length != 1 || length < DeferThreshold || !Shapes.BroadcastsTo(x.Shape, shape)) return TensorOps.BroadcastTo(x, shape);
+            return new Tensor(shape.AsSpan().ToArray(), new FillRecipe(x.Data[0] + 0f)); // + 0 as the copy adds it: -0 gives +0
+        }
+
         public static Tensor Relu(Tensor x) => ElementwiseDriver.Unary<ReluOp>(x, defer: true);
     }
 }

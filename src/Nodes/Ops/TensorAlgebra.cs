@@ -111,7 +111,7 @@ internal sealed partial class TensorAlgebra : IAlgebra<Tensor>, IDisposable
     public Tensor Equal(Tensor a, Tensor b) => Made(TensorOps.Equal(a, b));
     public Tensor Sum(Tensor x, int[]? axes, bool keepDims) => Made(TensorOps.Sum(x, axes, keepDims));
     public Tensor SumTo(Tensor x, int[] shape) => Made(TensorOps.SumTo(x, shape));
-    public Tensor BroadcastTo(Tensor x, int[] shape) => Made(TensorOps.BroadcastTo(x, shape));
+    public Tensor BroadcastTo(Tensor x, int[] shape) => Made(TensorOps.Deferred.BroadcastTo(x, shape));
     public Tensor Reshape(Tensor x, int[] shape) => Made(TensorOps.Reshape(x, shape));
     public Tensor Permute(Tensor x, int[] axes) => Made(TensorOps.Permute(x, axes));
     public Tensor MatMul(Tensor a, Tensor b, bool transA, bool transB) => Made(TensorOps.MatMul(a, b, transA, transB));

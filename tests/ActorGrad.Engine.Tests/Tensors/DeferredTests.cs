@@ -220,4 +220,19 @@ public class DeferredTests
             foreach (var r in results) Assert.Equal(expected.ToArray(), r);
         }
     }
+
+    [Theory]
+    [InlineData(2.5f)]
+    [InlineData(-0f)]
+    [InlineData(float.NaN)]
+    public void AScalarBroadcastDeferredGivesTheCopysBits(float value)
+    {
+        using var scalar = Tensor.Scalar(value);
+        int[] shape = [4, ElementwiseDriver.DeferThreshold / 4 + 1];
+        using var eager = TensorOps.BroadcastTo(scalar, shape);
+        using var deferred = TensorOps.Deferred.BroadcastTo(scalar, shape);
+        Assert.True(deferred.IsDeferred);
+        Assert.Equal(shape, deferred.Shape);
+        Assert.Equal(eager.ToArray().Select(BitConverter.SingleToInt32Bits), deferred.ToArray().Select(BitConverter.SingleToInt32Bits));
+    }
 }
