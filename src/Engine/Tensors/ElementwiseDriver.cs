@@ -173,7 +173,7 @@ internal static class ElementwiseDriver
     /// </summary>
     private static Tensor? TryFuse<TOp>(Tensor a, Tensor b, bool defer) where TOp : IBinaryOperator<TOp>
     {
-        if (!a.IsDeferred && !b.IsDeferred && !defer) return null;
+        if (!a.IsDeferred && !b.IsDeferred && (!defer || Math.Max(a.Length, b.Length) < DeferThreshold)) return null;
         if (a.ShapeEquals(b.Shape))
         {
             // Computed now when an operand may change later (a deferred one is fused all the same).

@@ -93,7 +93,7 @@ internal sealed class OpNode : NodeBehavior
         {
             ComputeSavedInputs();
             var value = _op.Forward(_inputValues!, _attributes);
-            if (!KeepsValueDeferred) value.Materialize();
+            if (value.IsDeferred && !KeepsValueDeferred) value.Materialize();
             // Nothing writes into a node's value (what it sends on is read by consumers, maybe later: deferred).
             value.MarkReadOnly();
             SetValue(value, _inputTangents is null ? null : ComputeTangent(value));
