@@ -8,6 +8,7 @@ namespace ActorGrad.Engine.Tensors;
 /// <summary>
 /// A dense float32 tensor of any rank (0-d scalars included), contiguous and row-major.
 /// Ownership is explicit: whoever made a tensor disposes it, which returns large storage to the pool.
+/// A tensor may also be deferred (Tensor.Deferred.cs): its values are computed when first read.
 /// </summary>
 public sealed partial class Tensor : ITensorPayload, IDisposable
 {
@@ -33,12 +34,12 @@ public sealed partial class Tensor : ITensorPayload, IDisposable
     public int[] Shape => _shape;
     public int Rank => _shape.Length;
     public int Length { get; }
-    public bool IsDisposed => _data is null;
+    public bool IsDisposed => (Volatile.Read(ref _state) & DisposedBit) != 0;
 
     /// <summary>The values, row-major. Writing through the span changes the tensor.</summary>
     public Span<float> Span => Data.AsSpan(0, Length);
 
-    internal float[] Data => _data ?? throw new ObjectDisposedException(nameof(Tensor), "This tensor has been disposed; its storage went back to the pool.");
+    internal float[] Data => _data is { } data && (_state & DisposedBit) == 0 ? data : DataSlow();
 
     ReadOnlySpan<int> ITensorPayload.Dimensions => _shape;
     ReadOnlySpan<float> ITensorPayload.Values => Span;
@@ -80,16 +81,11 @@ public sealed partial class Tensor : ITensorPayload, IDisposable
 
     public bool ShapeEquals(ReadOnlySpan<int> shape) => _shape.AsSpan().SequenceEqual(shape);
 
-    public void Dispose()
-    {
-        var data = Interlocked.Exchange(ref _data, null);
-        if (data is not null) TensorStorage.Return(data, Length);
-    }
 
     /// <summary>Prints like PyTorch: <c>tensor([0., 1., 2.])</c>.</summary>
     public override string ToString()
     {
-        if (_data is null) return "tensor(<disposed>)";
+        if (IsDisposed) return "tensor(<disposed>)";
         var sb = new StringBuilder("tensor(");
         var offset = 0;
         Append(sb, 0, ref offset, 7);

@@ -61,6 +61,7 @@ public static partial class TensorOps
     /// <summary>target += source, where source broadcasts to target's shape. Used to accumulate gradients.</summary>
     public static void AddInPlace(Tensor target, Tensor source)
     {
+        ThrowIfReadOnly(target, nameof(AddInPlace));
         if (!Shapes.BroadcastsTo(source.Shape, target.Shape))
             throw new ArgumentException($"{nameof(AddInPlace)}: shape {Shapes.Format(source.Shape)} cannot be added into {Shapes.Format(target.Shape)}.");
         ElementwiseDriver.BinaryInto<AddOp>(target, source, target);
@@ -71,10 +72,15 @@ public static partial class TensorOps
     public static void MulInPlace(Tensor target, Tensor source) => InPlace<MulOp>(target, source, nameof(MulInPlace));
     public static void DivInPlace(Tensor target, Tensor source) => InPlace<DivOp>(target, source, nameof(DivInPlace));
     public static void TanhBackwardInPlace(Tensor g, Tensor y) => InPlace<TanhBackwardOp>(g, y, nameof(TanhBackwardInPlace));
-    public static void NegInPlace(Tensor target) => ElementwiseDriver.UnaryInto<NegOp>(target.Data, target.Data, target.Length);
+    public static void NegInPlace(Tensor target)
+    {
+        ThrowIfReadOnly(target, nameof(NegInPlace));
+        ElementwiseDriver.UnaryInto<NegOp>(target.Data, target.Data, target.Length);
+    }
 
     private static void InPlace<TOp>(Tensor target, Tensor source, string op) where TOp : IBinaryOperator<TOp>
     {
+        ThrowIfReadOnly(target, op);
         if (!Shapes.BroadcastsTo(source.Shape, target.Shape))
             throw new ArgumentException($"{op}: shape {Shapes.Format(source.Shape)} cannot be applied into {Shapes.Format(target.Shape)}.");
         ElementwiseDriver.BinaryInto<TOp>(target, source, target);
@@ -83,6 +89,7 @@ public static partial class TensorOps
     /// <summary>target += alpha * source, same shapes (an SGD step is AddScaledInPlace(w, grad, -lr)).</summary>
     public static void AddScaledInPlace(Tensor target, Tensor source, float alpha)
     {
+        ThrowIfReadOnly(target, nameof(AddScaledInPlace));
         if (!target.ShapeEquals(source.Shape))
             throw new ArgumentException($"{nameof(AddScaledInPlace)}: shapes {Shapes.Format(target.Shape)} and {Shapes.Format(source.Shape)} differ.");
         TensorPrimitives.MultiplyAdd(source.Span, alpha, target.Span, target.Span);
@@ -91,24 +98,19 @@ public static partial class TensorOps
     /// <summary>Overwrites target with source's values (same shape).</summary>
     public static void CopyInto(Tensor target, Tensor source)
     {
+        ThrowIfReadOnly(target, nameof(CopyInto));
         if (!target.ShapeEquals(source.Shape))
             throw new ArgumentException($"{nameof(CopyInto)}: shapes {Shapes.Format(target.Shape)} and {Shapes.Format(source.Shape)} differ.");
         source.Span.CopyTo(target.Span);
     }
 
-    private static Tensor WithScalar<TOp>(Tensor a, float b) where TOp : IBinaryOperator<TOp>
+    // A deferred op may still read a read-only tensor later: writing into it would change a value already computed.
+    private static void ThrowIfReadOnly(Tensor target, string op)
     {
-        using var s = Tensor.Scalar(b);
-        var result = Tensor.Allocate(a.Shape.AsSpan().ToArray());
-        ElementwiseDriver.BinaryInto<TOp>(a, s, result);
-        return result;
+        if (target.IsReadOnly) throw new InvalidOperationException($"{op}: the target is read-only (a computed value that deferred ops may still read); write into a copy.");
     }
 
-    private static Tensor ScalarWith<TOp>(float a, Tensor b) where TOp : IBinaryOperator<TOp>
-    {
-        using var s = Tensor.Scalar(a);
-        var result = Tensor.Allocate(b.Shape.AsSpan().ToArray());
-        ElementwiseDriver.BinaryInto<TOp>(s, b, result);
-        return result;
-    }
+    private static Tensor WithScalar<TOp>(Tensor a, float b) where TOp : IBinaryOperator<TOp> => ElementwiseDriver.ScalarRight<TOp>(a, b);
+
+    private static Tensor ScalarWith<TOp>(float a, Tensor b) where TOp : IBinaryOperator<TOp> => ElementwiseDriver.ScalarLeft<TOp>(a, b);
 }

@@ -199,10 +199,11 @@ internal abstract class NodeBehavior
                 break;
             case GradReq.Write:
                 Grad?.Dispose();
-                Grad = gradient;
+                Grad = gradient.TakeWritable();
                 break;
             default:
-                if (Grad is null) Grad = gradient;
+                // The kept gradient is written into later (accumulated, zeroed): a deferred or read-only one is computed into one of its own.
+                if (Grad is null) Grad = gradient.TakeWritable();
                 else
                 {
                     TensorOps.AddInPlace(Grad, gradient);

@@ -91,12 +91,53 @@ internal sealed class OpNode : NodeBehavior
     {
         try
         {
+            ComputeSavedInputs();
             var value = _op.Forward(_inputValues!, _attributes);
+            if (value.IsDeferred && !KeepsValueDeferred) value.Materialize();
+            // Nothing writes into a node's value (what it sends on is read by consumers, maybe later: deferred).
+            value.MarkReadOnly();
             SetValue(value, _inputTangents is null ? null : ComputeTangent(value));
         }
         catch (Exception e)
         {
             SetFailure(e);
+        }
+    }
+
+    /// <summary>
+    /// An element-wise node whose own backward does not read its value leaves it deferred (if its kernel deferred it):
+    /// it is computed when someone reads it (a consumer that needs it, a reader, a VJP rule), and a consumer that is
+    /// element-wise too computes it in its own pass. Else it is computed now, as PyTorch saves it. Not in forward
+    /// mode (the tangent rules read values at once).
+    /// </summary>
+    private bool KeepsValueDeferred
+    {
+        get
+        {
+            if (_inputTangents is not null) return false;
+            for (var i = 0; i < _inputs.Length; i++)
+                if (_inputs[i].Differentiable && _op.Gradient.ReadsResult(i)) return false;
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// The deferred inputs this node's VJP rules will read are computed now (as PyTorch saves them), unless one op
+    /// over computed values gives them (-t, x*s): the backward then computes it again in the pass that reads it,
+    /// which costs less than writing it now and reading it then. The others stay deferred, and a chain of
+    /// element-wise nodes runs in one pass.
+    /// </summary>
+    private void ComputeSavedInputs()
+    {
+        for (var input = 0; input < _inputs.Length; input++)
+        {
+            if (_inputValues![input].DeferredCost <= 1) continue;
+            for (var i = 0; i < _inputs.Length; i++)
+            {
+                if (!_inputs[i].Differentiable || !_op.Gradient.ReadsInput(input, i)) continue;
+                _inputValues[input].Materialize();
+                break;
+            }
         }
     }
 
@@ -138,6 +179,8 @@ internal sealed class OpNode : NodeBehavior
         try
         {
             if (_retainGrad) AccumulateGrad(gradient.Clone(), GradReq.Add);
+            // An element-wise node writes nothing into its gradient any more: its VJPs may read it later, deferred.
+            if (_op.Elementwise && gradient.Length >= TensorOps.Deferred.DeferThreshold) gradient.MarkReadOnly();
             handedOn = SendInputGradients(passId, gradient);
         }
         catch (Exception e)
@@ -185,7 +228,7 @@ internal sealed class OpNode : NodeBehavior
             if (!_inputs[i].Differentiable) continue;
             // The last rule call, if it reads the gradient once, may write into it (this node owns it and reads it no
             // more), unless an earlier input's VJP is the gradient itself.
-            if (i == last && handedOn < 0 && _op.Gradient.ReadsGradientOnce) algebra.AllowOverwrite(gradient);
+            if (i == last && handedOn < 0 && _op.Gradient.ReadsGradientOnce && !gradient.IsReadOnly) algebra.AllowOverwrite(gradient);
             var vjp = _op.Gradient.Vjp(algebra, i, args);
             var shape = _inputValues![i].Shape;
             // Broadcasting is undone here, once, for every op.

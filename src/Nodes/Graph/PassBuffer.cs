@@ -25,10 +25,12 @@ internal sealed class PassBuffer(int expected, IActorRef tracker, bool retainGra
             Sum = gradient;
             return;
         }
-        if (Sum.ShapeEquals(gradient.Shape)) TensorOps.AddInPlace(Sum, gradient);
+        // A read-only sum (a gradient some deferred VJP still reads, or deferred itself) is not written into: the
+        // sum is a new, deferred where it can be, tensor.
+        if (Sum.ShapeEquals(gradient.Shape) && !Sum.IsReadOnly) TensorOps.AddInPlace(Sum, gradient);
         else
         {
-            var total = TensorOps.Add(Sum, gradient);
+            var total = TensorOps.Deferred.Add(Sum, gradient);
             Sum.Dispose();
             Sum = total;
         }

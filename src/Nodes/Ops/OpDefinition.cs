@@ -33,6 +33,16 @@ public interface IVjpRule
     /// gradient again afterwards must not say so: it would read the op's result instead (gradient checks catch it).
     /// </summary>
     bool ReadsGradientOnce => false;
+
+    /// <summary>
+    /// Whether the rule for input <paramref name="gradientFor"/> reads the op's result. False lets the node leave its
+    /// value deferred (computed only if someone reads it). Only speed depends on it: a rule that reads a deferred value
+    /// computes it then.
+    /// </summary>
+    bool ReadsResult(int gradientFor) => true;
+
+    /// <summary>Whether the rule for input <paramref name="gradientFor"/> reads input <paramref name="input"/>'s value (false: the node need not compute a deferred input).</summary>
+    bool ReadsInput(int input, int gradientFor) => true;
 }
 
 /// <summary>
@@ -58,11 +68,16 @@ public interface IJvpRule
     T Jvp<T>(IAlgebra<T> m, in JvpArgs<T> a);
 }
 
-/// <summary>One primitive: name, arity, shape rule, forward kernel, VJP rules (reverse mode), JVP rule (forward mode).</summary>
+/// <summary>
+/// One primitive: name, arity, shape rule, forward kernel, VJP rules (reverse mode), JVP rule (forward mode).
+/// <see cref="Elementwise"/> ops have kernels that may return a deferred value (<see cref="TensorOps.Deferred"/>:
+/// computed when read, in one pass with the element-wise ops around it) and VJP rules made of element-wise ops.
+/// </summary>
 public sealed record OpDefinition(
     string Name,
     int Arity,
     Func<int[][], OpAttributes, int[]> ShapeRule,
     Func<Tensor[], OpAttributes, Tensor> Forward,
     IVjpRule Gradient,
-    IJvpRule Tangent);
+    IJvpRule Tangent,
+    bool Elementwise = false);

@@ -14,38 +14,53 @@ public static partial class OpTable
     private static int[] Same(int[][] s, OpAttributes _) => s[0];
     private static Func<int[][], OpAttributes, int[]> Broadcast(string name) => (s, _) => Shapes.Broadcast(s[0], s[1], name);
 
-    private static OpDefinition Binary<TRule>(string name, Func<Tensor, Tensor, Tensor> kernel, TRule rule) where TRule : IVjpRule, IJvpRule =>
-        new(name, 2, Broadcast(name), (x, _) => kernel(x[0], x[1]), rule, rule);
+    private static OpDefinition Binary<TRule>(string name, Func<Tensor, Tensor, Tensor> kernel, TRule rule, bool elementwise = false)
+        where TRule : IVjpRule, IJvpRule =>
+        new(name, 2, Broadcast(name), (x, _) => kernel(x[0], x[1]), rule, rule, elementwise);
 
-    private static OpDefinition Unary<TRule>(string name, Func<Tensor, Tensor> kernel, TRule rule) where TRule : IVjpRule, IJvpRule =>
-        new(name, 1, Same, (x, _) => kernel(x[0]), rule, rule);
+    private static OpDefinition Unary<TRule>(string name, Func<Tensor, Tensor> kernel, TRule rule, bool elementwise = false)
+        where TRule : IVjpRule, IJvpRule =>
+        new(name, 1, Same, (x, _) => kernel(x[0]), rule, rule, elementwise);
+
+    // The element-wise ops' kernels may defer their result (see OpDefinition.Elementwise).
+    private static OpDefinition Elementwise<TRule>(string name, Func<Tensor, Tensor, Tensor> deferringKernel, TRule rule)
+        where TRule : IVjpRule, IJvpRule => Binary(name, deferringKernel, rule, elementwise: true);
+
+    private static OpDefinition Elementwise<TRule>(string name, Func<Tensor, Tensor> deferringKernel, TRule rule)
+        where TRule : IVjpRule, IJvpRule => Unary(name, deferringKernel, rule, elementwise: true);
 
     /// <summary>The sum of the terms that are present (a JVP's term for a constant input is null).</summary>
     private static T Plus<T>(IAlgebra<T> m, T? a, T? b) =>
         a is null ? b! : b is null ? a : m.Add(a, b);
 
     // d(a+b) = g, g;  t = ta + tb
-    public static readonly OpDefinition Add = Binary("add", TensorOps.Add, new AddRule());
+    public static readonly OpDefinition Add = Elementwise("add", TensorOps.Deferred.Add, new AddRule());
     private sealed class AddRule : IVjpRule, IJvpRule
     {
+        public bool ReadsResult(int gradientFor) => false;
+        public bool ReadsInput(int input, int gradientFor) => false;
         public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => a.Grad;
         public T Jvp<T>(IAlgebra<T> m, in JvpArgs<T> a) => Plus(m, a.Tangents[0], a.Tangents[1]);
     }
 
     // d(a-b) = g, -g;  t = ta - tb
-    public static readonly OpDefinition Sub = Binary("sub", TensorOps.Sub, new SubRule());
+    public static readonly OpDefinition Sub = Elementwise("sub", TensorOps.Deferred.Sub, new SubRule());
     private sealed class SubRule : IVjpRule, IJvpRule
     {
+        public bool ReadsResult(int gradientFor) => false;
+        public bool ReadsInput(int input, int gradientFor) => false;
         public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => i == 0 ? a.Grad : m.Neg(a.Grad);
         public T Jvp<T>(IAlgebra<T> m, in JvpArgs<T> a) =>
             a.Tangents[1] is not { } tb ? a.Tangents[0]! : a.Tangents[0] is { } ta ? m.Sub(ta, tb) : m.Neg(tb);
     }
 
     // d(a*b) = g*b, g*a;  t = ta*b + a*tb
-    public static readonly OpDefinition Mul = Binary("mul", TensorOps.Mul, new MulRule());
+    public static readonly OpDefinition Mul = Elementwise("mul", TensorOps.Deferred.Mul, new MulRule());
     private sealed class MulRule : IVjpRule, IJvpRule
     {
         public bool ReadsGradientOnce => true;
+        public bool ReadsResult(int gradientFor) => false;
+        public bool ReadsInput(int input, int gradientFor) => input != gradientFor;
         public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => m.Mul(a.Grad, a.Inputs[1 - i]);
         public T Jvp<T>(IAlgebra<T> m, in JvpArgs<T> a) => Plus(m,
             a.Tangents[0] is { } ta ? m.Mul(ta, a.Inputs[1]) : default,
@@ -53,9 +68,11 @@ public static partial class OpTable
     }
 
     // d(a/b) = g/b, -g*(a/b)/b;  t = (ta - tb*(a/b))/b
-    public static readonly OpDefinition Div = Binary("div", TensorOps.Div, new DivRule());
+    public static readonly OpDefinition Div = Elementwise("div", TensorOps.Deferred.Div, new DivRule());
     private sealed class DivRule : IVjpRule, IJvpRule
     {
+        public bool ReadsResult(int gradientFor) => gradientFor == 1;
+        public bool ReadsInput(int input, int gradientFor) => input == 1;
         public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) =>
             i == 0 ? m.Div(a.Grad, a.Inputs[1]) : m.Neg(m.Div(m.Mul(a.Grad, a.Result), a.Inputs[1]));
         public T Jvp<T>(IAlgebra<T> m, in JvpArgs<T> a)
@@ -90,81 +107,91 @@ public static partial class OpTable
     }
 
     // d(-x) = -g;  t = -tx
-    public static readonly OpDefinition Neg = Unary("neg", TensorOps.Neg, new NegRule());
+    public static readonly OpDefinition Neg = Elementwise("neg", TensorOps.Deferred.Neg, new NegRule());
     private sealed class NegRule : IVjpRule, IJvpRule
     {
         public bool ReadsGradientOnce => true;
+        public bool ReadsResult(int gradientFor) => false;
+        public bool ReadsInput(int input, int gradientFor) => false;
         public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => m.Neg(a.Grad);
         public T Jvp<T>(IAlgebra<T> m, in JvpArgs<T> a) => m.Neg(a.Tangents[0]!);
     }
 
     // d(exp x) = g*exp(x);  t = tx*exp(x)
-    public static readonly OpDefinition Exp = Unary("exp", TensorOps.Exp, new ExpRule());
+    public static readonly OpDefinition Exp = Elementwise("exp", TensorOps.Deferred.Exp, new ExpRule());
     private sealed class ExpRule : IVjpRule, IJvpRule
     {
         public bool ReadsGradientOnce => true;
+        public bool ReadsInput(int input, int gradientFor) => false;
         public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => m.Mul(a.Grad, a.Result);
         public T Jvp<T>(IAlgebra<T> m, in JvpArgs<T> a) => m.Mul(a.Tangents[0]!, a.Result);
     }
 
     // d(log x) = g/x;  t = tx/x
-    public static readonly OpDefinition Log = Unary("log", TensorOps.Log, new LogRule());
+    public static readonly OpDefinition Log = Elementwise("log", TensorOps.Deferred.Log, new LogRule());
     private sealed class LogRule : IVjpRule, IJvpRule
     {
         public bool ReadsGradientOnce => true;
+        public bool ReadsResult(int gradientFor) => false;
         public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => m.Div(a.Grad, a.Inputs[0]);
         public T Jvp<T>(IAlgebra<T> m, in JvpArgs<T> a) => m.Div(a.Tangents[0]!, a.Inputs[0]);
     }
 
     // d(sin x) = g*cos(x);  t = tx*cos(x)
-    public static readonly OpDefinition Sin = Unary("sin", TensorOps.Sin, new SinRule());
+    public static readonly OpDefinition Sin = Elementwise("sin", TensorOps.Deferred.Sin, new SinRule());
     private sealed class SinRule : IVjpRule, IJvpRule
     {
         public bool ReadsGradientOnce => true;
+        public bool ReadsResult(int gradientFor) => false;
         public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => m.Mul(a.Grad, m.Cos(a.Inputs[0]));
         public T Jvp<T>(IAlgebra<T> m, in JvpArgs<T> a) => m.Mul(a.Tangents[0]!, m.Cos(a.Inputs[0]));
     }
 
     // d(cos x) = -g*sin(x);  t = -tx*sin(x)
-    public static readonly OpDefinition Cos = Unary("cos", TensorOps.Cos, new CosRule());
+    public static readonly OpDefinition Cos = Elementwise("cos", TensorOps.Deferred.Cos, new CosRule());
     private sealed class CosRule : IVjpRule, IJvpRule
     {
         public bool ReadsGradientOnce => true;
+        public bool ReadsResult(int gradientFor) => false;
         public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => m.Neg(m.Mul(a.Grad, m.Sin(a.Inputs[0])));
         public T Jvp<T>(IAlgebra<T> m, in JvpArgs<T> a) => m.Neg(m.Mul(a.Tangents[0]!, m.Sin(a.Inputs[0])));
     }
 
     // d(tanh x) = g*(1 - tanh(x)^2) = g - g*y*y;  t likewise with tx (one fused pass on tensors)
-    public static readonly OpDefinition Tanh = Unary("tanh", TensorOps.Tanh, new TanhRule());
+    public static readonly OpDefinition Tanh = Elementwise("tanh", TensorOps.Deferred.Tanh, new TanhRule());
     private sealed class TanhRule : IVjpRule, IJvpRule
     {
         public bool ReadsGradientOnce => true;
+        public bool ReadsInput(int input, int gradientFor) => false;
         public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => m.TanhBackward(a.Grad, a.Result);
         public T Jvp<T>(IAlgebra<T> m, in JvpArgs<T> a) => m.TanhBackward(a.Tangents[0]!, a.Result);
     }
 
     // d(sqrt x) = g/(2*sqrt(x));  t likewise with tx
-    public static readonly OpDefinition Sqrt = Unary("sqrt", TensorOps.Sqrt, new SqrtRule());
+    public static readonly OpDefinition Sqrt = Elementwise("sqrt", TensorOps.Deferred.Sqrt, new SqrtRule());
     private sealed class SqrtRule : IVjpRule, IJvpRule
     {
+        public bool ReadsInput(int input, int gradientFor) => false;
         public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => m.Scale(m.Div(a.Grad, a.Result), 0.5f);
         public T Jvp<T>(IAlgebra<T> m, in JvpArgs<T> a) => m.Scale(m.Div(a.Tangents[0]!, a.Result), 0.5f);
     }
 
     // d|x| = g*sign(x);  t = tx*sign(x)
-    public static readonly OpDefinition Abs = Unary("abs", TensorOps.Abs, new AbsRule());
+    public static readonly OpDefinition Abs = Elementwise("abs", TensorOps.Deferred.Abs, new AbsRule());
     private sealed class AbsRule : IVjpRule, IJvpRule
     {
         public bool ReadsGradientOnce => true;
+        public bool ReadsResult(int gradientFor) => false;
         public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => m.Mul(a.Grad, m.Sign(a.Inputs[0]));
         public T Jvp<T>(IAlgebra<T> m, in JvpArgs<T> a) => m.Mul(a.Tangents[0]!, m.Sign(a.Inputs[0]));
     }
 
     // d relu(x) = g*[x > 0];  t = tx*[x > 0]
-    public static readonly OpDefinition Relu = Unary("relu", TensorOps.Relu, new ReluRule());
+    public static readonly OpDefinition Relu = Elementwise("relu", TensorOps.Deferred.Relu, new ReluRule());
     private sealed class ReluRule : IVjpRule, IJvpRule
     {
         public bool ReadsGradientOnce => true;
+        public bool ReadsResult(int gradientFor) => false;
         public T Vjp<T>(IAlgebra<T> m, int i, in VjpArgs<T> a) => m.Mul(a.Grad, m.Step(a.Inputs[0]));
         public T Jvp<T>(IAlgebra<T> m, in JvpArgs<T> a) => m.Mul(a.Tangents[0]!, m.Step(a.Inputs[0]));
     }

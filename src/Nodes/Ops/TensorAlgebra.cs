@@ -5,6 +5,8 @@ namespace ActorGrad.Nodes.Ops;
 /// <summary>
 /// The algebra on raw tensors. It remembers every tensor it makes, so a node applies a VJP rule and
 /// then disposes the rule's temporaries (returning their storage to the pool), keeping only the result.
+/// Element-wise ops on read-only or deferred operands (a node's values, a gradient the node no longer writes)
+/// give deferred results: a VJP chain through element-wise nodes runs as one pass when its result is read.
 /// Partial: other files add the members they add to <see cref="IAlgebra{T}"/>.
 /// </summary>
 internal sealed partial class TensorAlgebra : IAlgebra<Tensor>, IDisposable
@@ -67,39 +69,39 @@ internal sealed partial class TensorAlgebra : IAlgebra<Tensor>, IDisposable
     }
 
     public int[] Shape(Tensor x) => x.Shape;
-    public Tensor Add(Tensor a, Tensor b) => Made(TensorOps.Add(a, b));
-    public Tensor Sub(Tensor a, Tensor b) => Made(TensorOps.Sub(a, b));
+    public Tensor Add(Tensor a, Tensor b) => Made(TensorOps.Deferred.Add(a, b));
+    public Tensor Sub(Tensor a, Tensor b) => Made(TensorOps.Deferred.Sub(a, b));
     public Tensor Mul(Tensor a, Tensor b)
     {
-        if (!Overwrites(a, b)) return Made(TensorOps.Mul(a, b));
+        if (!Overwrites(a, b)) return Made(TensorOps.Deferred.Mul(a, b));
         TensorOps.MulInPlace(a, b);
         return a;
     }
 
     public Tensor Div(Tensor a, Tensor b)
     {
-        if (!Overwrites(a, b)) return Made(TensorOps.Div(a, b));
+        if (!Overwrites(a, b)) return Made(TensorOps.Deferred.Div(a, b));
         TensorOps.DivInPlace(a, b);
         return a;
     }
 
     public Tensor Neg(Tensor x)
     {
-        if (!Overwrites(x)) return Made(TensorOps.Neg(x));
+        if (!Overwrites(x)) return Made(TensorOps.Deferred.Neg(x));
         TensorOps.NegInPlace(x);
         return x;
     }
 
-    public Tensor Scale(Tensor x, float factor) => Made(TensorOps.Mul(x, factor));
-    public Tensor AddScalar(Tensor x, float value) => Made(TensorOps.Add(x, value));
+    public Tensor Scale(Tensor x, float factor) => Made(TensorOps.Deferred.Mul(x, factor));
+    public Tensor AddScalar(Tensor x, float value) => Made(TensorOps.Deferred.Add(x, value));
     public Tensor Pow(Tensor a, Tensor b) => Made(TensorOps.Pow(a, b));
-    public Tensor Exp(Tensor x) => Made(TensorOps.Exp(x));
-    public Tensor Log(Tensor x) => Made(TensorOps.Log(x));
-    public Tensor Sin(Tensor x) => Made(TensorOps.Sin(x));
-    public Tensor Cos(Tensor x) => Made(TensorOps.Cos(x));
+    public Tensor Exp(Tensor x) => Made(TensorOps.Deferred.Exp(x));
+    public Tensor Log(Tensor x) => Made(TensorOps.Deferred.Log(x));
+    public Tensor Sin(Tensor x) => Made(TensorOps.Deferred.Sin(x));
+    public Tensor Cos(Tensor x) => Made(TensorOps.Deferred.Cos(x));
     public Tensor TanhBackward(Tensor g, Tensor y)
     {
-        if (!Overwrites(g, y)) return Made(TensorOps.TanhBackward(g, y));
+        if (!Overwrites(g, y)) return Made(TensorOps.Deferred.TanhBackward(g, y));
         TensorOps.TanhBackwardInPlace(g, y);
         return g;
     }
@@ -109,7 +111,7 @@ internal sealed partial class TensorAlgebra : IAlgebra<Tensor>, IDisposable
     public Tensor Equal(Tensor a, Tensor b) => Made(TensorOps.Equal(a, b));
     public Tensor Sum(Tensor x, int[]? axes, bool keepDims) => Made(TensorOps.Sum(x, axes, keepDims));
     public Tensor SumTo(Tensor x, int[] shape) => Made(TensorOps.SumTo(x, shape));
-    public Tensor BroadcastTo(Tensor x, int[] shape) => Made(TensorOps.BroadcastTo(x, shape));
+    public Tensor BroadcastTo(Tensor x, int[] shape) => Made(TensorOps.Deferred.BroadcastTo(x, shape));
     public Tensor Reshape(Tensor x, int[] shape) => Made(TensorOps.Reshape(x, shape));
     public Tensor Permute(Tensor x, int[] axes) => Made(TensorOps.Permute(x, axes));
     public Tensor MatMul(Tensor a, Tensor b, bool transA, bool transB) => Made(TensorOps.MatMul(a, b, transA, transB));
