@@ -26,13 +26,13 @@ internal static class ElementwiseBreakdown
         Op(report, "tanh", 2, () => TensorOps.Tanh(x));
         Op(report, "exp", 2, () => TensorOps.Exp(x));
         Op(report, "sum", 1, () => TensorOps.Sum(x, null, false));
-        report("eltwise_1M_tensor_ops_only_us", Microseconds(() => Chain(x), 5));
-        if (CpuClock.IsAvailable) report("eltwise_1M_tensor_ops_only_cpu_us", Microseconds(() => Chain(x), 5, CpuClock.ProcessSeconds));
+        report("eltwise_1M_tensor_ops_only_us", BestOf.Microseconds(() => Chain(x), 5));
+        if (CpuClock.IsAvailable) report("eltwise_1M_tensor_ops_only_cpu_us", BestOf.Microseconds(() => Chain(x), 5, CpuClock.ProcessSeconds));
     }
 
     private static void Op(Action<string, double> report, string name, int arrays, Func<Tensor> op)
     {
-        var us = Microseconds(() => op().Dispose(), 50);
+        var us = BestOf.Microseconds(() => op().Dispose(), 50);
         report($"op_1M_{name}_us", us);
         report($"op_1M_{name}_gbps", arrays * 4.0 * N / (us * 1e-6) / 1e9);
     }
@@ -74,20 +74,5 @@ internal static class ElementwiseBreakdown
         }
         g.Dispose();
         foreach (var t in kept) t.Dispose();
-    }
-
-    /// <summary>Best of 7 rounds, per call: wall time, or the CPU time of all threads when a clock is given (what a loaded machine disturbs least).</summary>
-    private static double Microseconds(Action action, int reps, Func<double>? clock = null)
-    {
-        action();
-        clock ??= () => System.Diagnostics.Stopwatch.GetTimestamp() / (double)System.Diagnostics.Stopwatch.Frequency;
-        var best = double.MaxValue;
-        for (var round = 0; round < 7; round++)
-        {
-            var start = clock();
-            for (var i = 0; i < reps; i++) action();
-            best = Math.Min(best, (clock() - start) * 1e6 / reps);
-        }
-        return best;
     }
 }

@@ -36,19 +36,19 @@ internal static class MlpBreakdown
         Op(report, "step", () => TensorOps.Step(h));
         Op(report, "mul", () => TensorOps.Mul(g, h));
         Op(report, "sum_to_bias", () => TensorOps.SumTo(g, [512]));
-        report("mlp_b256_tensor_ops_only_us", Microseconds(() => Step(x, [w0, w1, w2], bias), 5));
-        if (CpuClock.IsAvailable) report("mlp_b256_tensor_ops_only_cpu_us", Microseconds(() => Step(x, [w0, w1, w2], bias), 5, CpuClock.ProcessSeconds));
+        report("mlp_b256_tensor_ops_only_us", BestOf.Microseconds(() => Step(x, [w0, w1, w2], bias), 5));
+        if (CpuClock.IsAvailable) report("mlp_b256_tensor_ops_only_cpu_us", BestOf.Microseconds(() => Step(x, [w0, w1, w2], bias), 5, CpuClock.ProcessSeconds));
     }
 
     private static void Product(Action<string, double> report, string name, Func<Tensor> product, int m, int n, int k)
     {
-        var us = Microseconds(() => product().Dispose(), 20);
+        var us = BestOf.Microseconds(() => product().Dispose(), 20);
         report($"mlp_gemm_{name}_{m}x{n}x{k}_us", us);
         report($"mlp_gemm_{name}_gflops", 2.0 * m * n * k / (us * 1e-6) / 1e9);
     }
 
     private static void Op(Action<string, double> report, string name, Func<Tensor> op) =>
-        report($"mlp_op_{name}_256x512_us", Microseconds(() => op().Dispose(), 50));
+        report($"mlp_op_{name}_256x512_us", BestOf.Microseconds(() => op().Dispose(), 50));
 
     /// <summary>One training step's products and element-wise ops without the graph (biases share one tensor; the loss's small [256, 10] ops are left out).</summary>
     private static void Step(Tensor x, Tensor[] w, Tensor bias)
@@ -75,25 +75,5 @@ internal static class MlpBreakdown
         using var ga0 = TensorOps.Mul(gh0, s0);
         using var gb0 = TensorOps.SumTo(ga0, [512]);
         using var gw0 = TensorOps.MatMul(x, ga0, true, false);
-    }
-
-    /// <summary>
-    /// Best of 7 rounds, per call: wall time, or the CPU time of all threads when a clock is given. Warmed for 0.3 s
-    /// first: tiered compilation recompiles a hot method about 0.1 s after it gets hot, and a fast op timed before
-    /// that is timed in unoptimised code (sum_to ran 10x slower so).
-    /// </summary>
-    private static double Microseconds(Action action, int reps, Func<double>? clock = null)
-    {
-        var warm = System.Diagnostics.Stopwatch.StartNew();
-        while (warm.Elapsed.TotalSeconds < 0.3) action();
-        clock ??= () => System.Diagnostics.Stopwatch.GetTimestamp() / (double)System.Diagnostics.Stopwatch.Frequency;
-        var best = double.MaxValue;
-        for (var round = 0; round < 7; round++)
-        {
-            var start = clock();
-            for (var i = 0; i < reps; i++) action();
-            best = Math.Min(best, (clock() - start) * 1e6 / reps);
-        }
-        return best;
     }
 }
