@@ -103,8 +103,8 @@ internal readonly struct SignOp : IUnaryOperator<SignOp>
 internal readonly struct StepOp : IUnaryOperator<StepOp>
 {
     // The derivative of relu: 1 where x > 0, else 0.
-    public static float Invoke(float x) => StepKernel.Scalar(x);
-    public static void Invoke(ReadOnlySpan<float> x, Span<float> d) => StepKernel.Run(x, d);
+    public static float Invoke(float x) => x > 0 ? 1f : 0f;
+    public static void Invoke(ReadOnlySpan<float> x, Span<float> d) => VectorMath.Step(x, d);
 }
 
 // Binary operators.

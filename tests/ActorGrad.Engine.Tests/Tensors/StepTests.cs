@@ -3,7 +3,7 @@ using ActorGrad.Engine.Tensors;
 namespace ActorGrad.Engine.Tests.Tensors;
 
 /// <summary>relu's derivative at every width this CPU runs (forced): every tail, the split driver, signed zeros, NaN and infinities.</summary>
-public class StepKernelTests
+public class StepTests
 {
     [Theory]
     [MemberData(nameof(GemmKernelPathTests.Paths), MemberType = typeof(GemmKernelPathTests))]
