@@ -43,57 +43,26 @@ internal static class FmaProbe
 
     private static float Run(Isa isa, long iterations) => isa switch
     {
-        Isa.Vector512 => Chains(Vector512.Create(1.0001f), Vector512.Create(0.9999f), iterations).ToScalar(),
-        Isa.Vector256 => Chains(Vector256.Create(1.0001f), Vector256.Create(0.9999f), iterations).ToScalar(),
-        Isa.Vector128 => Chains(Vector128.Create(1.0001f), Vector128.Create(0.9999f), iterations).ToScalar(),
+        Isa.Vector512 => Chains<Simd512, Vector512<float>>(Vector512.Create(1.0001f), Vector512.Create(0.9999f), iterations).ToScalar(),
+        Isa.Vector256 => Chains<Simd256, Vector256<float>>(Vector256.Create(1.0001f), Vector256.Create(0.9999f), iterations).ToScalar(),
+        Isa.Vector128 => Chains<Simd128, Vector128<float>>(Vector128.Create(1.0001f), Vector128.Create(0.9999f), iterations).ToScalar(),
         _ => throw new ArgumentOutOfRangeException(nameof(isa), isa, "the probe measures vector FMAs"),
     };
 
+    /// <summary>Twelve chains of the multiply-add the GEMM kernel issues at this width (the same width structs).</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static Vector512<float> Chains(Vector512<float> x, Vector512<float> y, long n)
+    private static TV Chains<TS, TV>(TV x, TV y, long n) where TS : ISimdWidth<TV> where TV : struct
     {
-        Vector512<float> c0 = y, c1 = y, c2 = y, c3 = y, c4 = y, c5 = y, c6 = y, c7 = y, c8 = y, c9 = y, c10 = y, c11 = y;
+        TV c0 = y, c1 = y, c2 = y, c3 = y, c4 = y, c5 = y, c6 = y, c7 = y, c8 = y, c9 = y, c10 = y, c11 = y;
         for (var i = 0L; i < n; i++)
         {
-            c0 = Vector512.FusedMultiplyAdd(c0, x, y); c1 = Vector512.FusedMultiplyAdd(c1, x, y);
-            c2 = Vector512.FusedMultiplyAdd(c2, x, y); c3 = Vector512.FusedMultiplyAdd(c3, x, y);
-            c4 = Vector512.FusedMultiplyAdd(c4, x, y); c5 = Vector512.FusedMultiplyAdd(c5, x, y);
-            c6 = Vector512.FusedMultiplyAdd(c6, x, y); c7 = Vector512.FusedMultiplyAdd(c7, x, y);
-            c8 = Vector512.FusedMultiplyAdd(c8, x, y); c9 = Vector512.FusedMultiplyAdd(c9, x, y);
-            c10 = Vector512.FusedMultiplyAdd(c10, x, y); c11 = Vector512.FusedMultiplyAdd(c11, x, y);
+            c0 = TS.MultiplyAdd(c0, x, y); c1 = TS.MultiplyAdd(c1, x, y);
+            c2 = TS.MultiplyAdd(c2, x, y); c3 = TS.MultiplyAdd(c3, x, y);
+            c4 = TS.MultiplyAdd(c4, x, y); c5 = TS.MultiplyAdd(c5, x, y);
+            c6 = TS.MultiplyAdd(c6, x, y); c7 = TS.MultiplyAdd(c7, x, y);
+            c8 = TS.MultiplyAdd(c8, x, y); c9 = TS.MultiplyAdd(c9, x, y);
+            c10 = TS.MultiplyAdd(c10, x, y); c11 = TS.MultiplyAdd(c11, x, y);
         }
-        return c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7 + c8 + c9 + c10 + c11;
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static Vector256<float> Chains(Vector256<float> x, Vector256<float> y, long n)
-    {
-        Vector256<float> c0 = y, c1 = y, c2 = y, c3 = y, c4 = y, c5 = y, c6 = y, c7 = y, c8 = y, c9 = y, c10 = y, c11 = y;
-        for (var i = 0L; i < n; i++)
-        {
-            c0 = Vector256.FusedMultiplyAdd(c0, x, y); c1 = Vector256.FusedMultiplyAdd(c1, x, y);
-            c2 = Vector256.FusedMultiplyAdd(c2, x, y); c3 = Vector256.FusedMultiplyAdd(c3, x, y);
-            c4 = Vector256.FusedMultiplyAdd(c4, x, y); c5 = Vector256.FusedMultiplyAdd(c5, x, y);
-            c6 = Vector256.FusedMultiplyAdd(c6, x, y); c7 = Vector256.FusedMultiplyAdd(c7, x, y);
-            c8 = Vector256.FusedMultiplyAdd(c8, x, y); c9 = Vector256.FusedMultiplyAdd(c9, x, y);
-            c10 = Vector256.FusedMultiplyAdd(c10, x, y); c11 = Vector256.FusedMultiplyAdd(c11, x, y);
-        }
-        return c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7 + c8 + c9 + c10 + c11;
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static Vector128<float> Chains(Vector128<float> x, Vector128<float> y, long n)
-    {
-        Vector128<float> c0 = y, c1 = y, c2 = y, c3 = y, c4 = y, c5 = y, c6 = y, c7 = y, c8 = y, c9 = y, c10 = y, c11 = y;
-        for (var i = 0L; i < n; i++)
-        {
-            c0 = Vector128.FusedMultiplyAdd(c0, x, y); c1 = Vector128.FusedMultiplyAdd(c1, x, y);
-            c2 = Vector128.FusedMultiplyAdd(c2, x, y); c3 = Vector128.FusedMultiplyAdd(c3, x, y);
-            c4 = Vector128.FusedMultiplyAdd(c4, x, y); c5 = Vector128.FusedMultiplyAdd(c5, x, y);
-            c6 = Vector128.FusedMultiplyAdd(c6, x, y); c7 = Vector128.FusedMultiplyAdd(c7, x, y);
-            c8 = Vector128.FusedMultiplyAdd(c8, x, y); c9 = Vector128.FusedMultiplyAdd(c9, x, y);
-            c10 = Vector128.FusedMultiplyAdd(c10, x, y); c11 = Vector128.FusedMultiplyAdd(c11, x, y);
-        }
-        return c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7 + c8 + c9 + c10 + c11;
+        return TS.Add(TS.Add(TS.Add(TS.Add(c0, c1), TS.Add(c2, c3)), TS.Add(TS.Add(c4, c5), TS.Add(c6, c7))), TS.Add(TS.Add(c8, c9), TS.Add(c10, c11)));
     }
 }
