@@ -97,3 +97,29 @@ public sealed class LaneFramingTests
         await Assert.ThrowsAsync<InvalidOperationException>(() => admitted);
     }
 }
+
+/// <summary>A payload shared by the frames of one message to several peers goes back to its pool once, after the last frame.</summary>
+public sealed class RentedPayloadTests
+{
+    private sealed class RecordingPool : System.Buffers.ArrayPool<byte>
+    {
+        public List<byte[]> Returned { get; } = [];
+        public override byte[] Rent(int minimumLength) => new byte[minimumLength];
+        public override void Return(byte[] array, bool clearArray = false) => Returned.Add(array);
+    }
+
+    [Fact]
+    public void TheArrayGoesBackOnlyWhenEveryFrameIsDone()
+    {
+        var pool = new RecordingPool();
+        var array = pool.Rent(100);
+        var payload = new RentedPayload(array, holders: 3, pool);
+        payload.Release();
+        payload.Release();
+        Assert.Empty(pool.Returned); // a writer still reads it: it must not be rented out again
+        payload.Release();
+        Assert.Same(array, Assert.Single(pool.Returned));
+        Assert.Throws<InvalidOperationException>(payload.Release);
+        Assert.Single(pool.Returned);
+    }
+}

@@ -88,6 +88,36 @@ public sealed class TensorLaneTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public void OneMessageToSeveralPeersIsEncodedOnceAndArrivesWholeAtEach()
+    {
+        var b = StartMember("lane", Ca, Ca.Member("member-b"), cluster: true);
+        var c = StartMember("lane", Ca, Ca.Member("member-c"), cluster: true);
+        JoinCluster(b);
+        JoinCluster(c);
+        var atB = CreateTestProbe(b);
+        var atC = CreateTestProbe(c);
+        var local = CreateTestProbe();
+        var lane = TensorLane.Get(Sys);
+        // One payload shared by the frames to B and C, then more of the same size at once: had the shared array gone
+        // back to the pool after the first frame was written, a later message would be encoded into it while the other
+        // peer's frame still waited, and arrive with the wrong values.
+        var sent = Enumerable.Range(0, 12).Select(i => Tensor.RandomNormal(100 + i, 512, 512)).ToArray();
+        foreach (var (t, i) in sent.Select((t, i) => (t, i)))
+            lane.TellAll([RemoteRefOf(atB), local.Ref, RemoteRefOf(atC)], new Gradient(i, t), TestActor);
+
+        Assert.Same(sent[0], local.ExpectMsg<Gradient>().Value); // a local recipient gets the message object itself
+        foreach (var probe in new[] { atB, atC })
+            for (var i = 0; i < sent.Length; i++)
+            {
+                var arrived = probe.ExpectMsg<Gradient>(Dilated(TimeSpan.FromSeconds(30)));
+                Assert.Equal(i, arrived.PassId);
+                using var received = Tensor.From(arrived.Value);
+                Assert.True(received.Span.SequenceEqual(sent[i].Span), $"Message {i} arrived at {probe.Sys.Name} with other values.");
+            }
+        foreach (var t in sent) t.Dispose();
+    }
+
+    [Fact]
     public void APeerWhoseCertificateTheClusterCaDidNotSignIsRefused()
     {
         var b = StartMember("lane", Ca, Ca.Member("member-b"), cluster: true);

@@ -7,6 +7,7 @@ using ActorGrad.Cluster.Training;
 using ActorGrad.Protocol.Gradients;
 using ActorGrad.Engine.Tensors;
 using ActorGrad.Nodes.Specs;
+using ActorGrad.Protocol.Tensors;
 using Akka.Actor;
 using AkkaCluster = Akka.Cluster.Cluster;
 
@@ -104,8 +105,9 @@ internal static class StepBenchmark
                 await client.WaitForWorkersAsync(n, TimeSpan.FromSeconds(60));
                 if (n < minMembers) continue; // only started, for the larger clusters
                 float loss = 0;
-                for (var i = 0; i < warmup; i++) await client.ComputeAsync(job);
+                for (var i = 0; i < warmup; i++) Release(await client.ComputeAsync(job));
                 var before = Traffic(lane, members);
+                if (TensorPoolMisses.Enabled) TensorPoolMisses.Take(0);
                 var times = new double[steps];
                 var firstShard = new double[steps];
                 var lastShard = new double[steps];
@@ -149,9 +151,11 @@ internal static class StepBenchmark
                     firstShard[i] = first;
                     lastShard[i] = last;
                     loss = result.Loss;
+                    Release(result);
                     if (result.Members != n) Console.Error.WriteLine($"warning: the step ran on {result.Members} member(s), not {n}");
                 }
                 var after = Traffic(lane, members);
+                if (TensorPoolMisses.Enabled) breakdown.Add($"  client, over the {steps} steps and the in-process steps beside them: {TensorPoolMisses.Take(12)}");
                 breakdown.Add(string.Create(CultureInfo.InvariantCulture,
                     $"{n} member(s): first shard done at {MedianOf(firstShard) * 1e3:0.0} ms, last at {MedianOf(lastShard) * 1e3:0.0} ms, step ends at {MedianOf(times) * 1e3:0.0} ms (medians); " +
                     $"lane bytes read {(after.Received - before.Received) / (double)steps / 1e6:0.00} MB; expected lane bytes {Expected(n, parameterBytes, batchBytes) / 1e6:0.00} MB = PrepareJob {n} x P + batch + ChainSum {n - 1} x P + sums P"));
@@ -205,6 +209,12 @@ internal static class StepBenchmark
             $"parameters={parameters.Count} largest_parameter_bytes={4L * parameters.Values.Max(t => (long)t.Length)} examples={Examples} shard_examples={Examples / Shards} " +
             $"encode_per_byte_s={encode:G4} decode_per_byte_s={decode:G4}"));
         return 0;
+    }
+
+    /// <summary>As a training loop does with a step's gradients once applied: their storage goes back to the pool.</summary>
+    private static void Release(GradientResult result)
+    {
+        foreach (var g in result.Gradients) g.Dispose();
     }
 
     private static double MedianOf(double[] values)

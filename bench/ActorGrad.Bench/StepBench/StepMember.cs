@@ -2,6 +2,7 @@ using System.Globalization;
 using ActorGrad.Cluster;
 using ActorGrad.Cluster.Gradients;
 using ActorGrad.Cluster.Lanes;
+using ActorGrad.Protocol.Tensors;
 using Akka.Actor;
 using Akka.Hosting;
 using Microsoft.Extensions.DependencyInjection;
@@ -65,6 +66,7 @@ internal static class StepMember
                 if (line == "stats")
                 {
                     if (jit is not null) Console.Error.WriteLine($"JIT since the last stats: {jit.TakeTop(25)}");
+                    if (TensorPoolMisses.Enabled) Console.Error.WriteLine($"since the last stats: {TensorPoolMisses.Take(12)}");
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"{StatsPrefix}{lane.BytesSent} {lane.MessagesSent} {lane.BytesReceived} {lane.MessagesReceived} {ProcessCounters.Now().ToWire()}"));
                     Console.Out.Flush();

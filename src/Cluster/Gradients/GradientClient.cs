@@ -74,8 +74,12 @@ public sealed class GradientClient : IAsyncDisposable
             .Select(p => job.Parameters.TryGetValue(p.Name, out var value) ? (ITensorPayload)value
                 : throw new ArgumentException($"The job has no value for the spec's parameter '{p.Name}'.", nameof(job)))
             .ToImmutableArray();
-        var shards = BatchShards.Split(spec, job.Batch, job.Shards)
-            .Select(shard => spec.DataInputs.Select(d => (ITensorPayload)shard[d.Name]).ToImmutableArray())
+        // Each shard's data is a view of the batch (no copy): the lane encodes it straight from the batch's storage.
+        var shards = BatchShards.Ranges(spec, job.Batch, job.Shards)
+            .Select(range => spec.DataInputs.Select(d => job.Batch.TryGetValue(d.Name, out var input)
+                    ? ShardView.Of(input, d.BatchAxis, range.Start, range.Size)
+                    : throw new SpecRejectedException($"Data input '{d.Name}' is missing from the batch."))
+                .ToImmutableArray())
             .ToArray();
         var first = spec.DataInputs[0];
         var fullBatchSize = job.Batch[first.Name].Shape[first.BatchAxis];

@@ -9,7 +9,8 @@ namespace ActorGrad.Cluster.Gradients;
 /// A gradient job: the loss and the gradients of <see cref="Spec"/> at <see cref="Parameters"/> over the whole
 /// <see cref="Batch"/>, computed on the cluster's worker members in <see cref="Shards"/> shards. The number of shards
 /// is the job's, never the number of members: it fixes the order in which contributions add up, so the result is
-/// bitwise the same on any number of members.
+/// bitwise the same on any number of members. The parameters and the batch are read, not copied, whenever the job
+/// sends them (again after a lost member): leave them unchanged and undisposed until the job's task completes.
 /// </summary>
 public sealed record GradientJob(
     GraphSpec Spec,
@@ -38,7 +39,8 @@ public sealed record GradientJob(
 
 /// <summary>
 /// The batch's loss and every parameter's batch gradient, in the spec's parameter order; <see cref="Members"/> is how many
-/// members were given work for it (lost ones included).
+/// members were given work for it (lost ones included). Its tensors are the caller's: disposing them when done gives
+/// their storage back to the pool, so the next result decodes into the same arrays instead of fresh memory.
 /// </summary>
 public sealed record GradientResult(string JobId, GraphSpec Spec, float Loss, ImmutableArray<Tensor> Gradients, int Members)
 {

@@ -36,7 +36,7 @@ internal sealed class GradientService : ReceiveActor
         _sender = sender;
         _member = AkkaCluster.Get(Context.System).SelfAddress.ToString();
         _worker = Context.ActorOf(ShardWorker.Props(sender, _member), WorkerName);
-        Receive<CreateStepOwner>(m => CreateOwner(m.JobId, m.Step, m.Parameter, value => ParameterOwner.Props(m, value, Sender, _sender, _member)));
+        Receive<CreateStepOwner>(m => CreateOwner(m.JobId, m.Step, m.Parameter, (parameters, value) => ParameterOwner.Props(m, parameters, value, Sender, _sender, _member)));
         Receive<ChainSum>(m => _worker.Forward(m));
         Receive<PrepareJob>(Prepare);
         Receive<RunShard>(m => _worker.Forward(m));
@@ -60,8 +60,14 @@ internal sealed class GradientService : ReceiveActor
             }
             // A coordinator gone: its jobs' values go (its owners watch it and stop by themselves, as does the worker).
             foreach (var (id, prepared) in _jobs.ToArray())
-                if (prepared.Coordinator.Equals(t.ActorRef)) _jobs.Remove(id);
+                if (prepared.Coordinator.Equals(t.ActorRef) && _jobs.Remove(id)) prepared.Parameters.Release();
         });
+    }
+
+    protected override void PostStop()
+    {
+        foreach (var prepared in _jobs.Values) prepared.Parameters.Release();
+        _jobs.Clear();
     }
 
     public static Props Props(ITensorMessageSender sender) => Akka.Actor.Props.Create(() => new GradientService(sender));
@@ -70,32 +76,38 @@ internal sealed class GradientService : ReceiveActor
     // owner) re-creates it from the step's parameter version.
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Stop);
 
-    /// <summary>The step's parameters, decoded once here for the worker and the owners (who only read them).</summary>
+    /// <summary>
+    /// The step's parameters, decoded once here for the worker and the owners (who only read them): this service, the
+    /// worker and each owner hold a lease on them, and the last to let go gives their storage back to the pool.
+    /// </summary>
     private void Prepare(PrepareJob m)
     {
-        var parameters = m.Parameters.IsDefault ? [] : m.Parameters.Select(Tensor.From).ToImmutableArray();
+        var parameters = new SharedParameters(m.Parameters);
         if (_jobs.Values.All(j => !j.Coordinator.Equals(Sender))) Context.Watch(Sender);
+        if (_jobs.Remove(m.JobId, out var earlier)) earlier.Parameters.Release(); // prepared again (a member back from unreachable)
         _jobs[m.JobId] = new PreparedJob(m, parameters, Sender);
-        _worker.Forward(_jobs[m.JobId]);
+        _worker.Forward(new PreparedJob(m, parameters.Acquire(), Sender));
     }
 
     private void Forget(string jobId)
     {
         if (!_jobs.Remove(jobId, out var job)) return;
+        job.Parameters.Release();
         if (_jobs.Values.All(j => !j.Coordinator.Equals(job.Coordinator))) Context.Unwatch(job.Coordinator);
     }
 
-    private void CreateOwner(string jobId, long step, int parameter, Func<Tensor, Props> props)
+    private void CreateOwner(string jobId, long step, int parameter, Func<SharedParameters, Tensor, Props> props)
     {
         var what = $"creating the owner of parameter {parameter}";
-        if (!_jobs.TryGetValue(jobId, out var prepared) || prepared.Job.Step != step || parameter < 0 || parameter >= prepared.Parameters.Length)
+        if (!_jobs.TryGetValue(jobId, out var prepared) || prepared.Job.Step != step || parameter < 0 || parameter >= prepared.Parameters.Values.Length)
         {
             Sender.Tell(new GradientWorkFailed(jobId, _member, what, new InvalidOperationException(prepared is null || prepared.Job.Step != step
                 ? $"This member holds no prepared step {step} of job {jobId} to take the parameter's value from (PrepareJob comes first)."
-                : $"The job has {prepared.Parameters.Length} parameters; there is no parameter {parameter}.")));
+                : $"The job has {prepared.Parameters.Values.Length} parameters; there is no parameter {parameter}.")));
             return;
         }
-        var owner = Context.ActorOf(props(prepared.Parameters[parameter]));
+        // The owner holds a lease on the step's values until it stops.
+        var owner = Context.ActorOf(props(prepared.Parameters.Acquire(), prepared.Parameters.Values[parameter]));
         Context.Watch(owner);
         if (!_ownersByJob.TryGetValue(jobId, out var owners)) _ownersByJob[jobId] = owners = [];
         owners.Add(owner);
@@ -103,5 +115,8 @@ internal sealed class GradientService : ReceiveActor
     }
 }
 
-/// <summary>A job's step as this member took it: the message, its parameters decoded (spec order), its coordinator. Local only.</summary>
-internal sealed record PreparedJob(PrepareJob Job, ImmutableArray<Tensor> Parameters, IActorRef Coordinator);
+/// <summary>
+/// A job's step as this member took it: the message, a lease on its parameters decoded (spec order), its coordinator.
+/// Local only; whoever receives one releases its lease when done with the job.
+/// </summary>
+internal sealed record PreparedJob(PrepareJob Job, SharedParameters Parameters, IActorRef Coordinator);

@@ -121,7 +121,10 @@ internal sealed class JobCoordinator : ReceiveActor, IWithTimers
             // Owners only where there is something to own between steps: a training step's optimizer state. A gradient
             // job's sums go straight from the chain's last run to this coordinator.
             if (_job.Optimizer is not null)
+            {
+                Prepare(_workers.Take(_owners.Length)); // one encode of the parameters for every member that gets an owner
                 for (var i = 0; i < _owners.Length; i++) PlaceOwner(i, _workers[i % _workers.Count]);
+            }
             Become(Running);
             Dispatch();
         });
@@ -252,15 +255,19 @@ internal sealed class JobCoordinator : ReceiveActor, IWithTimers
         // A training step's owner starts from the step's parameter version and optimizer state, both kept here: an owner
         // re-created after a fault steps from exactly what the lost one had.
         var create = new CreateStepOwner(_jobId, _job.Step, parameter, _job.Optimizer!, _state[parameter]);
-        Prepare(member); // the owner starts from the values PrepareJob delivers: they are sent once per member, never twice
+        Prepare([member]); // the owner starts from the values PrepareJob delivers: they are sent once per member, never twice
         _sender.Send(ServiceAt(member), create, Self);
     }
 
-    /// <summary>The spec and the step's parameters go to a member once per step, before its first owner or shard (messages between two actors keep their order).</summary>
-    private void Prepare(Address member)
+    /// <summary>
+    /// The spec and the step's parameters go to each member once per step, before its first owner or shard (messages
+    /// between two actors keep their order); the members that need them now get one encoding of them.
+    /// </summary>
+    private void Prepare(IEnumerable<Address> members)
     {
-        if (_prepared.Add(member))
-            _sender.Send(ServiceAt(member), new PrepareJob(_jobId, _job.Step, _job.Spec, _parameters, _fullBatchSize), Self);
+        var targets = members.Where(_prepared.Add).Select(m => (ICanTell)ServiceAt(m)).ToList();
+        if (targets.Count > 0)
+            _sender.SendToAll(targets, new PrepareJob(_jobId, _job.Step, _job.Spec, _parameters, _fullBatchSize), Self);
     }
 
     /// <summary>
@@ -279,20 +286,27 @@ internal sealed class JobCoordinator : ReceiveActor, IWithTimers
             : [];
         var runs = Math.Min(_workers.Count, _shards.Length);
         _chain.AddRange(_workers.Take(runs));
+        var plan = new (int First, int Last, string Next)[runs];
         for (int k = 0, first = 0; k < runs; k++)
         {
             // The runs as even as can be, the longer ones last: an earlier run finishes sooner, so its sum is on its
             // way to the next run while that one still computes (the chain's hops overlap the compute).
             var last = first + _shards.Length / runs + (k >= runs - _shards.Length % runs ? 1 : 0) - 1;
-            var member = _chain[k];
             var next = k + 1 < runs ? (new RootActorPath(_chain[k + 1]) / "user" / GradientService.Name / GradientService.WorkerName).ToString() : "";
-            _used.Add(member);
-            Prepare(member);
-            for (var s = first; s <= last; s++)
-                _sender.Send(ServiceAt(member), new RunShard(_jobId, _job.Step, _round, s, ++_attempts, first, last, _shards[s], next, owners), Self);
+            plan[k] = (first, last, next);
+            _used.Add(_chain[k]);
             first = last + 1;
         }
+        // What every member needs to start: the parameters (one encoding for all), then each one's first shard, then
+        // the rest, so every member starts computing as early as the client can write.
+        Prepare(_chain);
+        for (var k = 0; k < runs; k++) SendShard(k, plan[k].First, plan[k], owners);
+        for (var k = 0; k < runs; k++)
+            for (var s = plan[k].First + 1; s <= plan[k].Last; s++) SendShard(k, s, plan[k], owners);
     }
+
+    private void SendShard(int run, int shard, (int First, int Last, string Next) plan, ImmutableArray<string> owners) =>
+        _sender.Send(ServiceAt(_chain[run]), new RunShard(_jobId, _job.Step, _round, shard, ++_attempts, plan.First, plan.Last, _shards[shard], plan.Next, owners), Self);
 
     private void TryComplete()
     {

@@ -12,23 +12,48 @@ public sealed class LaneTensorSender(TensorLane lane) : ITensorMessageSender
 {
     public TensorLane Lane { get; } = lane;
 
-    public void Send(ICanTell target, object message, IActorRef sender)
+    public bool Send(ICanTell target, object message, IActorRef sender)
     {
-        switch (target)
+        if (Recipient(target) is not { } actor)
         {
-            case IActorRef actor:
-                Lane.Tell(actor, message, sender);
-                break;
-            case ActorSelection selection when ConcretePath(selection) is { } path:
-                // A selection of one path (a member's /user/gradients) names one actor: the lane carries it there and
-                // the receiving member resolves the path, as it does for any recipient.
-                Lane.Tell(Lane.OwnerSystem.Provider.ResolveActorRef(path), message, sender);
-                break;
-            default:
-                target.Tell(message, sender); // a wildcard selection has no single recipient to carry it to
-                break;
+            target.Tell(message, sender); // a wildcard selection has no single recipient to carry it to
+            return false;
         }
+        Lane.Tell(actor, message, sender);
+        return actor is not IActorRefScope { IsLocal: true };
     }
+
+    public bool SendToAll(IReadOnlyList<ICanTell> targets, object message, IActorRef sender)
+    {
+        var actors = new List<IActorRef>(targets.Count);
+        var serialized = true;
+        foreach (var target in targets)
+        {
+            if (Recipient(target) is { } actor)
+            {
+                actors.Add(actor);
+                serialized &= actor is not IActorRefScope { IsLocal: true };
+            }
+            else
+            {
+                target.Tell(message, sender);
+                serialized = false;
+            }
+        }
+        Lane.TellAll(actors, message, sender);
+        return serialized;
+    }
+
+    /// <summary>
+    /// The one actor a target names: an actor ref, or a selection of one path (a member's /user/gradients), which the
+    /// lane carries there and the receiving member resolves, as it does for any recipient; null for a wildcard selection.
+    /// </summary>
+    private IActorRef? Recipient(ICanTell target) => target switch
+    {
+        IActorRef actor => actor,
+        ActorSelection selection when ConcretePath(selection) is { } path => Lane.OwnerSystem.Provider.ResolveActorRef(path),
+        _ => null,
+    };
 
     private static string? ConcretePath(ActorSelection selection)
     {

@@ -18,15 +18,17 @@ namespace ActorGrad.Cluster.Gradients;
 internal sealed class ParameterOwner : ReceiveActor
 {
     private readonly CreateStepOwner _job;
+    private readonly SharedParameters _parameters;
     private readonly Tensor[] _state;
     private readonly IActorRef _coordinator;
     private readonly ITensorMessageSender _sender;
     private readonly string _member;
 
-    public ParameterOwner(CreateStepOwner job, Tensor value, IActorRef coordinator, ITensorMessageSender sender, string member)
+    public ParameterOwner(CreateStepOwner job, SharedParameters parameters, Tensor value, IActorRef coordinator, ITensorMessageSender sender, string member)
     {
         _job = job;
-        _state = job.State.IsDefaultOrEmpty ? [] : [.. job.State.Select(Tensor.From)];
+        _parameters = parameters;
+        _state = job.State.IsDefaultOrEmpty ? [] : [.. job.State.Select(ReceivedTensors.Own)];
         _coordinator = coordinator;
         _sender = sender;
         _member = member;
@@ -34,11 +36,18 @@ internal sealed class ParameterOwner : ReceiveActor
         Collecting();
     }
 
-    /// <summary>The parameter at this step, shared with the member's worker: read only.</summary>
+    /// <summary>The parameter at this step, shared with the member's worker (this owner holds a lease on it until it stops): read only.</summary>
     private Tensor Value { get; }
 
-    public static Props Props(CreateStepOwner job, Tensor value, IActorRef coordinator, ITensorMessageSender sender, string member) =>
-        Akka.Actor.Props.Create(() => new ParameterOwner(job, value, coordinator, sender, member));
+    /// <summary><paramref name="parameters"/> is a lease the owner takes over and releases when it stops.</summary>
+    public static Props Props(CreateStepOwner job, SharedParameters parameters, Tensor value, IActorRef coordinator, ITensorMessageSender sender, string member) =>
+        Akka.Actor.Props.Create(() => new ParameterOwner(job, parameters, value, coordinator, sender, member));
+
+    protected override void PostStop()
+    {
+        _parameters.Release();
+        foreach (var s in _state) s.Dispose();
+    }
 
     protected override void PreStart()
     {
@@ -57,10 +66,11 @@ internal sealed class ParameterOwner : ReceiveActor
 
     private void Step(BatchGradient g)
     {
-        var sum = Tensor.From(g.Value);
+        var sum = ReceivedTensors.Read(g.Value, out var owned);
         if (!sum.ShapeEquals(Value.Shape))
         {
             Fail($"its batch gradient has shape [{string.Join(", ", sum.Shape)}], the parameter [{string.Join(", ", Value.Shape)}]");
+            if (owned) sum.Dispose();
             return;
         }
         Tensor stepped;
@@ -69,9 +79,16 @@ internal sealed class ParameterOwner : ReceiveActor
         catch (ArgumentException e)
         {
             Fail($"the optimizer's step failed: {e.Message}");
+            if (owned) sum.Dispose();
             return;
         }
-        _sender.Send(_coordinator, new ParameterStepped(_job.JobId, _job.Step, _job.Parameter, sum, stepped, [.. state.Cast<ITensorPayload>()]), Self);
+        if (_sender.Send(_coordinator, new ParameterStepped(_job.JobId, _job.Step, _job.Parameter, sum, stepped, [.. state.Cast<ITensorPayload>()]), Self))
+        {
+            // Serialized: nothing reads these any more (a message that travels as an object keeps them; the GC takes them then).
+            if (owned) sum.Dispose();
+            stepped.Dispose();
+            foreach (var s in state) s.Dispose();
+        }
         Become(Stepped);
     }
 

@@ -25,7 +25,8 @@ internal sealed class ShardWorker : ReceiveActor
     /// <summary>The worker's own thread (configured by <see cref="GradientServiceHosting.WithGradientService"/>).</summary>
     public const string DispatcherId = "actorgrad.gradients.shard-worker-dispatcher";
 
-    private sealed record CheckedJob(long Step, GraphSpec Spec, Dictionary<string, Tensor> Parameters, int FullBatchSize, IActorRef Coordinator);
+    /// <summary>A job this worker accepted; it holds a lease on the step's parameters until the job is forgotten.</summary>
+    private sealed record CheckedJob(long Step, GraphSpec Spec, SharedParameters Lease, Dictionary<string, Tensor> Parameters, int FullBatchSize, IActorRef Coordinator);
 
     private readonly ITensorMessageSender _sender;
     private readonly string _member;
@@ -67,12 +68,14 @@ internal sealed class ShardWorker : ReceiveActor
         }
         catch (Exception e)
         {
+            prepared.Parameters.Release();
             Sender.Tell(new GradientWorkFailed(m.JobId, _member, "checking its spec", e));
             return;
         }
         var parameters = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        for (var i = 0; i < prepared.Parameters.Length; i++) parameters[m.Spec.Parameters[i].Name] = prepared.Parameters[i];
-        _jobs[m.JobId] = new CheckedJob(m.Step, m.Spec, parameters, m.FullBatchSize, Sender);
+        for (var i = 0; i < prepared.Parameters.Values.Length; i++) parameters[m.Spec.Parameters[i].Name] = prepared.Parameters.Values[i];
+        if (_jobs.Remove(m.JobId, out var earlier)) earlier.Lease.Release(); // prepared again: the newer values count
+        _jobs[m.JobId] = new CheckedJob(m.Step, m.Spec, prepared.Parameters, parameters, m.FullBatchSize, Sender);
         Context.Watch(Sender);
     }
 
@@ -86,6 +89,8 @@ internal sealed class ShardWorker : ReceiveActor
         }
         if (_chains.TryGetValue(m.JobId, out var chain) && m.Round < chain.Round) return; // its round was replaced by a newer one
         SpecResult result;
+        var data = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        var decoded = new List<Tensor>(m.Data.Length);
         try
         {
             if ((m.Owners.Length != 0 && m.Owners.Length != job.Spec.Parameters.Length) || m.Data.Length != job.Spec.DataInputs.Length)
@@ -93,8 +98,11 @@ internal sealed class ShardWorker : ReceiveActor
                     $"The shard names {m.Owners.Length} owners and carries {m.Data.Length} data inputs; the spec has {job.Spec.Parameters.Length} parameters and {job.Spec.DataInputs.Length} data inputs.");
             if (m.RunFirst < 0 || m.Shard < m.RunFirst || m.Shard > m.RunLast)
                 throw new SpecRejectedException($"Shard {m.Shard} is not in its run of shards {m.RunFirst}..{m.RunLast}.");
-            var data = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-            for (var i = 0; i < m.Data.Length; i++) data[job.Spec.DataInputs[i].Name] = Tensor.From(m.Data[i]);
+            for (var i = 0; i < m.Data.Length; i++)
+            {
+                data[job.Spec.DataInputs[i].Name] = ReceivedTensors.Read(m.Data[i], out var owned);
+                if (owned) decoded.Add(data[job.Spec.DataInputs[i].Name]);
+            }
             _session ??= new Session();
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
             result = SpecRunner.Run(_session, job.Spec, job.Parameters, data, job.FullBatchSize);
@@ -108,14 +116,21 @@ internal sealed class ShardWorker : ReceiveActor
             Sender.Tell(new GradientWorkFailed(m.JobId, _member, $"running shard {m.Shard}", e));
             return;
         }
+        finally
+        {
+            // The session copied the shard's data into its own nodes: the decoded values go back to the pool.
+            foreach (var t in decoded) t.Dispose();
+        }
 
         if (chain is null || m.Round > chain.Round)
         {
+            chain?.Dispose(); // an older round's run: what it held is no longer needed
             _chains[m.JobId] = chain = new ChainRun(m.Round, m.RunFirst, m.RunLast, m.Next, m.Owners);
             if (_early.Remove(m.JobId, out var early)) Offer(m.JobId, early); // the previous run's sum came first
         }
         Sender.Tell(new ShardDone(m.JobId, m.Step, m.Shard, m.Attempt, result.Loss));
-        if (Adding(m.JobId, job, chain, () => chain.Add(m.Shard, result.Gradients))) Forward(m.JobId, job, chain);
+        // The result's gradients are copies made for this caller: the run takes them over (no further copy).
+        if (Adding(m.JobId, job, chain, () => chain.Add(m.Shard, [.. result.Gradients]))) Forward(m.JobId, job, chain);
     }
 
     /// <summary>The previous run's sum: taken by this round's run, kept when its round has not reached this member yet, else dropped.</summary>
@@ -128,7 +143,7 @@ internal sealed class ShardWorker : ReceiveActor
             return;
         }
         if (sum.Round < chain.Round || sum.UpTo != chain.First - 1 || !_jobs.TryGetValue(jobId, out var job) || job.Step != sum.Step) return;
-        if (Adding(jobId, job, chain, () => chain.Before([.. sum.Values.Select(Tensor.From)]))) Forward(jobId, job, chain);
+        if (Adding(jobId, job, chain, () => chain.Before([.. sum.Values.Select(ReceivedTensors.Own)]))) Forward(jobId, job, chain);
     }
 
     /// <summary>Adds a piece to the run's sum; a piece that does not fit it (a bad sum from the wire) fails the job, not this worker.</summary>
@@ -152,6 +167,7 @@ internal sealed class ShardWorker : ReceiveActor
         if (chain.TryFold() is not { } sum) return;
         if (sum.Length != job.Spec.Parameters.Length)
         {
+            foreach (var t in sum) t.Dispose();
             job.Coordinator.Tell(new GradientWorkFailed(jobId, _member, $"adding shards {chain.First}..{chain.Last}",
                 new InvalidOperationException($"The sum of the shards before carries {sum.Length} tensors; the spec has {job.Spec.Parameters.Length} parameters.")));
             return;
@@ -160,9 +176,12 @@ internal sealed class ShardWorker : ReceiveActor
         var target = chain.Next;
         try
         {
+            // The sum is this worker's: once a send has serialized it, its storage goes back to the pool for the next
+            // step; a message that travels as an object (a local recipient) takes it along, and the GC has it after.
             if (target.Length > 0)
             {
-                _sender.Send(provider.ResolveActorRef(target), new ChainSum(jobId, job.Step, chain.Round, chain.Last, [.. sum]), Self);
+                if (_sender.Send(provider.ResolveActorRef(target), new ChainSum(jobId, job.Step, chain.Round, chain.Last, [.. sum]), Self))
+                    foreach (var t in sum) t.Dispose();
                 return;
             }
             for (var i = 0; i < sum.Length; i++)
@@ -171,12 +190,16 @@ internal sealed class ShardWorker : ReceiveActor
                 {
                     // A gradient job has no owners: the sums go to its coordinator.
                     target = job.Coordinator.Path.ToString();
-                    _sender.Send(job.Coordinator, new ParameterGradient(jobId, job.Step, i, sum[i]), Self);
+                    if (_sender.Send(job.Coordinator, new ParameterGradient(jobId, job.Step, i, sum[i]), Self)) sum[i].Dispose();
                     continue;
                 }
-                if (chain.Owners[i].Length == 0) continue; // the coordinator has this parameter's sum already
+                if (chain.Owners[i].Length == 0)
+                {
+                    sum[i].Dispose(); // the coordinator has this parameter's sum already
+                    continue;
+                }
                 target = chain.Owners[i];
-                _sender.Send(provider.ResolveActorRef(target), new BatchGradient(jobId, job.Step, i, sum[i]), Self);
+                if (_sender.Send(provider.ResolveActorRef(target), new BatchGradient(jobId, job.Step, i, sum[i]), Self)) sum[i].Dispose();
             }
         }
         catch (Exception e)
@@ -188,15 +211,23 @@ internal sealed class ShardWorker : ReceiveActor
 
     private void Forget(string jobId)
     {
-        _chains.Remove(jobId);
+        if (_chains.Remove(jobId, out var chain)) chain.Dispose();
         _early.Remove(jobId);
         if (!_jobs.Remove(jobId, out var job)) return;
+        job.Lease.Release();
         _ended.Enqueue(jobId);
         if (_ended.Count > EndedKept) _ended.Dequeue();
         if (_jobs.Values.All(j => !j.Coordinator.Equals(job.Coordinator))) Context.Unwatch(job.Coordinator);
     }
 
-    protected override void PostStop() => DisposeSession();
+    protected override void PostStop()
+    {
+        DisposeSession();
+        foreach (var chain in _chains.Values) chain.Dispose();
+        foreach (var job in _jobs.Values) job.Lease.Release();
+        _chains.Clear();
+        _jobs.Clear();
+    }
 
     private void DisposeSession()
     {

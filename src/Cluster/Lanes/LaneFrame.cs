@@ -13,11 +13,31 @@ internal sealed record LaneFrame(string Recipient, string Sender, int Serializer
     /// <summary>The payload's bytes in <see cref="Payload"/> (less than its length when the array is rented).</summary>
     public int PayloadLength { get; init; } = Payload.Length;
 
-    /// <summary>The payload array came from <see cref="System.Buffers.ArrayPool{T}.Shared"/> and goes back once written.</summary>
-    public bool Rented { get; init; }
+    /// <summary>The rented array <see cref="Payload"/> is (shared by every frame that carries the same message), or null for a plain array.</summary>
+    public RentedPayload? Lease { get; init; }
 
     /// <summary>Bytes this frame holds in a send queue (what back-pressure counts).</summary>
     public long Size => PayloadLength + 2L * (Recipient.Length + Sender.Length + Manifest.Length);
+}
+
+/// <summary>
+/// A payload array from <see cref="System.Buffers.ArrayPool{T}.Shared"/> that one or more frames carry (the same message
+/// to several peers is serialized once): it goes back to the pool when the last of them has been written or given up,
+/// never before, so no frame's bytes change under a writer.
+/// </summary>
+internal sealed class RentedPayload(byte[] array, int holders, System.Buffers.ArrayPool<byte> pool)
+{
+    private int _holders = holders;
+
+    public byte[] Array => array;
+
+    /// <summary>One frame is done with the array; the last one returns it.</summary>
+    public void Release()
+    {
+        var left = Interlocked.Decrement(ref _holders);
+        if (left == 0) pool.Return(array);
+        else if (left < 0) throw new InvalidOperationException("A lane payload was released more often than frames carried it.");
+    }
 }
 
 /// <summary>

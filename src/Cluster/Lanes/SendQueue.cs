@@ -50,7 +50,7 @@ internal sealed class SendQueue(long maxBytes)
     /// <summary>The writer has put <paramref name="frame"/> on the wire (or given up on it): its bytes are free.</summary>
     public void Sent(Outgoing frame)
     {
-        if (frame.Frame.Rented) System.Buffers.ArrayPool<byte>.Shared.Return(frame.Frame.Payload);
+        frame.Frame.Lease?.Release();
         lock (_gate)
         {
             _bytes -= frame.Size;

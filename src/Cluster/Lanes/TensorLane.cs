@@ -89,6 +89,31 @@ public sealed class TensorLane : IExtension
         if (!queued.IsCompleted) queued.GetAwaiter().GetResult();
     }
 
+    /// <summary>
+    /// Sends the same <paramref name="message"/> to every one of <paramref name="recipients"/>: a plain Tell to local
+    /// ones; for the others it is serialized once and the one payload is written to each peer's connection (a job's
+    /// parameters to every member: one encode, not one per member). Blocks and dead-letters as <see cref="Tell"/> does.
+    /// </summary>
+    public void TellAll(IReadOnlyList<IActorRef> recipients, object message, IActorRef? sender = null)
+    {
+        ArgumentNullException.ThrowIfNull(recipients);
+        ArgumentNullException.ThrowIfNull(message);
+        var from = sender ?? ActorRefs.NoSender ?? _system.DeadLetters;
+        var remote = new List<IActorRef>(recipients.Count);
+        foreach (var recipient in recipients)
+        {
+            ArgumentNullException.ThrowIfNull(recipient, nameof(recipients));
+            if (recipient is IActorRefScope { IsLocal: true }) recipient.Tell(message, from);
+            else remote.Add(recipient);
+        }
+        if (remote.Count == 0) return;
+        var payload = SerializePayload(message, remote.Count);
+        var queued = new List<Task>(remote.Count);
+        foreach (var recipient in remote) queued.Add(Enqueue(recipient, message, from, payload, default));
+        foreach (var q in queued)
+            if (!q.IsCompleted) q.GetAwaiter().GetResult();
+    }
+
     /// <summary>Like <see cref="Tell"/>; completes when the message is in the peer's queue (not when it arrived).</summary>
     public Task SendAsync(IActorRef recipient, object message, IActorRef? sender = null, CancellationToken cancel = default)
     {
@@ -100,7 +125,20 @@ public sealed class TensorLane : IExtension
             recipient.Tell(message, from);
             return Task.CompletedTask;
         }
-        var outgoing = new Outgoing(Serialize(recipient, message, from), message, from, recipient);
+        return Enqueue(recipient, message, from, SerializePayload(message, holders: 1), cancel);
+    }
+
+    private Task Enqueue(IActorRef recipient, object message, IActorRef from, SerializedPayload payload, CancellationToken cancel)
+    {
+        var senderPath = ReferenceEquals(from, ActorRefs.NoSender) || from is DeadLetterActorRef
+            ? ""
+            : Akka.Serialization.Serialization.SerializedActorPath(from);
+        var frame = new LaneFrame(Akka.Serialization.Serialization.SerializedActorPath(recipient), senderPath, payload.SerializerId, payload.Manifest, payload.Bytes)
+        {
+            PayloadLength = payload.Length,
+            Lease = payload.Lease,
+        };
+        var outgoing = new Outgoing(frame, message, from, recipient);
         if (Volatile.Read(ref _stopped) != 0)
         {
             DeadLetter(outgoing, "the lane has stopped");
@@ -116,14 +154,17 @@ public sealed class TensorLane : IExtension
         catch (InvalidOperationException e) { DeadLetter(outgoing, e.Message); }
     }
 
-    private LaneFrame Serialize(IActorRef recipient, object message, IActorRef sender)
+    /// <summary>A message's bytes as Akka's serialization makes them, for <paramref name="holders"/> frames.</summary>
+    private readonly record struct SerializedPayload(int SerializerId, string Manifest, byte[] Bytes, int Length, RentedPayload? Lease);
+
+    /// <summary>
+    /// Serializes <paramref name="message"/>: into an array rented for <paramref name="holders"/> frames when its
+    /// serializer writes into buffers (<see cref="IBufferSerializer"/>), else into the serializer's own array.
+    /// </summary>
+    private SerializedPayload SerializePayload(object message, int holders)
     {
         var serializer = _system.Serialization.FindSerializerFor(message);
         var manifest = Akka.Serialization.Serialization.ManifestFor(serializer, message);
-        var senderPath = ReferenceEquals(sender, ActorRefs.NoSender) || sender is DeadLetterActorRef
-            ? ""
-            : Akka.Serialization.Serialization.SerializedActorPath(sender);
-        var recipientPath = Akka.Serialization.Serialization.SerializedActorPath(recipient);
         if (serializer is IBufferSerializer buffered)
         {
             var size = buffered.BinarySize(message);
@@ -142,11 +183,11 @@ public sealed class TensorLane : IExtension
                 System.Buffers.ArrayPool<byte>.Shared.Return(rented);
                 throw;
             }
-            return new LaneFrame(recipientPath, senderPath, serializer.Identifier, manifest, rented) { PayloadLength = size, Rented = true };
+            return new SerializedPayload(serializer.Identifier, manifest, rented, size, new RentedPayload(rented, holders, System.Buffers.ArrayPool<byte>.Shared));
         }
         var bytes = Akka.Serialization.Serialization.WithTransport(_system, () => serializer.ToBinary(message));
         CheckSize(message, bytes.Length);
-        return new LaneFrame(recipientPath, senderPath, serializer.Identifier, manifest, bytes);
+        return new SerializedPayload(serializer.Identifier, manifest, bytes, bytes.Length, null);
     }
 
     private void CheckSize(object message, int size)

@@ -12,6 +12,20 @@ public static class BatchShards
     /// </summary>
     public static IReadOnlyList<Dictionary<string, Tensor>> Split(GraphSpec spec, IReadOnlyDictionary<string, Tensor> batch, int count)
     {
+        var shards = new List<Dictionary<string, Tensor>>(count);
+        foreach (var (start, size) in Ranges(spec, batch, count))
+        {
+            var shard = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+            foreach (var d in spec.DataInputs)
+                shard[d.Name] = TensorOps.Slice(batch[d.Name], d.BatchAxis, start, size);
+            shards.Add(shard);
+        }
+        return shards;
+    }
+
+    /// <summary>The examples (first, count) of each of the <paramref name="count"/> shards that <see cref="Split"/> makes.</summary>
+    public static (int Start, int Size)[] Ranges(GraphSpec spec, IReadOnlyDictionary<string, Tensor> batch, int count)
+    {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(batch);
         var first = spec.DataInputs[0];
@@ -19,16 +33,13 @@ public static class BatchShards
             : throw new SpecRejectedException($"Data input '{first.Name}' is missing from the batch.");
         if (count < 1 || count > examples)
             throw new ArgumentOutOfRangeException(nameof(count), $"A batch of {examples} examples splits into 1 to {examples} shards, not {count}.");
-        var shards = new List<Dictionary<string, Tensor>>(count);
+        var ranges = new (int, int)[count];
         for (int s = 0, start = 0; s < count; s++)
         {
             var size = examples / count + (s < examples % count ? 1 : 0);
-            var shard = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-            foreach (var d in spec.DataInputs)
-                shard[d.Name] = TensorOps.Slice(batch[d.Name], d.BatchAxis, start, size);
-            shards.Add(shard);
+            ranges[s] = (start, size);
             start += size;
         }
-        return shards;
+        return ranges;
     }
 }

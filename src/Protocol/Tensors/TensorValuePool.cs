@@ -27,7 +27,9 @@ public static class TensorValuePool
         {
             if (Free.TryGetValue(length, out var stack) && stack.TryPop(out array)) _pooledBytes -= 4L * length;
         }
-        return array ?? GC.AllocateUninitializedArray<float>(length);
+        if (array is not null) return array;
+        if (TensorPoolMisses.Enabled) TensorPoolMisses.Record(length);
+        return GC.AllocateUninitializedArray<float>(length);
     }
 
     /// <summary>Gives a large array back; the caller must keep no reference to it (the finalizer's thread may call this too).</summary>

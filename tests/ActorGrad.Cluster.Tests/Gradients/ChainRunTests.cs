@@ -20,6 +20,9 @@ public sealed class ChainRunTests
         return sum!;
     }
 
+    /// <summary>A copy to hand to the run, which takes its pieces over (the test keeps the originals for the expected fold).</summary>
+    private static Tensor[] Copy(Tensor[] piece) => [.. piece.Select(t => t.Clone())];
+
     private static void SameBits(Tensor[] expected, Tensor[] actual)
     {
         Assert.Equal(expected.Length, actual.Length);
@@ -32,12 +35,12 @@ public sealed class ChainRunTests
     {
         var shards = Enumerable.Range(0, 3).Select(Piece).ToArray();
         var run = new ChainRun(0, 0, 2, "next", []);
-        run.Add(0, shards[0]);
+        run.Add(0, Copy(shards[0]));
         Assert.Null(run.TryFold());
-        run.Add(1, shards[1]);
+        run.Add(1, Copy(shards[1]));
         run.Add(1, Piece(99)); // a second run of shard 1: counted once
         Assert.Null(run.TryFold());
-        run.Add(2, shards[2]);
+        run.Add(2, Copy(shards[2]));
         SameBits(LeftFold(shards), run.TryFold()!);
         Assert.Null(run.TryFold()); // handed on once
     }
@@ -47,9 +50,9 @@ public sealed class ChainRunTests
     {
         var shards = Enumerable.Range(0, 6).Select(Piece).ToArray();
         var run = new ChainRun(0, 3, 5, "", []);
-        run.Add(4, shards[4]); // before its turn: kept
-        run.Add(3, shards[3]);
-        run.Add(5, shards[5]);
+        run.Add(4, Copy(shards[4])); // before its turn: kept
+        run.Add(3, Copy(shards[3]));
+        run.Add(5, Copy(shards[5]));
         Assert.Null(run.TryFold());
         run.Before(LeftFold(shards[..3]));
         SameBits(LeftFold(shards), run.TryFold()!);
@@ -61,10 +64,10 @@ public sealed class ChainRunTests
         var shards = Enumerable.Range(0, 5).Select(Piece).ToArray();
         var run = new ChainRun(1, 2, 4, "", []);
         run.Before(LeftFold(shards[..2]));
-        run.Add(2, shards[2]);
-        run.Add(3, shards[3]);
+        run.Add(2, Copy(shards[2]));
+        run.Add(3, Copy(shards[3]));
         Assert.Null(run.TryFold());
-        run.Add(4, shards[4]);
+        run.Add(4, Copy(shards[4]));
         SameBits(LeftFold(shards), run.TryFold()!);
     }
 
@@ -78,5 +81,54 @@ public sealed class ChainRunTests
         var shorter = new ChainRun(0, 1, 1, "", []);
         shorter.Before([Tensor.Zeros(3, 5)]);
         Assert.Throws<InvalidOperationException>(() => shorter.Add(1, [Tensor.Zeros(3, 5), Tensor.Zeros(7)]));
+    }
+
+    [Fact]
+    public void TheRunTakesItsPiecesOverAndDisposesWhatItNoLongerNeeds()
+    {
+        var shards = Enumerable.Range(0, 3).Select(Piece).ToArray();
+        var given = shards.Select(Copy).ToArray();
+        var again = Copy(shards[1]);
+        var run = new ChainRun(0, 0, 2, "next", []);
+        run.Add(2, given[2]); // before its turn: kept as it is, not copied
+        Assert.All(given[2], t => Assert.False(t.IsDisposed));
+        run.Add(0, given[0]); // shard 0 becomes the sum itself
+        run.Add(1, given[1]);
+        run.Add(1, again); // a second run of a shard is dropped
+        Assert.All(again, t => Assert.True(t.IsDisposed));
+        Assert.All(given[1].Concat(given[2]), t => Assert.True(t.IsDisposed)); // added into the sum
+        var sum = run.TryFold()!;
+        Assert.Same(given[0][0], sum[0]);
+        SameBits(LeftFold(shards), sum);
+        run.Dispose(); // the folded sum is the caller's now
+        Assert.All(sum, t => Assert.False(t.IsDisposed));
+    }
+
+    [Fact]
+    public void AnAbandonedRunGivesBackWhatItHolds()
+    {
+        var shards = Enumerable.Range(0, 6).Select(Piece).ToArray();
+        var early = Copy(shards[5]);
+        var before = LeftFold(shards[..3]);
+        var run = new ChainRun(0, 3, 5, "", []);
+        run.Add(5, early);
+        run.Before(before);
+        run.Add(3, Copy(shards[3]));
+        run.Dispose(); // a newer round replaced it, or its job ended
+        Assert.All(early.Concat(before), t => Assert.True(t.IsDisposed));
+        var late = Copy(shards[4]);
+        run.Add(4, late); // a shard that finishes after the run was abandoned is dropped, not kept
+        Assert.All(late, t => Assert.True(t.IsDisposed));
+        Assert.Null(run.TryFold());
+    }
+
+    [Fact]
+    public void APieceThatDoesNotFitIsDisposedWithItsError()
+    {
+        var run = new ChainRun(0, 1, 1, "", []);
+        run.Before([Tensor.Zeros(3, 5), Tensor.Zeros(7)]);
+        Tensor[] wrong = [Tensor.Zeros(5, 3), Tensor.Zeros(7)];
+        Assert.Throws<InvalidOperationException>(() => run.Add(1, wrong));
+        Assert.All(wrong, t => Assert.True(t.IsDisposed));
     }
 }

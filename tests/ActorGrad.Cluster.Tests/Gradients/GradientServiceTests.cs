@@ -69,7 +69,12 @@ public sealed class GradientServiceTests(ITestOutputHelper output) : IAsyncLifet
         AssertBitwiseEqual(random1, await Run(client, random with { PlacementOffset = 1 }));
 
         // A job submitted on a worker member itself (its coordinator beside a worker): the same bits.
-        AssertBitwiseEqual(spirals1, await Run(new GradientClient(a.System), spirals));
+        var beside = new GradientClient(a.System);
+        AssertBitwiseEqual(spirals1, await Run(beside, spirals));
+        // That member got the job's parameters and shards as objects, not bytes: they stay the caller's (a receiver
+        // disposes only what it decoded), whole and usable for the next job.
+        Assert.All(spirals.Parameters.Values.Concat(spirals.Batch.Values), t => Assert.False(t.IsDisposed));
+        AssertBitwiseEqual(spirals1, await Run(beside, spirals with { PlacementOffset = 2 }));
         output.WriteLine($"spirals loss {spirals1.Loss}, random graph loss {random1.Loss}: the same bits on 1, 2 and 3 members");
     }
 

@@ -69,5 +69,5 @@ internal sealed class WorkerMember : IAsyncDisposable
 /// step cannot finish until that member is lost and its work redone elsewhere (a member stalled mid-step).</summary>
 internal sealed class StalledSender : ITensorMessageSender
 {
-    public void Send(ICanTell target, object message, IActorRef sender) { }
+    public bool Send(ICanTell target, object message, IActorRef sender) => false; // nothing was serialized: the tensors stay as they are
 }
