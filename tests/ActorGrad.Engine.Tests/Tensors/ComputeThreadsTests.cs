@@ -39,6 +39,21 @@ public class ComputeThreadsTests
     }
 
     [Fact]
+    public void TwoThreadsRunTwoPiecesAtOnce()
+    {
+        // Each piece waits for the other: only two threads at once get both past the barrier.
+        using var barrier = new Barrier(2);
+        var met = new bool[2];
+        var bound = TimeSpan.FromSeconds(10 * TimeFactor);
+        using (ComputeThreads.Limit(2))
+            ComputeThreads.For(2, i => met[i] = barrier.SignalAndWait(bound));
+        Assert.Equal([true, true], met);
+    }
+
+    private static double TimeFactor =>
+        double.TryParse(Environment.GetEnvironmentVariable("ACTORGRAD_TEST_TIME_FACTOR"), System.Globalization.CultureInfo.InvariantCulture, out var f) && f > 0 ? f : 1;
+
+    [Fact]
     public void TheLimitReachesTheWorkersOfAParallelLoop()
     {
         var inside = new int[8];
