@@ -79,8 +79,15 @@ internal static class StepBenchmark
             using var session = new ActorGrad.Nodes.Session();
             SpecRunner.Run(session, spec, parameters, shardBatch);
         });
+        // The same shard on one thread: its CPU time, and what a member limited to one compute thread spends per pass.
+        var perShardOneThread = Median(warmup, steps, () =>
+        {
+            using var limit = ComputeThreads.Limit(1);
+            using var session = new ActorGrad.Nodes.Session();
+            SpecRunner.Run(session, spec, parameters, shardBatch);
+        });
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"in-process step: {inProcess * 1e3:0.0} ms (loss {inProcessLoss:0.000000}); one shard of {Examples / Shards} in-process: {perShard * 1e3:0.0} ms"));
+            $"in-process step: {inProcess * 1e3:0.0} ms (loss {inProcessLoss:0.000000}); one shard of {Examples / Shards} in-process: {perShard * 1e3:0.0} ms, on one thread {perShardOneThread * 1e3:0.0} ms"));
 
         var members = new List<StepMemberProcess>();
         GradientClient? client = null;
