@@ -61,8 +61,8 @@ public sealed partial class ClusterMemberOptions
     public long? MaximumFrameSize { get; set; }
     /// <summary>
     /// Threads one shard pass spreads its kernels over; null: every core .NET sees (in a container, its CPU limit). Give a
-    /// member its share when several share a host: threads of different members that wait for each other's halves of a
-    /// product stall whenever the scheduler runs another member's thread instead.
+    /// member its share when several share a host: a product split over two threads waits for its slower half, and that
+    /// half waits whenever another member's thread holds the core. The gradient's bits do not depend on it.
     /// </summary>
     public int? ComputeThreads { get; set; }
 
