@@ -59,6 +59,12 @@ public sealed partial class ClusterMemberOptions
     public TimeSpan? UnreachableNodesReaperInterval { get; set; }
     /// <summary>Largest Akka.Remote frame (Akka: 128,000 bytes); tensors travel beside Akka.Remote.</summary>
     public long? MaximumFrameSize { get; set; }
+    /// <summary>
+    /// Threads one shard pass spreads its kernels over; null: every core .NET sees (in a container, its CPU limit). Give a
+    /// member its share when several share a host: a product split over two threads waits for its slower half, and that
+    /// half waits whenever another member's thread holds the core. The gradient's bits do not depend on it.
+    /// </summary>
+    public int? ComputeThreads { get; set; }
 
     /// <summary>The settings these options describe; every problem is an ArgumentException, FormatException or FileNotFoundException with a one-line message.</summary>
     public ClusterMemberSettings Validate()
@@ -80,6 +86,7 @@ public sealed partial class ClusterMemberOptions
         var roles = Roles.Where(r => !string.IsNullOrWhiteSpace(r)).Select(r => r.Trim()).ToList();
         foreach (var (name, value) in Timings())
             if (value is { } t && t <= TimeSpan.Zero) throw new ArgumentException($"{name} must be positive, not {t}.");
+        if (ComputeThreads is < 1 or > 1024) throw new ArgumentException($"--compute-threads (Node:ComputeThreads) must be 1..1024, not {ComputeThreads}.");
         if (MaximumFrameSize is < 32_000) throw new ArgumentException($"MaximumFrameSize must be at least 32000 bytes, not {MaximumFrameSize}.");
 
         var bootstrap = BootstrapOf(seeds);
@@ -108,6 +115,7 @@ public sealed partial class ClusterMemberOptions
             LeaderActionsInterval = LeaderActionsInterval,
             UnreachableNodesReaperInterval = UnreachableNodesReaperInterval,
             MaximumFrameSize = MaximumFrameSize,
+            ComputeThreads = ComputeThreads,
             Bootstrap = bootstrap,
         };
     }

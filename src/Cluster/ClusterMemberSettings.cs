@@ -28,6 +28,8 @@ public sealed record ClusterMemberSettings
     public TimeSpan? LeaderActionsInterval { get; init; }
     public TimeSpan? UnreachableNodesReaperInterval { get; init; }
     public long? MaximumFrameSize { get; init; }
+    /// <summary>Threads one shard pass uses (<see cref="ClusterMemberOptions.ComputeThreads"/>); null: every core.</summary>
+    public int? ComputeThreads { get; init; }
     /// <summary>Cluster Bootstrap (Akka.Management) instead of seeds; null: the seeds.</summary>
     public BootstrapSettings? Bootstrap { get; init; }
 

@@ -53,6 +53,10 @@ public sealed class NodeConfigurationTests : IDisposable
         Assert.Contains("'a b' is not a valid actor system name", badName.Message);
         var badClock = Assert.Throws<ArgumentException>(() => new ClusterMemberOptions { StableAfter = TimeSpan.Zero }.Validate());
         Assert.Contains("StableAfter must be positive", badClock.Message);
+        var badThreads = Assert.Throws<ArgumentException>(() => new ClusterMemberOptions { ComputeThreads = 0 }.Validate());
+        Assert.Contains("--compute-threads (Node:ComputeThreads) must be 1..1024, not 0", badThreads.Message);
+        Assert.Equal(1, new ClusterMemberOptions { ComputeThreads = 1 }.Validate().ComputeThreads);
+        Assert.Null(new ClusterMemberOptions().Validate().ComputeThreads);
 
         var settings = new ClusterMemberOptions { Port = 4100, Seeds = ["127.0.0.1:4101", ""], Roles = ["grad", " "] }.Validate();
         Assert.Equal([new HostPort("127.0.0.1", 4101)], settings.Seeds);

@@ -202,15 +202,10 @@ internal static class MicroBenchmarks
     {
         using var a = Tensor.RandomNormal(1, n, n);
         using var b = Tensor.RandomNormal(2, n, n);
-        var previous = Gemm.MaxThreads;
-        Gemm.MaxThreads = threads;
-        try
-        {
-            const int reps = 10;
-            var seconds = Best(7, () => { for (var i = 0; i < reps; i++) TensorOps.MatMul(a, b).Dispose(); }, oneThread: threads == 1) / reps;
-            return 2.0 * n * n * n / seconds / 1e9;
-        }
-        finally { Gemm.MaxThreads = previous; }
+        using var limit = ComputeThreads.Limit(threads);
+        const int reps = 10;
+        var seconds = Best(7, () => { for (var i = 0; i < reps; i++) TensorOps.MatMul(a, b).Dispose(); }, oneThread: threads == 1) / reps;
+        return 2.0 * n * n * n / seconds / 1e9;
     }
 
     private static void ChainOfMultiplies(float[] x, float[] y, float[] d, int piece)

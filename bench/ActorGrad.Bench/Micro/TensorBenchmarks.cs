@@ -7,6 +7,7 @@ namespace ActorGrad.Bench.Micro;
 [MemoryDiagnoser]
 public class TensorBenchmarks
 {
+    private IDisposable? _threads;
     private Tensor _a = null!, _b = null!, _x = null!, _y = null!;
 
     [Params(1, 2)]
@@ -19,8 +20,12 @@ public class TensorBenchmarks
         _b = Tensor.RandomNormal(2, 512, 512);
         _x = Tensor.RandomNormal(3, 1 << 20);
         _y = Tensor.RandomNormal(4, 1 << 20);
-        Gemm.MaxThreads = Threads;
+        // Set on the thread that runs the benchmark methods (an AsyncLocal set outside an async method stays set).
+        _threads = ComputeThreads.Limit(Threads);
     }
+
+    [GlobalCleanup]
+    public void Cleanup() => _threads?.Dispose();
 
     [Benchmark] public void Gemm512() => TensorOps.MatMul(_a, _b).Dispose();
     [Benchmark] public void Add1M() => TensorOps.Add(_x, _y).Dispose();

@@ -80,8 +80,15 @@ internal static class StepBenchmark
             using var session = new ActorGrad.Nodes.Session();
             SpecRunner.Run(session, spec, parameters, shardBatch);
         });
+        // The same shard on one thread: its CPU time, and what a member limited to one compute thread spends per pass.
+        var perShardOneThread = Median(warmup, steps, () =>
+        {
+            using var limit = ComputeThreads.Limit(1);
+            using var session = new ActorGrad.Nodes.Session();
+            SpecRunner.Run(session, spec, parameters, shardBatch);
+        });
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"in-process step: {inProcess * 1e3:0.0} ms (loss {inProcessLoss:0.000000}); one shard of {Examples / Shards} in-process: {perShard * 1e3:0.0} ms"));
+            $"in-process step: {inProcess * 1e3:0.0} ms (loss {inProcessLoss:0.000000}); one shard of {Examples / Shards} in-process: {perShard * 1e3:0.0} ms, on one thread {perShardOneThread * 1e3:0.0} ms"));
 
         var members = new List<StepMemberProcess>();
         GradientClient? client = null;
@@ -105,7 +112,6 @@ internal static class StepBenchmark
                 await client.WaitForWorkersAsync(n, TimeSpan.FromSeconds(60));
                 if (n < minMembers) continue; // only started, for the larger clusters
                 float loss = 0;
-                for (var i = 0; i < warmup; i++) Release(await client.ComputeAsync(job));
                 var before = Traffic(lane, members);
                 if (TensorPoolMisses.Enabled) TensorPoolMisses.Take(0);
                 var times = new double[steps];
@@ -115,20 +121,31 @@ internal static class StepBenchmark
                 ProcessCounters clientCost = default, besideCost = default;
                 var memberCost = new ProcessCounters[n];
                 var memberBeside = new ProcessCounters[n];
-                for (var i = 0; i < steps; i++)
+                // The warm-up runs the measured loop itself (its readings of every process's counters included, without
+                // the pauses), so that the JIT has settled on all of it: code run only while measuring would otherwise be
+                // compiled, instrumented and recompiled during the measured steps, on the members' tiering threads.
+                for (var i = -warmup; i < steps; i++)
                 {
+                    if (i == 0)
+                    {
+                        before = Traffic(lane, members);
+                        (clientCost, besideCost) = (default, default);
+                        Array.Clear(memberCost);
+                        Array.Clear(memberBeside);
+                    }
+                    var measured = i >= 0;
                     // The in-process step just before each cluster step: both see the same load on this shared machine.
                     // Each timed step starts on a quiet machine: what the previous step left (its members' clean-up, a
                     // collection) must not fall on the next one, whichever kind it is.
-                    await Task.Delay(Settle);
+                    if (measured) await Task.Delay(Settle);
                     var membersAtStart = Traffic(lane, members).Members;
                     var besideBefore = ProcessCounters.Now();
                     var clock = Stopwatch.StartNew();
                     using (var session = new ActorGrad.Nodes.Session()) SpecRunner.Run(session, spec, parameters, batch);
-                    beside[i] = clock.Elapsed.TotalSeconds;
+                    var besideTime = clock.Elapsed.TotalSeconds;
                     besideCost += ProcessCounters.Now() - besideBefore;
                     var membersBetween = Traffic(lane, members).Members;
-                    await Task.Delay(Settle);
+                    if (measured) await Task.Delay(Settle);
                     var membersBefore = Traffic(lane, members).Members;
                     var clientBefore = ProcessCounters.Now();
                     clock.Restart();
@@ -139,17 +156,21 @@ internal static class StepBenchmark
                         last = clock.Elapsed.TotalSeconds;
                         if (double.IsNaN(first)) first = last;
                     });
-                    times[i] = clock.Elapsed.TotalSeconds;
+                    var time = clock.Elapsed.TotalSeconds;
                     clientCost += ProcessCounters.Now() - clientBefore;
-                    await Task.Delay(Settle); // what the members do right after the step (its end, their clean-up) is the step's
+                    if (measured) await Task.Delay(Settle); // what the members do right after the step (its end, their clean-up) is the step's
                     var membersAfter = Traffic(lane, members).Members;
                     for (var k = 0; k < n; k++)
                     {
                         memberBeside[k] += membersBetween[k] - membersAtStart[k];
                         memberCost[k] += membersAfter[k] - membersBefore[k];
                     }
-                    firstShard[i] = first;
-                    lastShard[i] = last;
+                    if (!measured)
+                    {
+                        Release(result);
+                        continue;
+                    }
+                    (times[i], beside[i], firstShard[i], lastShard[i]) = (time, besideTime, first, last);
                     loss = result.Loss;
                     Release(result);
                     if (result.Members != n) Console.Error.WriteLine($"warning: the step ran on {result.Members} member(s), not {n}");

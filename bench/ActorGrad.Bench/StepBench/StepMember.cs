@@ -40,11 +40,15 @@ internal static class StepMember
                 default: throw new ArgumentException($"steps --member: unknown argument '{args[i]}'.");
             }
         options.Roles.Add(GradientRoles.Worker);
+        // As `actorgrad node` binds it (--member-env ACTORGRAD_Node__ComputeThreads=N): the threads of one shard pass.
+        if (Environment.GetEnvironmentVariable("ACTORGRAD_Node__ComputeThreads") is { Length: > 0 } threads)
+            options.ComputeThreads = int.Parse(threads, CultureInfo.InvariantCulture);
+        var settings = options.Validate();
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        builder.Services.AddClusterMember(options.Validate(), (akka, _) =>
+        builder.Services.AddClusterMember(settings, (akka, _) =>
         {
             akka.ConfigureLoggers(l => l.LogLevel = Akka.Event.LogLevel.WarningLevel);
-            akka.WithGradientService();
+            akka.WithGradientService(computeThreads: settings.ComputeThreads);
             akka.WithActors((system, _) => system.ActorOf(Props.Create(() => new EchoActor()), EchoActor.Name));
         });
         ProcessCounters.ListenToPasses();

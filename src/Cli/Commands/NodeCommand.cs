@@ -44,11 +44,12 @@ internal static class NodeCommand
         var contactPoints = new Option<string[]>("--contact-point") { Description = "HOST:BOOTSTRAP_PORT of a member, for --discovery config; repeat for each.", AllowMultipleArgumentsPerToken = false };
         var serviceName = new Option<string?>("--service-name") { Description = "Cluster Bootstrap's service name (Kubernetes: the pods' app label; default actorgrad)." };
         var requiredContactPoints = new Option<int?>("--required-contact-points") { Description = "Contact points Cluster Bootstrap must see before it forms a new cluster (default 2)." };
+        var computeThreads = new Option<int?>("--compute-threads") { Description = "Threads one shard pass uses (default: every core .NET sees). Give each member its share when several run on one host." };
         var metrics = new Option<string?>("--metrics") { Description = "Export ActorGrad's metrics: none (default), prometheus:PORT (/metrics on --host) or otlp:URL (an OpenTelemetry collector)." };
         var command = new Command("node", "Run one cluster member until SIGTERM or Ctrl-C; logs a line per membership change.")
         {
             port, host, publicHost, seeds, system, roles, tlsCert, tlsKey, tlsPassword, tlsCa, insecure, config,
-            managementPort, discovery, bootstrapPort, contactPoints, serviceName, requiredContactPoints, metrics,
+            managementPort, discovery, bootstrapPort, contactPoints, serviceName, requiredContactPoints, metrics, computeThreads,
         };
         command.SetAction((result, cancel) =>
         {
@@ -68,6 +69,7 @@ internal static class NodeCommand
             Set(nameof(ClusterMemberOptions.Discovery), result.GetValue(discovery));
             Set(nameof(ClusterMemberOptions.ServiceName), result.GetValue(serviceName));
             Set(nameof(ClusterMemberOptions.RequiredContactPoints), result.GetValue(requiredContactPoints));
+            Set(nameof(ClusterMemberOptions.ComputeThreads), result.GetValue(computeThreads));
             var contactList = result.GetValue(contactPoints) ?? [];
             for (var i = 0; i < contactList.Length; i++) Set($"{nameof(ClusterMemberOptions.ContactPoints)}:{i}", contactList[i]);
             if (result.GetValue(metrics) is { } export) overrides[MetricsExport.Section] = export;
@@ -138,7 +140,7 @@ internal static class NodeCommand
                 actors.ActorOf(MembershipLog.Props(), MembershipLog.Name);
                 AkkaCluster.Get(actors).RegisterOnMemberUp(() => actors.Log.Info("This member is Up"));
             });
-            if (settings.Roles.Contains(GradientRoles.Worker)) akka.WithGradientService();
+            if (settings.Roles.Contains(GradientRoles.Worker)) akka.WithGradientService(computeThreads: settings.ComputeThreads);
         });
         if (managementPort is { } port)
         {

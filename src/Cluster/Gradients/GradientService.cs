@@ -31,11 +31,11 @@ internal sealed class GradientService : ReceiveActor
     private readonly Dictionary<IActorRef, string> _jobOfOwner = [];
     private readonly Dictionary<string, PreparedJob> _jobs = new(StringComparer.Ordinal);
 
-    public GradientService(ITensorMessageSender sender)
+    public GradientService(ITensorMessageSender sender, int? computeThreads)
     {
         _sender = sender;
         _member = AkkaCluster.Get(Context.System).SelfAddress.ToString();
-        _worker = Context.ActorOf(ShardWorker.Props(sender, _member), WorkerName);
+        _worker = Context.ActorOf(ShardWorker.Props(sender, _member, computeThreads), WorkerName);
         Receive<CreateStepOwner>(m => CreateOwner(m.JobId, m.Step, m.Parameter, (parameters, value) => ParameterOwner.Props(m, parameters, value, Sender, _sender, _member)));
         Receive<ChainSum>(m => _worker.Forward(m));
         Receive<PrepareJob>(Prepare);
@@ -70,7 +70,7 @@ internal sealed class GradientService : ReceiveActor
         _jobs.Clear();
     }
 
-    public static Props Props(ITensorMessageSender sender) => Akka.Actor.Props.Create(() => new GradientService(sender));
+    public static Props Props(ITensorMessageSender sender, int? computeThreads) => Akka.Actor.Props.Create(() => new GradientService(sender, computeThreads));
 
     // An owner or the worker that throws is a bug, never retried blindly: it stops, and the coordinator (watching the
     // owner) re-creates it from the step's parameter version.

@@ -30,6 +30,7 @@ internal sealed class ShardWorker : ReceiveActor
 
     private readonly ITensorMessageSender _sender;
     private readonly string _member;
+    private readonly int? _computeThreads;
     private readonly Dictionary<string, CheckedJob> _jobs = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ChainRun> _chains = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ChainSum> _early = new(StringComparer.Ordinal);
@@ -38,10 +39,11 @@ internal sealed class ShardWorker : ReceiveActor
     private const int EndedKept = 64;
     private Session? _session;
 
-    public ShardWorker(ITensorMessageSender sender, string member)
+    public ShardWorker(ITensorMessageSender sender, string member, int? computeThreads)
     {
         _sender = sender;
         _member = member;
+        _computeThreads = computeThreads;
         Receive<PreparedJob>(Prepare);
         Receive<RunShard>(Run);
         Receive<ChainSum>(m => Offer(m.JobId, m));
@@ -53,8 +55,8 @@ internal sealed class ShardWorker : ReceiveActor
         });
     }
 
-    public static Props Props(ITensorMessageSender sender, string member) =>
-        Akka.Actor.Props.Create(() => new ShardWorker(sender, member)).WithDispatcher(DispatcherId);
+    public static Props Props(ITensorMessageSender sender, string member, int? computeThreads) =>
+        Akka.Actor.Props.Create(() => new ShardWorker(sender, member, computeThreads)).WithDispatcher(DispatcherId);
 
     private void Prepare(PreparedJob prepared)
     {
@@ -105,7 +107,8 @@ internal sealed class ShardWorker : ReceiveActor
             }
             _session ??= new Session();
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
-            result = SpecRunner.Run(_session, job.Spec, job.Parameters, data, job.FullBatchSize);
+            using (_computeThreads is { } threads ? ComputeThreads.Limit(threads) : null)
+                result = SpecRunner.Run(_session, job.Spec, job.Parameters, data, job.FullBatchSize);
             ClusterMetrics.PassDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
             ClusterMetrics.ShardsRun.Add(1);
         }

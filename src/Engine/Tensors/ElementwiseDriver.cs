@@ -35,7 +35,7 @@ internal static class ElementwiseDriver
 
     // Apart from the small-array path, so that its closure is allocated only when it runs.
     private static void UnaryParallel<TOp>(float[] x, float[] d, int length) where TOp : IUnaryOperator<TOp> =>
-        Parallel.For(0, Chunks(length), c =>
+        ComputeThreads.For(Chunks(length), c =>
         {
             var (start, count) = Chunk(c, length);
             TOp.Invoke(x.AsSpan(start, count), d.AsSpan(start, count));
@@ -97,7 +97,7 @@ internal static class ElementwiseDriver
     }
 
     private static void SameShapeParallel<TOp>(float[] a, float[] b, float[] d, int length) where TOp : IBinaryOperator<TOp> =>
-        Parallel.For(0, Chunks(length), c =>
+        ComputeThreads.For(Chunks(length), c =>
         {
             var (start, count) = Chunk(c, length);
             TOp.Invoke(a.AsSpan(start, count), b.AsSpan(start, count), d.AsSpan(start, count));
@@ -114,7 +114,7 @@ internal static class ElementwiseDriver
     }
 
     private static void ScalarRightParallel<TOp>(float[] a, float b, float[] d, int length) where TOp : IBinaryOperator<TOp> =>
-        Parallel.For(0, Chunks(length), c =>
+        ComputeThreads.For(Chunks(length), c =>
         {
             var (start, count) = Chunk(c, length);
             TOp.Invoke(a.AsSpan(start, count), b, d.AsSpan(start, count));

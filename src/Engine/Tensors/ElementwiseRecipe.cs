@@ -57,7 +57,7 @@ internal abstract class ElementwiseRecipe
             return;
         }
         var chunks = ElementwiseDriver.Chunks(length);
-        Parallel.For(0, chunks, c =>
+        ComputeThreads.For(chunks, c =>
         {
             var (start, count) = ElementwiseDriver.Chunk(c, chunks, length);
             EvaluateRange(recipe, d, start, count);

@@ -16,9 +16,6 @@ internal static unsafe class Gemm
     /// <summary>Below this many multiply-adds a second thread costs more than it brings.</summary>
     private const long ParallelWork = 1L << 21;
 
-    /// <summary>How many threads large products use (tests and benchmarks may set 1).</summary>
-    public static int MaxThreads { get; set; } = Environment.ProcessorCount;
-
     /// <summary>The cache blocks of each width's register tile (MR rows by two vectors), from this machine's caches.</summary>
     internal static GemmBlocking Blocking(Isa isa) => isa switch
     {
@@ -92,7 +89,7 @@ internal static unsafe class Gemm
     private static void Run<TS, TV>(Job job, GemmBlocking blocking) where TS : ISimdWidth<TV> where TV : struct
     {
         var nr = 2 * TS.Width;
-        var threads = (long)job.M * job.N * job.K >= ParallelWork ? Math.Max(1, MaxThreads) : 1;
+        var threads = (long)job.M * job.N * job.K >= ParallelWork ? ComputeThreads.Current : 1;
         if (threads == 1)
         {
             Block<TS, TV>(job, blocking, 0, job.M, 0, job.N);
@@ -105,7 +102,7 @@ internal static unsafe class Gemm
         if (splitColumns)
         {
             var step = (job.N / nr + threads - 1) / threads * nr;
-            Parallel.For(0, (int)threads, t =>
+            ComputeThreads.For((int)threads, t =>
             {
                 var j0 = (int)Math.Min(job.N, t * step);
                 var j1 = (int)Math.Min(job.N, j0 + step);
@@ -115,7 +112,7 @@ internal static unsafe class Gemm
         else
         {
             var step = (job.M / MR + threads - 1) / threads * MR;
-            Parallel.For(0, (int)threads, t =>
+            ComputeThreads.For((int)threads, t =>
             {
                 var i0 = (int)Math.Min(job.M, t * step);
                 var i1 = (int)Math.Min(job.M, i0 + step);

@@ -48,16 +48,11 @@ public class GemmKernelPathTests
     [MemberData(nameof(Paths))]
     public void ForcedPathSplitOverTwoThreadsMatchesTheProduct(Isa isa)
     {
-        var previous = Gemm.MaxThreads;
-        try
-        {
-            Gemm.MaxThreads = 2;
-            using var scope = KernelIsa.Force(isa);
-            // Above the two-thread threshold, split by columns (n >= m) and by rows (m > n), with tails.
-            AssertProduct(131, 173, 101, $"{isa} two threads, split by columns");
-            AssertProduct(247, 61, 149, $"{isa} two threads, split by rows");
-        }
-        finally { Gemm.MaxThreads = previous; }
+        using var threads = ComputeThreads.Limit(2);
+        using var scope = KernelIsa.Force(isa);
+        // Above the two-thread threshold, split by columns (n >= m) and by rows (m > n), with tails.
+        AssertProduct(131, 173, 101, $"{isa} two threads, split by columns");
+        AssertProduct(247, 61, 149, $"{isa} two threads, split by rows");
     }
 
     private static void AssertProduct(int m, int n, int k, string what)

@@ -104,4 +104,25 @@ public class SpecRunnerTests
         Assert.Equal(TensorOps.Sum(batch["x"], [0], false).ToArray().Select(v => v / 5), result.Gradient("w").ToArray(), (a, b) => Math.Abs(a - b) < 1e-6);
         Assert.Throws<KeyNotFoundException>(() => result.Gradient("nosuch"));
     }
+
+    [Fact]
+    public void AShardsGradientBitsDoNotDependOnTheThreadsItRunsOn()
+    {
+        // Wide enough that every product and element-wise pass of the pass splits over threads (4,096 x 512 hidden units).
+        var spec = SpiralsMlp.Spec(hidden: 512);
+        var parameters = SpiralsMlp.InitialParameters(seed: 3, hidden: 512).ToDictionary(p => p.Name, p => p.Value);
+        var (inputs, labels) = Spirals.Generate(pointsPerClass: 1366, classes: 3, seed: 4);
+        var batch = SpiralsMlp.Batch(inputs, labels);
+        SpecResult Pass(int threads)
+        {
+            using var limit = ComputeThreads.Limit(threads);
+            using var session = new Session();
+            return SpecRunner.Run(session, spec, parameters, batch, fullBatchSize: 8192);
+        }
+        var one = Pass(1);
+        var two = Pass(2);
+        Assert.Equal(BitConverter.SingleToInt32Bits(one.Loss), BitConverter.SingleToInt32Bits(two.Loss));
+        for (var i = 0; i < one.Gradients.Length; i++) Assert.Equal(Bits(one.Gradients[i]), Bits(two.Gradients[i]));
+        Assert.Contains(one.Gradient("w1").ToArray(), g => g != 0f);
+    }
 }
