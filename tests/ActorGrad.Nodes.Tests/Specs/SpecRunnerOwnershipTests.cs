@@ -13,15 +13,16 @@ namespace ActorGrad.Nodes.Tests.Specs;
 /// </summary>
 public class SpecRunnerOwnershipTests
 {
-    // Hidden units enough that every parameter and activation is pooled storage and element-wise ops may defer.
-    private const int Hidden = 96;
+    // Hidden units and examples enough that the weights, the data and every activation are pooled storage (at least
+    // Tensor.PooledLength values) and element-wise ops may defer: a wrong return to the pool would show.
+    private const int Hidden = Tensor.PooledLength;
     private static readonly GraphSpec Spec = SpiralsMlp.Spec(hidden: Hidden);
 
     private static (string Name, Tensor Value)[] Parameters(int seed) => SpiralsMlp.InitialParameters(seed, hidden: Hidden);
 
     private static Dictionary<string, Tensor> Batch(int seed)
     {
-        var (inputs, labels) = Spirals.Generate(pointsPerClass: 100, classes: 3, seed: seed);
+        var (inputs, labels) = Spirals.Generate(pointsPerClass: Tensor.PooledLength / 4, classes: 3, seed: seed);
         return SpiralsMlp.Batch(inputs, labels);
     }
 
@@ -34,6 +35,7 @@ public class SpecRunnerOwnershipTests
         var parameters = Parameters(1);
         var batch = Batch(2);
         var all = parameters.Concat(batch.Select(b => (b.Key, b.Value))).ToArray();
+        Assert.True(parameters.First(p => p.Name == "w1").Value.Length >= Tensor.PooledLength && batch["x"].Length >= Tensor.PooledLength);
         var before = Snapshot(all);
         using (var session = new Session())
         {
