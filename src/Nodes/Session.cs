@@ -186,6 +186,12 @@ public sealed partial class Session : IDisposable, IAsyncDisposable
         return new Var(this, primal.Shape, SpawnLeaf(primal.Clone(), GradReq.Add, zeroGrad: false, tangent.Clone()));
     }
 
+    /// <summary>
+    /// A leaf (accumulating, Grad starts null) over a read-only view of <paramref name="value"/> instead of a copy
+    /// (<see cref="Tensor.Borrow"/>): the caller keeps owning the tensor and must not change it while the leaf lives.
+    /// </summary>
+    internal Var BorrowedLeaf(Tensor value) => new(this, value.Shape, SpawnLeaf(Engine.Tensors.Tensor.Borrow(value), GradReq.Add, zeroGrad: false));
+
     internal long NextPassId() => Interlocked.Increment(ref _passIds);
 
     // ---- lifetime ----

@@ -138,6 +138,27 @@ public sealed partial class Var
         return reply.Grad is null ? null : Tensor.From(reply.Grad);
     }
 
+    /// <summary>The gradient the node keeps, handed over instead of copied (the node keeps none): the caller owns and disposes it.</summary>
+    internal Tensor? TakeGrad()
+    {
+        Session.ThrowIfDisposed();
+        if (Node is not { } node) return null;
+        var slot = node.Slot;
+        if (slot.Actor is not { } actor) return slot.TakeGrad();
+        var reply = ReplySlot.Ask<GradReply>(Session.System, actor, new ToNode(slot, Signals.TakeGrad), Session.Options.Timeout);
+        return reply.Grad is null ? null : Tensor.From(reply.Grad);
+    }
+
+    /// <summary>
+    /// Lets go of what this handle holds now rather than when it is collected (the node ends, its value goes back to
+    /// the pool); for a library caller whose handle goes out of use at a known point. The Var must not be used after.
+    /// </summary>
+    internal void ReleaseNow()
+    {
+        _ticket?.ReleaseNow(disposeConstant: true);
+        _ticket = null;
+    }
+
     /// <summary>PyTorch's x.grad.zero_().</summary>
     public void ZeroGrad()
     {

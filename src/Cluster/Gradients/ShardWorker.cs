@@ -121,7 +121,7 @@ internal sealed class ShardWorker : ReceiveActor
         }
         finally
         {
-            // The session copied the shard's data into its own nodes: the decoded values go back to the pool.
+            // The pass read the shard's data in place and is over: the decoded values go back to the pool.
             foreach (var t in decoded) t.Dispose();
         }
 
@@ -132,7 +132,7 @@ internal sealed class ShardWorker : ReceiveActor
             if (_early.Remove(m.JobId, out var early)) Offer(m.JobId, early); // the previous run's sum came first
         }
         Sender.Tell(new ShardDone(m.JobId, m.Step, m.Shard, m.Attempt, result.Loss));
-        // The result's gradients are copies made for this caller: the run takes them over (no further copy).
+        // The result owns its gradients (SpecRunner handed the leaves' over): the run takes them over (no copy).
         if (Adding(m.JobId, job, chain, () => chain.Add(m.Shard, [.. result.Gradients]))) Forward(m.JobId, job, chain);
     }
 

@@ -31,6 +31,8 @@ public static class InProcessTraining
             values.Add(value);
             optimizerState.Add([.. s]);
         }
+        // The update read the gradients (the result's own tensors): their storage goes back to the pool now.
+        foreach (var g in result.Gradients) g.Dispose();
         return (result.Loss, state with { Step = state.Step + 1, Parameters = values.MoveToImmutable(), OptimizerState = optimizerState.MoveToImmutable() });
     }
 }

@@ -209,7 +209,7 @@ internal static class ElementwiseDriver
     }
 
     /// <summary>A deferred op may read a tensor later only if its values never change and it is large enough to be worth it.</summary>
-    private static bool CanHold(Tensor x) => x.IsReadOnly && x.Length >= DeferThreshold;
+    private static bool CanHold(Tensor x) => x.IsHoldable && x.Length >= DeferThreshold;
     private static bool Holdable(Tensor x) => x.IsDeferred || CanHold(x);
 
     /// <summary>The operand, held by the recipe being made; one as deep as a recipe may be is computed first.</summary>

@@ -15,6 +15,8 @@ public sealed partial class Tensor
     private int _state;
     private ElementwiseRecipe? _recipe;
     private bool _readOnly;
+    // A view of a caller's storage (Borrow): never written, never given back to the pool by this tensor.
+    private bool _borrowed;
 
     internal Tensor(int[] shape, ElementwiseRecipe recipe)
     {
@@ -27,8 +29,26 @@ public sealed partial class Tensor
     /// <summary>True while the values have not been computed yet (the first read computes them).</summary>
     public bool IsDeferred => _data is null && _recipe is not null;
 
-    /// <summary>True once the owner promised the values never change again (a node's computed value): deferred ops may read it later instead of now.</summary>
-    public bool IsReadOnly => _readOnly;
+    /// <summary>True when in-place ops must not write into this tensor: the owner promised the values never change again (a node's computed value), or it views a caller's storage (<see cref="Borrow"/>).</summary>
+    public bool IsReadOnly => _readOnly || _borrowed;
+
+    /// <summary>May a deferred op hold this tensor and read it later? Only when the owner promised its values never change again.</summary>
+    internal bool IsHoldable => _readOnly && !_borrowed;
+
+    /// <summary>True for a view of another tensor's storage (<see cref="Borrow"/>).</summary>
+    public bool IsBorrowed => _borrowed;
+
+    /// <summary>
+    /// A read-only view of <paramref name="source"/>'s values without a copy, for a pass over a caller's tensor that the
+    /// caller does not change meanwhile: in-place ops refuse it, <see cref="TakeWritable"/> copies it, and disposing it
+    /// leaves the storage to <paramref name="source"/>. Deferral treats it as the writable copy it replaces (never held),
+    /// so results are bitwise those of a pass over a copy.
+    /// </summary>
+    public static Tensor Borrow(Tensor source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        return new Tensor(source._shape, source.Data) { _borrowed = true };
+    }
 
     /// <summary>Promises that the values will not be written again, so deferred ops may hold this tensor instead of reading it at once.</summary>
     public void MarkReadOnly() => _readOnly = true;
@@ -42,6 +62,12 @@ public sealed partial class Tensor
     /// </summary>
     public Tensor TakeWritable()
     {
+        if (_borrowed)
+        {
+            var own = Clone();
+            Dispose();
+            return own;
+        }
         if (!_readOnly) return this;
         Materialize();
         if (Volatile.Read(ref _state) == 0)
@@ -89,7 +115,7 @@ public sealed partial class Tensor
 
     private void TearDown()
     {
-        if (Interlocked.Exchange(ref _data, null) is { } data) TensorStorage.Return(data, Length);
+        if (Interlocked.Exchange(ref _data, null) is { } data && !_borrowed) TensorStorage.Return(data, Length);
         Interlocked.Exchange(ref _recipe, null)?.ReleaseOperands();
     }
 

@@ -107,7 +107,7 @@ public static partial class TensorOps
     // A deferred op may still read a read-only tensor later: writing into it would change a value already computed.
     private static void ThrowIfReadOnly(Tensor target, string op)
     {
-        if (target.IsReadOnly) throw new InvalidOperationException($"{op}: the target is read-only (a computed value that deferred ops may still read); write into a copy.");
+        if (target.IsReadOnly) throw new InvalidOperationException($"{op}: the target is read-only (a computed value that deferred ops may still read, or a view of a caller's tensor); write into a copy.");
     }
 
     private static Tensor WithScalar<TOp>(Tensor a, float b) where TOp : IBinaryOperator<TOp> => ElementwiseDriver.ScalarRight<TOp>(a, b);

@@ -95,6 +95,9 @@ internal sealed class NodeActor : UntypedActor
             case GradRequest:
                 SenderRef.Tell(new GradReply(addressed.Slot.Grad?.Clone()), _self);
                 break;
+            case TakeGrad:
+                SenderRef.Tell(new GradReply(addressed.Slot.TakeGrad()), _self);
+                break;
             case ValueRequest when addressed.Slot.Value is { } value:
                 SenderRef.Tell(new ValueReply(value), _self);
                 break;

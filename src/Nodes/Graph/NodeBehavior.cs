@@ -61,6 +61,7 @@ internal abstract class NodeBehavior
             case Gradient g: OnGradient(g); break;
             case AbortPass a: DropPass(a.PassId); break;
             case GradRequest: Sender.Tell(new GradReply(Grad?.Clone()), Self); break;
+            case TakeGrad: Sender.Tell(new GradReply(Grad), Self); Grad = null; break;
             case ZeroGrad: Grad?.Span.Clear(); break;
             case HandleReleased: _handleReleased = true; EndIfUnneeded(); break;
             default: OnNodeMessage(message); break;

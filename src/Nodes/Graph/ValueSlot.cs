@@ -24,6 +24,8 @@ internal sealed class ValueSlot
     /// <summary>The gradient the node kept (a retained one), left to the handle when the node ended first.</summary>
     public Tensor? Grad => Volatile.Read(ref _grad);
     private Tensor? _grad;
+    /// <summary>Hands the kept gradient over (the slot keeps none, so releasing the handle does not dispose it).</summary>
+    public Tensor? TakeGrad() => Interlocked.Exchange(ref _grad, null);
     public Exception? Failure => _failure;
     public bool Freed => _freed;
     public bool NodeStopped => Volatile.Read(ref _ownership) == HandleOwns;

@@ -5,7 +5,11 @@ using ActorGrad.Protocol.Specs;
 
 namespace ActorGrad.Nodes.Specs;
 
-/// <summary>The loss of a run and the gradient of every parameter, in the spec's parameter order.</summary>
+/// <summary>
+/// The loss of a run and the gradient of every parameter, in the spec's parameter order. The gradients are the
+/// result's own tensors (not copies of anything the session keeps): whoever takes the result may keep them, hand them
+/// on, or dispose them to give their storage back to the pool.
+/// </summary>
 public sealed record SpecResult(GraphSpec Spec, float Loss, ImmutableArray<Tensor> Gradients)
 {
     /// <summary>The gradient of the parameter named <paramref name="name"/>.</summary>
@@ -40,34 +44,58 @@ public static class SpecRunner
         if (total < examples)
             throw new ArgumentOutOfRangeException(nameof(fullBatchSize), $"The full batch has {total} examples, fewer than this shard's {examples}.");
 
-        var leaves = new Var[spec.Parameters.Length];
-        for (var i = 0; i < leaves.Length; i++) leaves[i] = session.Tensor(parameters[spec.Parameters[i].Name]).RequiresGrad();
-        var data = spec.DataInputs.Select(d => session.Tensor(batch[d.Name])).ToArray();
-        var constants = spec.Constants.Select(c => Var.Constant(session, Tensor.From(c))).ToArray(); // From copies: the spec keeps its own
-        var nodes = new Var[spec.Nodes.Length];
-        for (var i = 0; i < nodes.Length; i++)
+        // The pass reads the caller's parameters and data in place (read-only views, no copies: the caller keeps them
+        // unchanged until Run returns), hands the leaves' gradients over to the result, and releases every handle it
+        // made at the end, so node values go back to the pool now rather than when the GC finalizes the Vars.
+        var handles = new List<Var>(spec.Parameters.Length + spec.DataInputs.Length + spec.Constants.Length + spec.Nodes.Length + 1);
+        try
         {
-            var node = spec.Nodes[i];
-            OpCatalog.TryGet(node.Op, out var op);
-            var inputs = new Var[node.Inputs.Length];
-            for (var k = 0; k < inputs.Length; k++)
+            var leaves = new Var[spec.Parameters.Length];
+            for (var i = 0; i < leaves.Length; i++) handles.Add(leaves[i] = session.BorrowedLeaf(parameters[spec.Parameters[i].Name]));
+            var data = new Var[spec.DataInputs.Length];
+            for (var i = 0; i < data.Length; i++) handles.Add(data[i] = Var.Constant(session, Tensor.Borrow(batch[spec.DataInputs[i].Name])));
+            var constants = new Var[spec.Constants.Length];
+            for (var i = 0; i < constants.Length; i++) handles.Add(constants[i] = Var.Constant(session, Tensor.From(spec.Constants[i]))); // From copies: the spec keeps its own
+            var nodes = new Var[spec.Nodes.Length];
+            for (var i = 0; i < nodes.Length; i++)
             {
-                var input = node.Inputs[k];
-                inputs[k] = input.Kind switch
+                var node = spec.Nodes[i];
+                OpCatalog.TryGet(node.Op, out var op);
+                var inputs = new Var[node.Inputs.Length];
+                for (var k = 0; k < inputs.Length; k++)
                 {
-                    SpecInputKind.Parameter => leaves[input.Index],
-                    SpecInputKind.Data => data[input.Index],
-                    SpecInputKind.Constant => constants[input.Index],
-                    _ => nodes[input.Index],
-                };
+                    var input = node.Inputs[k];
+                    inputs[k] = input.Kind switch
+                    {
+                        SpecInputKind.Parameter => leaves[input.Index],
+                        SpecInputKind.Data => data[input.Index],
+                        SpecInputKind.Constant => constants[input.Index],
+                        _ => nodes[input.Index],
+                    };
+                }
+                handles.Add(nodes[i] = session.Apply(op, SpecConversions.ToOp(node.Attributes), inputs));
             }
-            nodes[i] = session.Apply(op, SpecConversions.ToOp(node.Attributes), inputs);
-        }
 
-        var loss = nodes[spec.LossNode];
-        if (spec.Reduction == LossReduction.Mean) loss /= total;
-        if (loss.RequiresGradient) loss.Backward();
-        var gradients = leaves.Select(p => p.Grad ?? Tensor.Zeros(p.Shape)).ToImmutableArray();
-        return new SpecResult(spec, loss.Item(), gradients);
+            var loss = nodes[spec.LossNode];
+            if (spec.Reduction == LossReduction.Mean) handles.Add(loss /= total);
+            if (loss.RequiresGradient) loss.Backward();
+            var value = loss.Item();
+            var gradients = ImmutableArray.CreateBuilder<Tensor>(leaves.Length);
+            try
+            {
+                foreach (var p in leaves) gradients.Add(p.TakeGrad() ?? Tensor.Zeros(p.Shape));
+            }
+            catch
+            {
+                foreach (var g in gradients) g.Dispose();
+                throw;
+            }
+            return new SpecResult(spec, value, gradients.MoveToImmutable());
+        }
+        finally
+        {
+            foreach (var handle in handles) handle.ReleaseNow();
+            if (!session.IsDisposed) session.DrainReleased();
+        }
     }
 }
