@@ -6,6 +6,7 @@ using Akka.Hosting;
 using Akka.Remote.Hosting;
 using ActorGrad.Cluster.Lanes;
 using ActorGrad.Cluster.Management;
+using ActorGrad.Cluster.Membership;
 using ActorGrad.Protocol.Serialization;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -48,6 +49,8 @@ public static class ClusterMemberHosting
         builder.WithClusterHealthChecks();
         // Cluster Bootstrap (Akka.Management) finds the members instead of the seeds, when asked for.
         if (settings.Bootstrap is { } bootstrap) builder.WithClusterBootstrap(bootstrap);
+        // A member the others have removed and quarantined stops, even if it never heard it was downed (Membership/QuarantineWatch).
+        builder.WithActors((system, _) => system.ActorOf(QuarantineWatch.Props(), QuarantineWatch.Name));
         builder.AddStartup((system, _) =>
         {
             var cluster = Akka.Cluster.Cluster.Get(system);

@@ -134,4 +134,28 @@ public sealed class MembershipTests(ITestOutputHelper output) : ClusterTest(outp
         Assert.Contains(c.Lines, l => l.Contains("This member was downed by the cluster"));
         await tester.WaitUntilAllUp(a, b);
     }
+
+    [Fact]
+    public async Task A_member_quarantined_by_a_cluster_member_downs_itself_and_one_quarantined_by_a_stranger_does_not()
+    {
+        // The path a frozen member takes when the others removed it before it could hear so: it is quarantined.
+        var a = await StartNode("a");
+        var tester = await StartTester(a);
+        await tester.WaitUntilAllUp(a);
+        var warnings = tester.Kit.CreateTestProbe();
+        tester.System.EventStream.Subscribe(warnings.Ref, typeof(Akka.Event.Warning));
+        var self = tester.Cluster.SelfAddress;
+
+        var stranger = new Address("akka.tcp", tester.System.Name, "127.0.0.1", 1);
+        tester.System.EventStream.Publish(new Akka.Remote.ThisActorSystemQuarantinedEvent(self, stranger));
+        await warnings.FishForMessageAsync<Akka.Event.Warning>(w => w.Message.ToString()!.Contains("not a member of this cluster"), Bound);
+        Assert.Equal(MemberStatus.Up, tester.Cluster.SelfMember.Status);
+        Assert.False(tester.System.WhenTerminated.IsCompleted);
+
+        tester.System.EventStream.Publish(new Akka.Remote.ThisActorSystemQuarantinedEvent(self, Address.Parse(a.Address)));
+        await warnings.FishForMessageAsync<Akka.Event.Warning>(w => w.Message.ToString()!.Contains("downing it"), Bound);
+        await tester.System.WhenTerminated.WaitAsync(Bound);
+        Assert.IsType<CoordinatedShutdown.ClusterDowningReason>(CoordinatedShutdown.Get(tester.System).ShutdownReason);
+        await a.WaitForLineAsync(l => l.Contains("Membership: MemberRemoved") && l.Contains($"{self}#"), "a removes the tester");
+    }
 }
