@@ -42,8 +42,9 @@ internal sealed class RentedPayload(byte[] array, int holders, System.Buffers.Ar
 
 /// <summary>
 /// The lane's bytes on a connection. After TLS (if any), the connecting member sends <see cref="Preface"/> and
-/// the accepting member answers with it once it accepted the peer; then the connecting member sends frames,
-/// one after another, and nothing flows back. A frame: the header's length (uint32 LE) and the payload's
+/// the accepting member answers with it once it accepted the peer, each followed by its part of the shared-memory
+/// handshake (<see cref="SharedRingHandshake"/>); then the connecting member sends frames, one after another, and
+/// nothing flows back but the ring's wake bytes. A frame: the header's length (uint32 LE) and the payload's
 /// length (int32 LE), then the header (serializer id int32 LE; recipient path, sender path and manifest, each
 /// a uint16 LE length and UTF-8), then the payload. A frame whose payload lies in the connection's shared-memory
 /// ring (<see cref="SharedRing"/>) sets the top bit of the header's length, has the payload's ring position (int64

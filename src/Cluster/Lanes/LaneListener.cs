@@ -21,6 +21,9 @@ internal sealed class LaneListener : IAsyncDisposable
     private readonly ConcurrentDictionary<Task, byte> _connections = new();
     private readonly Task _accepting;
 
+    /// <summary>What flows back on a connection with a ring: "there is room now", when the writer waits for it.</summary>
+    private static readonly byte[] WakeByte = [1];
+
     private readonly LaneTraffic _traffic;
 
     public LaneListener(IPAddress address, TensorLaneSettings settings, LaneDelivery delivery, ILoggingAdapter log, LaneTraffic traffic)
@@ -146,7 +149,8 @@ internal sealed class LaneListener : IAsyncDisposable
                     _delivery.Deliver(new LaneFrame(recipient, sender, serializerId, manifest, copy), peer);
                     if (reusable) buffers.Return(copy);
                 }
-                ring.Release(position + payloadBytes);
+                if (ring.Release(position + payloadBytes))
+                    await stream.WriteAsync(WakeByte, _stop.Token).ConfigureAwait(false);
                 continue;
             }
             // Uninitialized: every byte is read into it next, and zeroing 64 MiB is not free.

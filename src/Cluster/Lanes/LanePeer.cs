@@ -65,16 +65,17 @@ internal sealed class LanePeer : IAsyncDisposable
                         _carrier = connection.Carrier;
                         _log.Info("Tensor lane: connected to {0} (port {1}); payloads go through {2}.", Address, port, _carrier);
                     }
-                    // Nothing flows back on a lane connection: a read that ends means the peer closed or vanished,
-                    // and cancels whatever write is pending instead of letting it wait on a dead socket.
+                    // Only the ring's wake bytes flow back on a lane connection: a read that ends means the peer closed
+                    // or vanished, and cancels whatever write or wait is pending instead of letting it hang on a dead socket.
                     using var broken = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
-                    var watch = WatchAsync(stream, broken);
+                    using var wakes = new SemaphoreSlim(0);
+                    var watch = WatchAsync(stream, wakes, broken);
                     while (await reader.WaitToReadAsync(broken.Token).ConfigureAwait(false))
                         while (reader.TryRead(out inFlight))
                         {
                             try
                             {
-                                await WriteAsync(connection, inFlight.Frame, broken.Token).ConfigureAwait(false);
+                                await WriteAsync(connection, wakes, inFlight.Frame, broken.Token).ConfigureAwait(false);
                             }
                             finally
                             {
@@ -124,23 +125,27 @@ internal sealed class LanePeer : IAsyncDisposable
     }
 
     /// <summary>
-    /// Writes one frame: its payload into the connection's ring and the frame that points at it onto the socket, or,
-    /// without a ring or room in it, the payload onto the socket behind its header.
+    /// Writes one frame: its payload into the connection's ring and the frame that points at it onto the socket,
+    /// waiting for the reader to make room if need be; or, without a ring or for a payload larger than it, the
+    /// payload onto the socket behind its header.
     /// </summary>
-    private async Task WriteAsync(LaneConnection connection, LaneFrame frame, CancellationToken cancel)
+    private async Task WriteAsync(LaneConnection connection, SemaphoreSlim wakes, LaneFrame frame, CancellationToken cancel)
     {
         var stream = connection.Stream;
         var payload = frame.Payload.AsMemory(0, frame.PayloadLength);
-        if (connection.Ring is { } ring && payload.Length >= RingMinBytes)
+        if (connection.Ring is { } ring && payload.Length >= RingMinBytes && payload.Length <= ring.Capacity)
         {
-            var position = ring.TryWrite(payload.Span);
-            if (position >= 0)
+            long position;
+            while ((position = ring.TryWrite(payload.Span)) < 0)
             {
-                var pointer = LaneWire.EncodeHead(frame, position);
-                await stream.WriteAsync(pointer, cancel).ConfigureAwait(false);
-                _lane.Traffic.Sent(pointer.Length + payload.Length, payload.Length);
-                return;
+                ring.AnnounceWaiting();
+                if ((position = ring.TryWrite(payload.Span)) >= 0) break;
+                await wakes.WaitAsync(cancel).ConfigureAwait(false);
             }
+            var pointer = LaneWire.EncodeHead(frame, position);
+            await stream.WriteAsync(pointer, cancel).ConfigureAwait(false);
+            _lane.Traffic.Sent(pointer.Length + payload.Length, payload.Length);
+            return;
         }
         var head = LaneWire.EncodeHead(frame);
         if (payload.Length <= CoalesceBytes)
@@ -158,9 +163,15 @@ internal sealed class LanePeer : IAsyncDisposable
         _lane.Traffic.Sent(head.Length + payload.Length, 0);
     }
 
-    private static async Task WatchAsync(Stream stream, CancellationTokenSource broken)
+    /// <summary>Reads the peer's wake bytes until the connection ends, then cancels <paramref name="broken"/>.</summary>
+    private static async Task WatchAsync(Stream stream, SemaphoreSlim wakes, CancellationTokenSource broken)
     {
-        try { await stream.ReadAsync(new byte[1], broken.Token).ConfigureAwait(false); }
+        var buffer = new byte[64];
+        try
+        {
+            while (await stream.ReadAsync(buffer, broken.Token).ConfigureAwait(false) > 0)
+                if (wakes.CurrentCount == 0) wakes.Release();
+        }
         catch (Exception) { /* closed, reset or cancelled: all mean the same here */ }
         broken.Cancel();
     }

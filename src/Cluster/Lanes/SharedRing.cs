@@ -14,12 +14,15 @@ namespace ActorGrad.Cluster.Lanes;
 /// <para>
 /// Positions are byte counts since the ring was made (int64, never wrapping); a payload lies at position % capacity
 /// and never straddles the end (the writer skips the tail instead). The reader stores how far it has consumed
-/// (<see cref="Release"/>) in the header; the writer never reuses bytes before that position, and a payload that
-/// does not fit now (the reader is behind, or it is larger than the ring) goes over the socket as before: the writer
-/// neither waits on the ring nor overwrites anything.
+/// (<see cref="Release"/>) in the header; the writer never reuses bytes before that position. A payload larger than
+/// the ring goes over the socket; one that does not fit yet makes the writer wait (back-pressure): it raises the
+/// header's waiting flag, and the reader, when it releases and finds the flag up, sends one wake byte back over the
+/// connection (a Dekker handshake: both sides store, fence, then load, so one of them sees the other; a spare wake
+/// costs one more look). Nothing is ever overwritten, and no one polls.
 /// </para>
 /// Header (one page): magic "AGLRING1", capacity int64, a 16-byte nonce (the reader checks it names the ring the
-/// writer meant), and at 64 the reader's release position int64. The data starts at 4096.
+/// writer meant), at 64 the reader's release position int64, at 72 the writer's waiting flag int32. The data starts
+/// at 4096.
 /// </summary>
 internal sealed unsafe class SharedRing : IDisposable
 {
@@ -27,6 +30,7 @@ internal sealed unsafe class SharedRing : IDisposable
     public const string FilePrefix = "actorgrad-lane-";
     private const int HeaderBytes = 4096;
     private const int ReleaseOffset = 64;
+    private const int WaitingOffset = 72;
     private static readonly byte[] Magic = "AGLRING1"u8.ToArray();
 
     private readonly MemoryMappedFile _file;
@@ -54,6 +58,8 @@ internal sealed unsafe class SharedRing : IDisposable
     public byte[] Nonce { get; }
 
     private ref long ReleasePosition => ref Unsafe.AsRef<long>(_base + ReleaseOffset);
+
+    private ref int WriterWaiting => ref Unsafe.AsRef<int>(_base + WaitingOffset);
 
     private byte* Data => _base + HeaderBytes;
 
@@ -119,7 +125,8 @@ internal sealed unsafe class SharedRing : IDisposable
 
     /// <summary>
     /// Writer: copies <paramref name="payload"/> into the ring if it fits now, and returns its position; -1 when it
-    /// does not (the caller sends it over the socket). Only the connection's write loop calls this.
+    /// does not yet (see <see cref="AnnounceWaiting"/>) or never will (larger than the ring: the caller sends it over
+    /// the socket). Only the connection's write loop calls this.
     /// </summary>
     public long TryWrite(ReadOnlySpan<byte> payload)
     {
@@ -129,14 +136,22 @@ internal sealed unsafe class SharedRing : IDisposable
         var offset = start % Capacity;
         if (offset + length > Capacity) start += Capacity - offset; // skip the tail: a payload never wraps
         var end = start + length;
-        // Acquire: the reader's release is read before any byte it released is overwritten.
-        if (end - Volatile.Read(ref ReleasePosition) > Capacity) return -1;
+        // Acquire: the reader's release is read before any byte it released is overwritten. The unreleased bytes are
+        // [released, head); the new ones may not reach round onto them (an empty ring takes anything that fits in it).
+        var released = Volatile.Read(ref ReleasePosition);
+        if (released != _head && end - released > Capacity) return -1;
         payload.CopyTo(new Span<byte>(Data + start % Capacity, length));
         _head = end;
         // The frame that publishes these bytes goes over the socket after this; the fence keeps the copy before it.
         Interlocked.MemoryBarrier();
         return start;
     }
+
+    /// <summary>
+    /// Writer, after a <see cref="TryWrite"/> found no room: asks the reader for a wake byte at its next release. The
+    /// caller tries once more before it waits, since the release may have come between its try and this flag.
+    /// </summary>
+    public void AnnounceWaiting() => Interlocked.Exchange(ref WriterWaiting, 1);
 
     /// <summary>
     /// Reader: the <paramref name="length"/> bytes at <paramref name="position"/>, checked against the ring's bounds and
@@ -157,11 +172,15 @@ internal sealed unsafe class SharedRing : IDisposable
         return new PointerMemory(Data + position % Capacity, length).Memory;
     }
 
-    /// <summary>Reader: everything before <paramref name="position"/> has been consumed; the writer may reuse it.</summary>
-    public void Release(long position)
+    /// <summary>
+    /// Reader: everything before <paramref name="position"/> has been consumed; the writer may reuse it. Returns
+    /// whether the writer waits for room: the caller then sends it a wake byte.
+    /// </summary>
+    public bool Release(long position)
     {
         _released = position;
         Volatile.Write(ref ReleasePosition, position);
+        return Interlocked.Exchange(ref WriterWaiting, 0) != 0;
     }
 
     /// <summary>Removes a ring's file; mappings stay valid until they are disposed, and then the memory is freed.</summary>
