@@ -160,3 +160,52 @@ public sealed class SharedRingTests
         }
     }
 }
+
+/// <summary>The acceptor's half of the ring handshake when the ring cannot be mapped: it answers no, and the connection stays on the socket.</summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public sealed class SharedRingHandshakeTests
+{
+    [Fact]
+    public async Task ARingThatCannotBeMappedLeavesTheConnectionOnTheSocket()
+    {
+        var path = System.Text.Encoding.UTF8.GetBytes($"{SharedRing.Directory}/{SharedRing.FilePrefix}1-gone");
+        var offer = new byte[8 + 16 + 2 + path.Length];
+        BitConverter.TryWriteBytes(offer, 8192L);
+        BitConverter.TryWriteBytes(offer.AsSpan(24), (ushort)path.Length);
+        path.CopyTo(offer, 26);
+        var stream = new Duplex(offer);
+
+        var (ring, carrier) = await SharedRingHandshake.MapAsync(stream, default);
+
+        Assert.Null(ring);
+        Assert.StartsWith("socket (could not map", carrier);
+        Assert.Equal([0], stream.Written.ToArray());
+    }
+
+    [Fact]
+    public async Task APeerThatCouldNotCreateARingLeavesTheConnectionOnTheSocket()
+    {
+        var stream = new Duplex(new byte[8 + 16 + 2]); // capacity 0
+        var (ring, carrier) = await SharedRingHandshake.MapAsync(stream, default);
+        Assert.Null(ring);
+        Assert.Contains("could not create", carrier);
+        Assert.Empty(stream.Written.ToArray());
+    }
+
+    /// <summary>Reads what it was given, keeps what is written.</summary>
+    private sealed class Duplex(byte[] input) : Stream
+    {
+        private readonly MemoryStream _in = new(input);
+        public MemoryStream Written { get; } = new();
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => _in.Read(buffer, offset, count);
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => Written.Write(buffer, offset, count);
+    }
+}

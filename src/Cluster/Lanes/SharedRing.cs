@@ -63,7 +63,7 @@ internal sealed unsafe class SharedRing : IDisposable
 
     private byte* Data => _base + HeaderBytes;
 
-    /// <summary>The writing end: a new file in /dev/shm (0600) of the given data capacity, mapped; returns it and its path.</summary>
+    /// <summary>The writing end: a new file in /dev/shm (0600) of the given data capacity, allocated and mapped; returns it and its path.</summary>
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public static (SharedRing Ring, string Path) Create(long capacity)
     {
@@ -74,6 +74,9 @@ internal sealed unsafe class SharedRing : IDisposable
             Access = FileAccess.ReadWrite,
             Share = FileShare.ReadWrite,
             UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            // Allocated now (fallocate): a /dev/shm too small for the ring (Docker's 64 MiB default) fails here, and
+            // the connection takes the socket, instead of a SIGBUS on the first write past what tmpfs can hold.
+            PreallocationSize = HeaderBytes + capacity,
         });
         try
         {

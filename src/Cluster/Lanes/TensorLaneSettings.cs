@@ -64,10 +64,12 @@ public sealed record TensorLaneSettings
     public bool SharedMemory { get; init; } = true;
 
     /// <summary>
-    /// Data bytes of each connection's ring (the writer's tmpfs memory, touched as it is used). A payload larger than
-    /// this, or one that does not fit while the reader is behind, goes over the socket instead.
+    /// Data bytes of each connection's ring: memory in /dev/shm (tmpfs) allocated when the connection opens, one ring per
+    /// connection from a member to a peer on its host (so members x (members - 1) rings on a host). A /dev/shm without
+    /// room for it leaves that connection on the socket. A payload larger than the ring goes over the socket; one that
+    /// fits waits while the reader is behind.
     /// </summary>
-    public long SharedMemoryRingBytes { get; init; } = 32L << 20;
+    public long SharedMemoryRingBytes { get; init; } = 16L << 20;
 
     /// <summary>Tests: the kernel and user this member claims to run as (another boot id forces the socket path).</summary>
     internal LaneHost? HostOverride { get; init; }
