@@ -68,7 +68,8 @@ internal sealed class LanePeer : IAsyncDisposable
                     // Only the ring's wake bytes flow back on a lane connection: a read that ends means the peer closed
                     // or vanished, and cancels whatever write or wait is pending instead of letting it hang on a dead socket.
                     using var broken = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
-                    using var wakes = new SemaphoreSlim(0);
+                    // Not disposed: the watch may still release it after this block (SemaphoreSlim holds nothing to free).
+                    var wakes = new SemaphoreSlim(0);
                     var watch = WatchAsync(stream, wakes, broken);
                     while (await reader.WaitToReadAsync(broken.Token).ConfigureAwait(false))
                         while (reader.TryRead(out inFlight))
@@ -173,7 +174,8 @@ internal sealed class LanePeer : IAsyncDisposable
                 if (wakes.CurrentCount == 0) wakes.Release();
         }
         catch (Exception) { /* closed, reset or cancelled: all mean the same here */ }
-        broken.Cancel();
+        try { broken.Cancel(); }
+        catch (ObjectDisposedException) { /* the connection's block has already ended */ }
     }
 
     /// <summary>Stops the writer; what is still queued goes to dead letters.</summary>
