@@ -68,8 +68,8 @@ public static class ClusterMemberHosting
 
     /// <summary>The lane speaks what Akka.Remote speaks: mutual TLS with the member's certificate and CA, or plain TCP where the member may.</summary>
     private static TensorLaneSettings LaneSettingsOf(ClusterMemberSettings settings) => settings.Tls is { } tls
-        ? new TensorLaneSettings { Hostname = settings.Host, Certificate = tls.Certificate, CertificateAuthority = tls.Validator.Ca }
-        : new TensorLaneSettings { Hostname = settings.Host, AllowPlaintext = true };
+        ? new TensorLaneSettings { Hostname = settings.Host, Certificate = tls.Certificate, CertificateAuthority = tls.Validator.Ca, SharedMemory = settings.SharedMemoryLane }
+        : new TensorLaneSettings { Hostname = settings.Host, AllowPlaintext = true, SharedMemory = settings.SharedMemoryLane };
 
     private static RemoteOptions RemoteOptionsOf(ClusterMemberSettings settings)
     {

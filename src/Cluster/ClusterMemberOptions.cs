@@ -34,6 +34,11 @@ public sealed partial class ClusterMemberOptions
     public string? TlsCaFile { get; set; }
     /// <summary>Plain TCP on a non-loopback address: traffic is neither encrypted nor authenticated.</summary>
     public bool Insecure { get; set; }
+    /// <summary>
+    /// Tensors to members on this host through shared memory (the tensor lane's rings, TensorLaneSettings.SharedMemory);
+    /// false keeps them on the socket. Node:SharedMemoryLane.
+    /// </summary>
+    public bool SharedMemoryLane { get; set; } = true;
 
     /// <summary>How this member finds the others: seeds (default), config or kubernetes (Akka.Management's Cluster Bootstrap).</summary>
     public string Discovery { get; set; } = "seeds";
@@ -108,6 +113,7 @@ public sealed partial class ClusterMemberOptions
             Roles = roles,
             Security = security,
             Tls = tls,
+            SharedMemoryLane = SharedMemoryLane,
             HeartbeatInterval = HeartbeatInterval,
             AcceptableHeartbeatPause = AcceptableHeartbeatPause,
             StableAfter = StableAfter,

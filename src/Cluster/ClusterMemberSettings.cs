@@ -21,6 +21,8 @@ public sealed record ClusterMemberSettings
     public IReadOnlyList<string> Roles { get; init; } = [];
     public required TransportSecurity Security { get; init; }
     public ClusterTls? Tls { get; init; }
+    /// <summary>Tensors to members on this host through shared memory (<see cref="ClusterMemberOptions.SharedMemoryLane"/>).</summary>
+    public bool SharedMemoryLane { get; init; } = true;
     public TimeSpan? HeartbeatInterval { get; init; }
     public TimeSpan? AcceptableHeartbeatPause { get; init; }
     public TimeSpan? StableAfter { get; init; }

@@ -43,6 +43,14 @@ public sealed class NodeConfigurationTests : IDisposable
     }
 
     [Fact]
+    public void Shared_memory_for_the_lane_is_on_unless_the_configuration_turns_it_off()
+    {
+        Assert.True(Load(null, []).Validate().SharedMemoryLane);
+        SetVariable("ACTORGRAD_Node__SharedMemoryLane", "false");
+        Assert.False(Load(null, []).Validate().SharedMemoryLane);
+    }
+
+    [Fact]
     public void Settings_name_every_problem_in_one_line()
     {
         var badSeed = Assert.Throws<FormatException>(() => new ClusterMemberOptions { Seeds = ["no-port"] }.Validate());

@@ -16,7 +16,8 @@ public sealed class LaneFramingTests
     {
         var frame = Frame(3) with { Manifest = "tensor/µ" };
         var head = LaneWire.EncodeHead(frame);
-        var (headerBytes, payloadBytes) = LaneWire.DecodePrefix(head, 100);
+        var (headerBytes, payloadBytes, inRing) = LaneWire.DecodePrefix(head, 100);
+        Assert.False(inRing);
         Assert.Equal(head.Length - LaneWire.PrefixBytes, headerBytes);
         Assert.Equal(3, payloadBytes);
         var (serializerId, recipient, sender, manifest) = LaneWire.DecodeHeader(head.AsSpan(LaneWire.PrefixBytes));

@@ -27,6 +27,7 @@ internal sealed partial class NodeProcess : IAsyncDisposable
     /// <summary>How the membership log names this incarnation: address#uid.</summary>
     public string Incarnation => $"{Address}#{Uid}";
     public bool HasExited => _process.HasExited;
+    public int ProcessId => _process.Id;
     public int ExitCode => _process.ExitCode;
 
     /// <summary>

@@ -42,30 +42,40 @@ internal sealed class RentedPayload(byte[] array, int holders, System.Buffers.Ar
 
 /// <summary>
 /// The lane's bytes on a connection. After TLS (if any), the connecting member sends <see cref="Preface"/> and
-/// the accepting member answers with it once it accepted the peer; then the connecting member sends frames,
-/// one after another, and nothing flows back. A frame: the header's length (uint32 LE) and the payload's
+/// the accepting member answers with it once it accepted the peer, each followed by its part of the shared-memory
+/// handshake (<see cref="SharedRingHandshake"/>); then the connecting member sends frames, one after another, and
+/// nothing flows back but the ring's wake bytes. A frame: the header's length (uint32 LE) and the payload's
 /// length (int32 LE), then the header (serializer id int32 LE; recipient path, sender path and manifest, each
-/// a uint16 LE length and UTF-8), then the payload. Lengths are checked against limits before anything is
+/// a uint16 LE length and UTF-8), then the payload. A frame whose payload lies in the connection's shared-memory
+/// ring (<see cref="SharedRing"/>) sets the top bit of the header's length, has the payload's ring position (int64
+/// LE) after the prefix and nothing after the header. Lengths are checked against limits before anything is
 /// allocated or read: none is taken on trust.
 /// </summary>
 internal static class LaneWire
 {
     /// <summary>"AGL" and the protocol version.</summary>
-    public static readonly byte[] Preface = "AGL\u0001"u8.ToArray();
+    public static readonly byte[] Preface = "AGL\u0002"u8.ToArray();
 
     public const int PrefixBytes = 8;
+    public const int RingPositionBytes = 8;
+    private const uint InRing = 0x8000_0000;
     private const int FixedHeaderBytes = 4 + 3 * 2;
     public const int MaxHeaderBytes = FixedHeaderBytes + 3 * ushort.MaxValue;
 
-    /// <summary>The frame's prefix and header in one array (the payload is written after it, from its own array).</summary>
-    public static byte[] EncodeHead(LaneFrame frame)
+    /// <summary>
+    /// The frame's prefix and header in one array: the payload is written after it from its own array, or it already
+    /// lies in the ring at <paramref name="ringPosition"/> (when that is not negative).
+    /// </summary>
+    public static byte[] EncodeHead(LaneFrame frame, long ringPosition = -1)
     {
         var headerBytes = FixedHeaderBytes + Utf8(frame.Recipient) + Utf8(frame.Sender) + Utf8(frame.Manifest);
-        var head = new byte[PrefixBytes + headerBytes];
-        BinaryPrimitives.WriteUInt32LittleEndian(head, (uint)headerBytes);
+        var start = ringPosition < 0 ? PrefixBytes : PrefixBytes + RingPositionBytes;
+        var head = new byte[start + headerBytes];
+        BinaryPrimitives.WriteUInt32LittleEndian(head, (uint)headerBytes | (ringPosition < 0 ? 0 : InRing));
         BinaryPrimitives.WriteInt32LittleEndian(head.AsSpan(4), frame.PayloadLength);
-        BinaryPrimitives.WriteInt32LittleEndian(head.AsSpan(PrefixBytes), frame.SerializerId);
-        var at = PrefixBytes + 4;
+        if (ringPosition >= 0) BinaryPrimitives.WriteInt64LittleEndian(head.AsSpan(PrefixBytes), ringPosition);
+        BinaryPrimitives.WriteInt32LittleEndian(head.AsSpan(start), frame.SerializerId);
+        var at = start + 4;
         foreach (var s in (ReadOnlySpan<string>)[frame.Recipient, frame.Sender, frame.Manifest])
         {
             var n = Encoding.UTF8.GetBytes(s, head.AsSpan(at + 2));
@@ -75,16 +85,18 @@ internal static class LaneWire
         return head;
     }
 
-    /// <summary>Reads and checks a prefix: the header's and the payload's lengths.</summary>
-    public static (int HeaderBytes, int PayloadBytes) DecodePrefix(ReadOnlySpan<byte> prefix, int maxPayloadBytes)
+    /// <summary>Reads and checks a prefix: the header's and the payload's lengths, and whether the payload is in the ring.</summary>
+    public static (int HeaderBytes, int PayloadBytes, bool InRing) DecodePrefix(ReadOnlySpan<byte> prefix, int maxPayloadBytes)
     {
-        var header = BinaryPrimitives.ReadUInt32LittleEndian(prefix);
+        var word = BinaryPrimitives.ReadUInt32LittleEndian(prefix);
+        var inRing = (word & InRing) != 0;
+        var header = word & ~InRing;
         var payload = BinaryPrimitives.ReadInt32LittleEndian(prefix[4..]);
         if (header is < FixedHeaderBytes or > MaxHeaderBytes)
             throw new InvalidDataException($"A lane frame announces a {header}-byte header; headers are {FixedHeaderBytes} to {MaxHeaderBytes} bytes.");
         if (payload < 0 || payload > maxPayloadBytes)
             throw new InvalidDataException($"A lane frame announces a {payload}-byte payload; this member accepts 0 to {maxPayloadBytes}.");
-        return ((int)header, payload);
+        return ((int)header, payload, inRing);
     }
 
     /// <summary>Reads a header; every string must end inside it, and nothing may follow the last.</summary>

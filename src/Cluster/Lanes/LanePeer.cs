@@ -8,7 +8,8 @@ namespace ActorGrad.Cluster.Lanes;
 /// the peer's lane and writes the queued frames into it one after another, so every (sender, recipient) pair's
 /// messages arrive in the order they were sent. A broken connection is logged, the frame that was on it goes to
 /// dead letters (it may or may not have arrived: at most once, as Akka.Remote), and the writer reconnects after
-/// a growing pause; after <see cref="TensorLaneSettings.ConnectAttempts"/> failures in a row the queued frames
+/// a growing pause. A peer on this host gets the payloads through a shared-memory ring (<see cref="SharedRing"/>),
+/// the connection still carrying every frame in order; after <see cref="TensorLaneSettings.ConnectAttempts"/> failures in a row the queued frames
 /// go to dead letters too, and the next message tries again.
 /// </summary>
 internal sealed class LanePeer : IAsyncDisposable
@@ -19,11 +20,15 @@ internal sealed class LanePeer : IAsyncDisposable
     /// <summary>A payload up to this size is copied behind its header and written with it (one write, one TLS record run).</summary>
     private const int CoalesceBytes = 64 << 10;
 
+    /// <summary>A smaller payload goes behind its header even when there is a ring: the frame costs more than its bytes.</summary>
+    internal const int RingMinBytes = 1024;
+
     private readonly TensorLane _lane;
     private readonly TensorLaneSettings _settings;
     private readonly ILoggingAdapter _log;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _writer;
+    private string? _carrier; // what the last connection carried payloads through, logged when it changes
 
     public LanePeer(TensorLane lane, Address address, TensorLaneSettings settings, ILoggingAdapter log)
     {
@@ -50,20 +55,28 @@ internal sealed class LanePeer : IAsyncDisposable
             {
                 if (!await reader.WaitToReadAsync(_stop.Token).ConfigureAwait(false)) return;
                 var port = await _lane.PortOfAsync(Address, _settings.ConnectTimeout, _stop.Token).ConfigureAwait(false);
-                var stream = await LaneSockets.ConnectAsync(Address.Host!, port, _settings, _stop.Token).ConfigureAwait(false);
-                await using (stream.ConfigureAwait(false))
+                var connection = await LaneSockets.ConnectAsync(Address.Host!, port, _settings, _stop.Token).ConfigureAwait(false);
+                // The ring is unmapped when this ends, after the write loop, its only user, has left it.
+                await using (connection.ConfigureAwait(false))
                 {
-                    _log.Debug("Tensor lane: connected to {0} (port {1}).", Address, port);
-                    // Nothing flows back on a lane connection: a read that ends means the peer closed or vanished,
-                    // and cancels whatever write is pending instead of letting it wait on a dead socket.
+                    var stream = connection.Stream;
+                    if (connection.Carrier != _carrier)
+                    {
+                        _carrier = connection.Carrier;
+                        _log.Info("Tensor lane: connected to {0} (port {1}); payloads go through {2}.", Address, port, _carrier);
+                    }
+                    // Only the ring's wake bytes flow back on a lane connection: a read that ends means the peer closed
+                    // or vanished, and cancels whatever write or wait is pending instead of letting it hang on a dead socket.
                     using var broken = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
-                    var watch = WatchAsync(stream, broken);
+                    // Not disposed: the watch may still release it after this block (SemaphoreSlim holds nothing to free).
+                    var wakes = new SemaphoreSlim(0);
+                    var watch = WatchAsync(stream, wakes, broken);
                     while (await reader.WaitToReadAsync(broken.Token).ConfigureAwait(false))
                         while (reader.TryRead(out inFlight))
                         {
                             try
                             {
-                                _lane.Traffic.Sent(await WriteAsync(stream, inFlight.Frame, broken.Token).ConfigureAwait(false));
+                                await WriteAsync(connection, wakes, inFlight.Frame, broken.Token).ConfigureAwait(false);
                             }
                             finally
                             {
@@ -112,29 +125,57 @@ internal sealed class LanePeer : IAsyncDisposable
         }
     }
 
-    /// <summary>Writes one frame; returns its bytes.</summary>
-    private static async Task<long> WriteAsync(Stream stream, LaneFrame frame, CancellationToken cancel)
+    /// <summary>
+    /// Writes one frame: its payload into the connection's ring and the frame that points at it onto the socket,
+    /// waiting for the reader to make room if need be; or, without a ring or for a payload larger than it, the
+    /// payload onto the socket behind its header.
+    /// </summary>
+    private async Task WriteAsync(LaneConnection connection, SemaphoreSlim wakes, LaneFrame frame, CancellationToken cancel)
     {
-        var head = LaneWire.EncodeHead(frame);
+        var stream = connection.Stream;
         var payload = frame.Payload.AsMemory(0, frame.PayloadLength);
+        if (connection.Ring is { } ring && payload.Length >= RingMinBytes && payload.Length <= ring.Capacity)
+        {
+            long position;
+            while ((position = ring.TryWrite(payload.Span)) < 0)
+            {
+                ring.AnnounceWaiting();
+                if ((position = ring.TryWrite(payload.Span)) >= 0) break;
+                await wakes.WaitAsync(cancel).ConfigureAwait(false);
+            }
+            var pointer = LaneWire.EncodeHead(frame, position);
+            await stream.WriteAsync(pointer, cancel).ConfigureAwait(false);
+            _lane.Traffic.Sent(pointer.Length + payload.Length, payload.Length);
+            return;
+        }
+        var head = LaneWire.EncodeHead(frame);
         if (payload.Length <= CoalesceBytes)
         {
             var whole = new byte[head.Length + payload.Length];
             head.CopyTo(whole, 0);
             payload.CopyTo(whole.AsMemory(head.Length));
             await stream.WriteAsync(whole, cancel).ConfigureAwait(false);
-            return whole.Length;
         }
-        await stream.WriteAsync(head, cancel).ConfigureAwait(false);
-        await stream.WriteAsync(payload, cancel).ConfigureAwait(false);
-        return (long)head.Length + payload.Length;
+        else
+        {
+            await stream.WriteAsync(head, cancel).ConfigureAwait(false);
+            await stream.WriteAsync(payload, cancel).ConfigureAwait(false);
+        }
+        _lane.Traffic.Sent(head.Length + payload.Length, 0);
     }
 
-    private static async Task WatchAsync(Stream stream, CancellationTokenSource broken)
+    /// <summary>Reads the peer's wake bytes until the connection ends, then cancels <paramref name="broken"/>.</summary>
+    private static async Task WatchAsync(Stream stream, SemaphoreSlim wakes, CancellationTokenSource broken)
     {
-        try { await stream.ReadAsync(new byte[1], broken.Token).ConfigureAwait(false); }
+        var buffer = new byte[64];
+        try
+        {
+            while (await stream.ReadAsync(buffer, broken.Token).ConfigureAwait(false) > 0)
+                if (wakes.CurrentCount == 0) wakes.Release();
+        }
         catch (Exception) { /* closed, reset or cancelled: all mean the same here */ }
-        broken.Cancel();
+        try { broken.Cancel(); }
+        catch (ObjectDisposedException) { /* the connection's block has already ended */ }
     }
 
     /// <summary>Stops the writer; what is still queued goes to dead letters.</summary>

@@ -11,7 +11,8 @@ namespace ActorGrad.Cluster.Lanes;
 /// is noticed within seconds even on an idle connection), then TLS with the cluster's certificates when the
 /// settings have them (System.Net.Security's SslStream, as Akka.Remote's TLS), then the preface exchange: the
 /// accepting end answers only once it accepted the peer's certificate and version, so a refused connector
-/// learns it at once instead of writing into a connection that is about to close.
+/// learns it at once instead of writing into a connection that is about to close; and, behind the preface, whether
+/// the payloads go through a shared-memory ring (<see cref="SharedRingHandshake"/>).
 /// </summary>
 internal static class LaneSockets
 {
@@ -24,8 +25,8 @@ internal static class LaneSockets
         socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveRetryCount, 3);
     }
 
-    /// <summary>The connecting end: returns the stream to write frames into once the peer accepted this member.</summary>
-    public static async Task<Stream> ConnectAsync(string host, int port, TensorLaneSettings settings, CancellationToken cancel)
+    /// <summary>The connecting end: returns the stream to write frames into once the peer accepted this member, and its ring if any.</summary>
+    public static async Task<LaneConnection> ConnectAsync(string host, int port, TensorLaneSettings settings, CancellationToken cancel)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         timeout.CancelAfter(settings.ConnectTimeout);
@@ -61,12 +62,13 @@ internal static class LaneSockets
                     RemoteCertificateValidationCallback = (_, certificate, _, _) => LaneCertificates.IsSignedBy(certificate as X509Certificate2, ca),
                 }, timeout.Token).ConfigureAwait(false);
             }
-            await stream.WriteAsync(LaneWire.Preface, timeout.Token).ConfigureAwait(false);
+            await stream.WriteAsync((byte[])[.. LaneWire.Preface, .. SharedRingHandshake.Identity(settings)], timeout.Token).ConfigureAwait(false);
             var answer = new byte[LaneWire.Preface.Length];
             var got = await stream.ReadAtLeastAsync(answer, answer.Length, throwOnEndOfStream: false, timeout.Token).ConfigureAwait(false);
             if (got < answer.Length || !answer.AsSpan().SequenceEqual(LaneWire.Preface))
                 throw new IOException("the peer's lane closed the connection without accepting it (it refused this member's certificate or speaks another lane version)");
-            return stream;
+            var (ring, carrier) = await SharedRingHandshake.OfferAsync(stream, settings, timeout.Token).ConfigureAwait(false);
+            return new LaneConnection(stream, ring, carrier);
         }
         catch (AuthenticationException e)
         {
@@ -89,7 +91,7 @@ internal static class LaneSockets
     /// The accepting end: TLS requiring a certificate signed by the cluster CA, then the preface. Throws
     /// <see cref="LaneRefusedException"/> with the reason when the peer is not let in.
     /// </summary>
-    public static async Task<Stream> AcceptAsync(Socket socket, TensorLaneSettings settings, CancellationToken cancel)
+    public static async Task<LaneConnection> AcceptAsync(Socket socket, TensorLaneSettings settings, CancellationToken cancel)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         timeout.CancelAfter(settings.ConnectTimeout);
@@ -128,8 +130,11 @@ internal static class LaneSockets
             var got = await stream.ReadAtLeastAsync(preface, preface.Length, throwOnEndOfStream: false, timeout.Token).ConfigureAwait(false);
             if (got < preface.Length || !preface.AsSpan().SequenceEqual(LaneWire.Preface))
                 throw new LaneRefusedException($"it did not open with the lane preface (got {Convert.ToHexString(preface, 0, got)})");
-            await stream.WriteAsync(LaneWire.Preface, timeout.Token).ConfigureAwait(false);
-            return stream;
+            var (shared, reason) = await SharedRingHandshake.ReadIdentityAsync(stream, settings, timeout.Token).ConfigureAwait(false);
+            await stream.WriteAsync((byte[])[.. LaneWire.Preface, (byte)(shared ? 1 : 0)], timeout.Token).ConfigureAwait(false);
+            if (!shared) return new LaneConnection(stream, null, $"socket ({reason})");
+            var (ring, carrier) = await SharedRingHandshake.MapAsync(stream, timeout.Token).ConfigureAwait(false);
+            return new LaneConnection(stream, ring, carrier);
         }
         catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
         {
@@ -149,6 +154,20 @@ internal static class LaneSockets
         if (IPAddress.TryParse(host, out var ip)) return ip;
         var addresses = Dns.GetHostAddresses(host);
         return addresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) ?? addresses.First();
+    }
+}
+
+/// <summary>An open lane connection: its stream, and the shared-memory ring its payloads go through (null: the socket), and which it is, for the log.</summary>
+internal sealed class LaneConnection(Stream stream, SharedRing? ring, string carrier) : IAsyncDisposable
+{
+    public Stream Stream => stream;
+    public SharedRing? Ring => ring;
+    public string Carrier => carrier;
+
+    public async ValueTask DisposeAsync()
+    {
+        await stream.DisposeAsync().ConfigureAwait(false);
+        ring?.Dispose();
     }
 }
 

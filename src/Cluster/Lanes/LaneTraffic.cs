@@ -9,16 +9,20 @@ namespace ActorGrad.Cluster.Lanes;
 /// </summary>
 internal sealed class LaneTraffic
 {
-    private long _bytesSent, _messagesSent, _bytesReceived, _messagesReceived;
+    private long _bytesSent, _messagesSent, _bytesReceived, _messagesReceived, _ringBytesSent;
 
     public long BytesSent => Interlocked.Read(ref _bytesSent);
     public long MessagesSent => Interlocked.Read(ref _messagesSent);
     public long BytesReceived => Interlocked.Read(ref _bytesReceived);
     public long MessagesReceived => Interlocked.Read(ref _messagesReceived);
 
-    public void Sent(long bytes)
+    /// <summary>Of <see cref="BytesSent"/>, the payload bytes that went through shared-memory rings instead of sockets.</summary>
+    public long RingBytesSent => Interlocked.Read(ref _ringBytesSent);
+
+    public void Sent(long bytes, long throughRing)
     {
         Interlocked.Add(ref _bytesSent, bytes);
+        if (throughRing != 0) Interlocked.Add(ref _ringBytesSent, throughRing);
         Interlocked.Increment(ref _messagesSent);
         ClusterMetrics.LaneBytesSent.Add(bytes);
         ClusterMetrics.LaneMessagesSent.Add(1);

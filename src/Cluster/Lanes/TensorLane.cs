@@ -39,7 +39,9 @@ public sealed class TensorLane : IExtension
         SelfAddress = system.Provider.DefaultAddress;
         var host = _settings.Hostname ?? SelfAddress.Host
             ?? throw new ConfigurationException("TensorLane: the actor system has no remote address; the lane runs beside Akka.Remote.");
-        _listener = new LaneListener(LaneSockets.Resolve(host), _settings, new LaneDelivery(system, _log), _log, _traffic);
+        if (_settings.SharedMemory && LaneHost.Current is not null && SharedRing.SweepStale() is var swept and > 0)
+            _log.Info("Tensor lane: removed {0} shared-memory ring file(s) of processes that died in a lane handshake.", swept);
+        _listener = new LaneListener(LaneSockets.Resolve(host), _settings, new LaneDelivery(system, _log, _settings.CopyingSerializerIds), _log, _traffic);
         _endpoint = system.SystemActorOf(LaneEndpointActor.Props(this, _listener.Port), LaneEndpointActor.Name);
         CoordinatedShutdown.Get(system).AddTask("before-actor-system-terminate", "stop-tensor-lane", async () =>
         {
@@ -65,6 +67,9 @@ public sealed class TensorLane : IExtension
 
     /// <summary>Bytes this member's lane wrote to its peers since it started (frame prefixes, headers and payloads; TLS records not counted).</summary>
     public long BytesSent => _traffic.BytesSent;
+
+    /// <summary>Of <see cref="BytesSent"/>, the payload bytes that went to peers on this host through shared memory instead of a socket.</summary>
+    public long SharedMemoryBytesSent => _traffic.RingBytesSent;
 
     /// <summary>Messages this member's lane wrote to its peers (local recipients never use the lane and are not counted).</summary>
     public long MessagesSent => _traffic.MessagesSent;

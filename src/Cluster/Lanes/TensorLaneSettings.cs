@@ -53,6 +53,27 @@ public sealed record TensorLaneSettings
     /// <summary>Attempts to reach a peer before the queued messages go to dead letters (the lane keeps retrying on the next send).</summary>
     public int ConnectAttempts { get; init; } = 5;
 
+    /// <summary>
+    /// Payloads between two members on one host go through a shared-memory ring per connection instead of the socket
+    /// (the connection still carries the frames, in order). On by default, because it is confined to what the socket
+    /// path already trusts: both ends must report the same kernel boot id and the same uid over the (TLS-authenticated,
+    /// when TLS is on) connection; the ring is a /dev/shm file of mode 0600 that the writer unlinks as soon as the reader
+    /// has mapped it (so no other process can open it afterwards, and a kill -9 leaves nothing behind); the reader checks
+    /// every frame's position and length against the ring before reading. Off: every payload goes over the socket.
+    /// </summary>
+    public bool SharedMemory { get; init; } = true;
+
+    /// <summary>
+    /// Data bytes of each connection's ring: memory in /dev/shm (tmpfs) allocated when the connection opens, one ring per
+    /// connection from a member to a peer on its host (so members x (members - 1) rings on a host). A /dev/shm without
+    /// room for it leaves that connection on the socket. A payload larger than the ring goes over the socket; one that
+    /// fits waits while the reader is behind.
+    /// </summary>
+    public long SharedMemoryRingBytes { get; init; } = 16L << 20;
+
+    /// <summary>Tests: the kernel and user this member claims to run as (another boot id forces the socket path).</summary>
+    internal LaneHost? HostOverride { get; init; }
+
     internal bool UsesTls => Certificate is not null;
 
     internal void Validate()
@@ -66,6 +87,8 @@ public sealed record TensorLaneSettings
         if (MaxQueuedBytesPerPeer <= 0) throw new ArgumentException("TensorLaneSettings: MaxQueuedBytesPerPeer must be positive.");
         if (MaxMessageBytes <= 0) throw new ArgumentException("TensorLaneSettings: MaxMessageBytes must be positive.");
         if (Port is < 0 or > 65535) throw new ArgumentException($"TensorLaneSettings: port {Port} is out of range.");
+        if (SharedMemoryRingBytes is < 4096 or > 1L << 32)
+            throw new ArgumentException($"TensorLaneSettings: SharedMemoryRingBytes is {SharedMemoryRingBytes}; it must be 4 KiB to 4 GiB.");
         if (ConnectAttempts < 1) throw new ArgumentException("TensorLaneSettings: ConnectAttempts must be at least 1.");
     }
 }

@@ -25,4 +25,6 @@ public sealed class ActorGradSerializer(ExtendedActorSystem system) : Serializer
     public void WriteBinary(object message, Memory<byte> destination) => WireCodec.EncodeInto(message, destination);
 
     public override object FromBinary(byte[] bytes, string manifest) => WireCodec.Decode(bytes, manifest);
+
+    public object ReadBinary(ReadOnlyMemory<byte> source, string manifest) => WireCodec.Decode(source, manifest);
 }

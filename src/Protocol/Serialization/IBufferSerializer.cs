@@ -16,4 +16,10 @@ public interface IBufferSerializer
     /// bytes long; a message that turns out not to fill it exactly is refused (the message changed in between).
     /// </summary>
     void WriteBinary(object message, Memory<byte> destination);
+
+    /// <summary>
+    /// Decodes a message from <paramref name="source"/> as <c>FromBinary</c> does from an array, keeping nothing of it:
+    /// a transport may hand in memory it reuses or unmaps right after (the tensor lane's shared-memory ring).
+    /// </summary>
+    object ReadBinary(ReadOnlyMemory<byte> source, string manifest);
 }
