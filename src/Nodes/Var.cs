@@ -154,6 +154,13 @@ public sealed partial class Var
         return reply.Grad is null ? null : Tensor.From(reply.Grad);
     }
 
+    /// <summary>Its creator will call <see cref="ReleaseNow"/> (a spec pass, at its end): no memory pressure for what the node leaves it meanwhile.</summary>
+    internal Var ReleasedByCreator()
+    {
+        _ticket?.MarkReleasedByOwner();
+        return this;
+    }
+
     /// <summary>
     /// Lets go of what this handle holds now rather than when it is collected (the node ends, its value goes back to
     /// the pool); for a library caller whose handle goes out of use at a known point. The Var must not be used after.
