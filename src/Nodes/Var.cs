@@ -27,9 +27,14 @@ public sealed partial class Var
         Session = session;
         Shape = constant.Shape;
         _constant = constant;
-        // Only a large constant's storage is worth giving back to the pool when the handle goes.
-        if (constant.Length >= PooledConstantLength) _ticket = new HandleTicket(session, constant);
+        // Only a large constant's storage is worth giving back to the pool when the handle goes. A borrowed view
+        // (Tensor.Borrow) gives nothing back: no ticket, so no finalizer and no memory pressure, which would make the
+        // GC run a full collection every few megabytes of borrowed data (a gen-2 collection every 3-4 cluster steps).
+        if (constant.Length >= PooledConstantLength && !constant.IsBorrowed) _ticket = new HandleTicket(session, constant);
     }
+
+    /// <summary>True when collecting this handle gives something back (a node's handle, a large constant to the pool).</summary>
+    internal bool ReleasesWhenCollected => _ticket is not null;
 
     private const int PooledConstantLength = Tensor.PooledLength;
 
@@ -147,6 +152,13 @@ public sealed partial class Var
         if (slot.Actor is not { } actor) return slot.TakeGrad();
         var reply = ReplySlot.Ask<GradReply>(Session.System, actor, new ToNode(slot, Signals.TakeGrad), Session.Options.Timeout);
         return reply.Grad is null ? null : Tensor.From(reply.Grad);
+    }
+
+    /// <summary>Its creator will call <see cref="ReleaseNow"/> (a spec pass, at its end): no memory pressure for what the node leaves it meanwhile.</summary>
+    internal Var ReleasedByCreator()
+    {
+        _ticket?.MarkReleasedByOwner();
+        return this;
     }
 
     /// <summary>

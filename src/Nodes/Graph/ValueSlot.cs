@@ -85,22 +85,31 @@ internal sealed class ValueSlot
         _actorStopped = true;
         Actor = null; // a stopped node is told nothing more, and its handle's ticket must not keep it reachable
         var ticket = FreeTicketHandle();
+        // Large storage now waits for the handle's finalizer to come back to the pool: tell the GC,
+        // so that it collects (and finalizes) soon enough for the pool to be refilled. Not when the
+        // handle's owner releases it itself (a spec pass does at its end): the runtime counts every
+        // byte of pressure added since its last full collection, removed or not, and runs a full
+        // collection each few megabytes (every pass or two of a shard of the step benchmark's MLP).
+        // Noted before ownership changes, so that a release racing with this hand-over removes it.
+        var pressure = _pressure = Value is { Length: >= PressureThreshold } v && ticket is not { ReleasedByOwner: true } ? 4L * v.Length : 0;
         // The gradient first: the handle may read it as soon as ownership changes.
         Volatile.Write(ref _grad, grad);
         if (Interlocked.CompareExchange(ref _ownership, HandleOwns, NodeOwns) != NodeOwns)
         {
             _grad = null;
+            _pressure = 0;
             return false;
         }
         // Storage below the pool's threshold is the GC's anyway: the handle's finalizer would have
         // nothing left to do, and skipping it lets the slot and value die young instead of being
         // promoted for one more collection.
         if (Value is not { Length: >= Tensor.PooledLength } && grad is not { Length: >= Tensor.PooledLength }) ticket?.NothingToRelease();
-        // Large storage now waits for the handle's finalizer to come back to the pool: tell the GC,
-        // so that it collects (and finalizes) soon enough for the pool to be refilled.
-        if (Value is { Length: >= PressureThreshold } v) GC.AddMemoryPressure(4L * v.Length);
+        if (pressure > 0) GC.AddMemoryPressure(pressure);
         return true;
     }
+
+    // The memory pressure added for the value handed over (0: none), removed when the handle lets go of it.
+    private long _pressure;
 
     private const int PressureThreshold = 1 << 16;
 
@@ -114,7 +123,7 @@ internal sealed class ValueSlot
         if (Interlocked.CompareExchange(ref _ownership, HandleGone, NodeOwns) == NodeOwns) return true;
         if (Interlocked.CompareExchange(ref _ownership, HandleGone, HandleOwns) == HandleOwns && Value is { } value)
         {
-            if (value.Length >= PressureThreshold) GC.RemoveMemoryPressure(4L * value.Length);
+            if (_pressure > 0) GC.RemoveMemoryPressure(_pressure);
             value.Dispose();
             Interlocked.Exchange(ref _grad, null)?.Dispose();
         }

@@ -46,14 +46,15 @@ public static class SpecRunner
 
         // The pass reads the caller's parameters and data in place (read-only views, no copies: the caller keeps them
         // unchanged until Run returns), hands the leaves' gradients over to the result, and releases every handle it
-        // made at the end, so node values go back to the pool now rather than when the GC finalizes the Vars.
+        // made at the end, so node values go back to the pool now rather than when the GC finalizes the Vars (and the GC
+        // is told of no memory pressure for them meanwhile).
         var handles = new List<Var>(spec.Parameters.Length + spec.DataInputs.Length + spec.Constants.Length + spec.Nodes.Length + 1);
         try
         {
             var leaves = new Var[spec.Parameters.Length];
-            for (var i = 0; i < leaves.Length; i++) handles.Add(leaves[i] = session.BorrowedLeaf(parameters[spec.Parameters[i].Name]));
+            for (var i = 0; i < leaves.Length; i++) handles.Add(leaves[i] = session.BorrowedLeaf(parameters[spec.Parameters[i].Name]).ReleasedByCreator());
             var data = new Var[spec.DataInputs.Length];
-            for (var i = 0; i < data.Length; i++) handles.Add(data[i] = Var.Constant(session, Tensor.Borrow(batch[spec.DataInputs[i].Name])));
+            for (var i = 0; i < data.Length; i++) handles.Add(data[i] = Var.Constant(session, Tensor.Borrow(batch[spec.DataInputs[i].Name])).ReleasedByCreator());
             var constants = new Var[spec.Constants.Length];
             for (var i = 0; i < constants.Length; i++) handles.Add(constants[i] = Var.Constant(session, Tensor.From(spec.Constants[i]))); // From copies: the spec keeps its own
             var nodes = new Var[spec.Nodes.Length];
@@ -73,11 +74,11 @@ public static class SpecRunner
                         _ => nodes[input.Index],
                     };
                 }
-                handles.Add(nodes[i] = session.Apply(op, SpecConversions.ToOp(node.Attributes), inputs));
+                handles.Add(nodes[i] = session.Apply(op, SpecConversions.ToOp(node.Attributes), inputs).ReleasedByCreator());
             }
 
             var loss = nodes[spec.LossNode];
-            if (spec.Reduction == LossReduction.Mean) handles.Add(loss /= total);
+            if (spec.Reduction == LossReduction.Mean) handles.Add((loss /= total).ReleasedByCreator());
             if (loss.RequiresGradient) loss.Backward();
             var value = loss.Item();
             var gradients = ImmutableArray.CreateBuilder<Tensor>(leaves.Length);

@@ -58,6 +58,22 @@ public class SpecRunnerOwnershipTests
     }
 
     [Fact]
+    public void ABorrowedConstantLeavesTheGcNothingToDo()
+    {
+        // A ticket would tell the GC about memory the handle gives back (memory pressure), and the runtime runs a full
+        // collection every few megabytes of it: a view of the caller's data gives nothing back, so it must not have one.
+        using var session = new Session();
+        using var callers = Tensor.Full(1f, Tensor.PooledLength);
+        var borrowed = Var.Constant(session, Tensor.Borrow(callers));
+        var owned = Var.Constant(session, Tensor.Full(1f, Tensor.PooledLength));
+        Assert.False(borrowed.ReleasesWhenCollected);
+        Assert.True(owned.ReleasesWhenCollected);
+        borrowed.ReleaseNow();
+        owned.ReleaseNow();
+        Assert.False(callers.IsDisposed);
+    }
+
+    [Fact]
     public void TheBitsAreThoseOfAPassOverCopies()
     {
         var parameters = Parameters(3);
