@@ -25,7 +25,9 @@ public sealed class GradientPartitionTests(ITestOutputHelper output) : ClusterTe
     /// (SIGSTOP) when the step starts, so the run of shards it holds in the step's chain surely never passes its sum on
     /// (the step cannot finish without c being found out); then its namespace is cut off and c runs again, alive but unheard. The majority side's resolver downs c, the step's gradient is the fault-free
     /// one bit for bit with none of c's work in it, and c, seeing itself in the minority, downs itself and exits
-    /// (`actorgrad node` exit code 3).
+    /// (`actorgrad node` exit code 3). None of c's reports can reach the client: c reads the step's shards only once
+    /// thawed, after the cut, and every frame it sends, Akka.Remote's and the lane's (also those whose payload lies in
+    /// the shared-memory ring in /dev/shm, which the namespace still shares), goes over a socket that nftables drops.
     /// </summary>
     [SkippableFact]
     public async Task A_worker_cut_off_by_nftables_mid_step_is_downed_and_changes_no_bit()
