@@ -25,7 +25,9 @@ public sealed class GradientPartitionTests(ITestOutputHelper output) : ClusterTe
     /// (SIGSTOP) when the step starts, so the run of shards it holds in the step's chain surely never passes its sum on
     /// (the step cannot finish without c being found out); then its namespace is cut off and c runs again, alive but unheard. The majority side's resolver downs c, the step's gradient is the fault-free
     /// one bit for bit with none of c's work in it, and c, seeing itself in the minority, downs itself and exits
-    /// (`actorgrad node` exit code 3).
+    /// (`actorgrad node` exit code 3). None of c's reports can reach the client: c reads the step's shards only once
+    /// thawed, after the cut, and every frame it sends, Akka.Remote's and the lane's (also those whose payload lies in
+    /// the shared-memory ring in /dev/shm, which the namespace still shares), goes over a socket that nftables drops.
     /// </summary>
     [SkippableFact]
     public async Task A_worker_cut_off_by_nftables_mid_step_is_downed_and_changes_no_bit()
@@ -34,6 +36,9 @@ public sealed class GradientPartitionTests(ITestOutputHelper output) : ClusterTe
         Skip.If(unavailable is not null, unavailable);
         await using var ns = await TestNetworkNamespace.CreateAsync();
         NodeProcess? c = null;
+        var runs = new List<ShardProgress>();
+        var notes = new List<string>(); // what the test did and when, for a failure's report
+        void Note(string what) => notes.Add($"{DateTime.UtcNow:HH:mm:ss.fff} {what}");
         try
         {
             string[] outside = ["--host", ns.HostAddress, "--insecure"];
@@ -50,20 +55,36 @@ public sealed class GradientPartitionTests(ITestOutputHelper output) : ClusterTe
             c = await StartNode("c", a, extra: ["--host", ns.InnerAddress, "--insecure"], clocks: FaultClocks, netns: ns.Name);
             await UntilWorkersAre(_client, [a.Address, b.Address, c.Address]);
             AssertBitwiseEqual(expected, await Run(_client, job)); // c takes part and changes nothing
+            // c reachable again in the client's view, had the step's load made a member flag it: the step below must
+            // start with c among its workers.
+            await UntilWorkersAre(_client, [a.Address, b.Address, c.Address]);
 
             c.Freeze();
-            var runs = new List<ShardProgress>();
-            var step = Run(_client, job with { PlacementOffset = 2 }, runs.Add);
+            Note("c frozen");
+            var step = Run(_client, job with { PlacementOffset = 2 }, p => { lock (runs) runs.Add(p); });
             await ns.CutOffAsync();
+            Note("c's namespace cut off");
             c.Thaw();
+            Note("c thawed");
             var result = await step;
+            Note($"step done on {result.Members} member(s)");
 
             AssertBitwiseEqual(expected, result);
-            Assert.Equal(3, result.Members); // c was given work
-            Assert.DoesNotContain(runs, r => r.Member == c.Address); // and none of it counted
+            Assert.True(result.Members == 3, $"c was not given work: the step ran on {result.Members} members (c was found unreachable before the step started)");
+            lock (runs) Assert.DoesNotContain(runs, r => r.Member == c.Address); // none of c's work counted
             await UntilWorkersAre(_client, [a.Address, b.Address]); // downed by the resolver and removed
             Assert.Equal(3, await c.WaitForExitAsync()); // downed on its own side too: exit code 3
             Output.WriteLine($"{runs.Count} shard runs for {job.Shards} shards with {c} cut off; loss {result.Loss}, the same bits as without the fault");
+            Output.WriteLine(ShardRuns(runs));
+        }
+        catch (Exception) when (c is not null)
+        {
+            // A failure under load must explain itself: when c was frozen, cut off and thawed, who ran which attempt,
+            // and what c logged (its view of the cut and of its own downing).
+            Output.WriteLine(string.Join('\n', notes));
+            lock (runs) Output.WriteLine(ShardRuns(runs));
+            Output.WriteLine($"c ({c.Incarnation}, exited: {c.HasExited}), its last lines:\n{string.Join('\n', c.Lines.TakeLast(40))}");
+            throw;
         }
         finally
         {
@@ -71,4 +92,8 @@ public sealed class GradientPartitionTests(ITestOutputHelper output) : ClusterTe
             if (c is { HasExited: false }) await c.KillAsync();
         }
     }
+
+    /// <summary>The shard runs the job reported, in order: shard@member#attempt (attempts are numbered as the coordinator sent them).</summary>
+    private static string ShardRuns(IEnumerable<ShardProgress> runs) =>
+        "shard runs (shard@member#attempt): " + string.Join(" ", runs.Select(r => $"{r.Shard}@{r.Member}#{r.Attempt}"));
 }
