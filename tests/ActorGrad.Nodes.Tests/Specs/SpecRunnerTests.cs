@@ -125,4 +125,58 @@ public class SpecRunnerTests
         for (var i = 0; i < one.Gradients.Length; i++) Assert.Equal(Bits(one.Gradients[i]), Bits(two.Gradients[i]));
         Assert.Contains(one.Gradient("w1").ToArray(), g => g != 0f);
     }
+
+    /// <summary>
+    /// Members run a shard's pass on as many threads as they have cores (or `--compute-threads`), and a batch gradient must
+    /// have the same bits whatever members computed it: the bits must not depend on the thread count. The
+    /// step benchmark's 784-512-512-10 MLP on a shard of 128, and a graph of reductions (sums and means over either axis,
+    /// max, min, log-sum-exp, a bias summed over the batch) on [256, 512] values, past every parallel kernel's threshold.
+    /// </summary>
+    [Fact]
+    public void TheStepMlpAndAGraphOfReductionsGiveTheSameBitsOnOneThreadAndOnTwo()
+    {
+        var random = new Random(11);
+        Tensor Uniform(params int[] shape) => Tensor.RandomNormal(random, 0f, 0.05f, shape);
+        var x = Tensor.FromArray([.. Enumerable.Range(0, 128 * 784).Select(_ => random.NextSingle())], 128, 784);
+        var y = TensorOps.OneHot([.. Enumerable.Range(0, 128).Select(_ => random.Next(10))], 10);
+        (string, Tensor)[] mlpParameters =
+            [("w1", Uniform(784, 512)), ("b1", Uniform(512)), ("w2", Uniform(512, 512)), ("b2", Uniform(512)), ("w3", Uniform(512, 10)), ("b3", Uniform(10))];
+        var mlp = GraphTracer.Trace(m => Losses.SoftmaxCrossEntropy(
+                ((m["x"].MatMul(m["w1"]) + m["b1"]).Relu().MatMul(m["w2"]) + m["b2"]).Relu().MatMul(m["w3"]) + m["b3"], m["y"]),
+            mlpParameters, [new DataSample("x", x), new DataSample("y", y)], LossReduction.Mean);
+        AssertSameBitsOnOneAndTwoThreads(mlp, mlpParameters, new(StringComparer.Ordinal) { ["x"] = x, ["y"] = y }, fullBatchSize: 1024);
+
+        var z = Uniform(256, 512);
+        (string, Tensor)[] reductionParameters = [("w", Uniform(512, 512)), ("b", Uniform(512)), ("s", Uniform(1, 512))];
+        var reductions = GraphTracer.Trace(m =>
+            {
+                var h = (m["z"].MatMul(m["w"]) + m["b"]).Tanh() * m["s"];             // [B, 512]
+                var centred = h - h.Mean([1], keepDims: true);                          // a mean over the features
+                var spread = centred.Square().Sum(1);                                    // [B]
+                var peak = h.Max(1) - h.Min(1);                                          // [B]
+                var soft = h.LogSumExp(1, keepDims: false);                              // [B]
+                return spread + peak * soft + (h.Exp().Sum(1) + 1f).Log();
+            },
+            reductionParameters, [new DataSample("z", z)], LossReduction.Mean);
+        AssertSameBitsOnOneAndTwoThreads(reductions, reductionParameters, new(StringComparer.Ordinal) { ["z"] = z }, fullBatchSize: 256);
+    }
+
+    private static void AssertSameBitsOnOneAndTwoThreads(GraphSpec spec, (string Name, Tensor Value)[] parameters, Dictionary<string, Tensor> batch, int fullBatchSize)
+    {
+        var values = parameters.ToDictionary(p => p.Name, p => p.Value);
+        SpecResult Pass(int threads)
+        {
+            using var limit = ComputeThreads.Limit(threads);
+            using var session = new Session();
+            return SpecRunner.Run(session, spec, values, batch, fullBatchSize);
+        }
+        var one = Pass(1);
+        var two = Pass(2);
+        Assert.Equal(BitConverter.SingleToInt32Bits(one.Loss), BitConverter.SingleToInt32Bits(two.Loss));
+        for (var i = 0; i < one.Gradients.Length; i++)
+        {
+            Assert.Equal(Bits(one.Gradients[i]), Bits(two.Gradients[i]));
+            Assert.Contains(one.Gradients[i].ToArray(), g => g != 0f); // every gradient is exercised
+        }
+    }
 }
