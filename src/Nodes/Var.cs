@@ -157,7 +157,7 @@ public sealed partial class Var
     /// <summary>Its creator will call <see cref="ReleaseNow"/> (a spec pass, at its end): no memory pressure for what the node leaves it meanwhile.</summary>
     internal Var ReleasedByCreator()
     {
-        _ticket?.MarkReleasedByOwner();
+        _ticket?.MarkReleasedByCreator();
         return this;
     }
 

@@ -36,10 +36,10 @@ internal sealed class HandleTicket
 
     ~HandleTicket() => Release(disposeConstant: true);
 
-    /// <summary>The handle's owner releases it explicitly (<see cref="ReleaseNow"/>) soon: the GC need not hurry for what it holds.</summary>
-    public bool ReleasedByOwner { get; private set; }
+    /// <summary>The handle's creator releases it explicitly (<see cref="ReleaseNow"/>) soon: the GC need not hurry for what it holds.</summary>
+    public bool ReleasedByCreator { get; private set; }
 
-    public void MarkReleasedByOwner() => ReleasedByOwner = true;
+    public void MarkReleasedByCreator() => ReleasedByCreator = true;
 
     /// <summary>A node keeps the constant's tensor: it must not go back to the pool with the handle.</summary>
     public void MarkShared() => _constantShared = true;

@@ -17,6 +17,9 @@ internal sealed class ValueSlot
     private int _ownership;
     private volatile bool _freed;
     private volatile Exception? _failure;
+    // The memory pressure added for the value handed over (0: none), removed when the handle lets go of it.
+    private long _pressure;
+    private const int PressureThreshold = 1 << 16;
 
     public Tensor? Value => Volatile.Read(ref _value);
     /// <summary>The forward-mode tangent, published before the value (null: none; the node is constant along the tangent).</summary>
@@ -91,7 +94,7 @@ internal sealed class ValueSlot
         // byte of pressure added since its last full collection, removed or not, and runs a full
         // collection each few megabytes (every pass or two of a shard of the step benchmark's MLP).
         // Noted before ownership changes, so that a release racing with this hand-over removes it.
-        var pressure = _pressure = Value is { Length: >= PressureThreshold } v && ticket is not { ReleasedByOwner: true } ? 4L * v.Length : 0;
+        var pressure = _pressure = Value is { Length: >= PressureThreshold } v && ticket is not { ReleasedByCreator: true } ? 4L * v.Length : 0;
         // The gradient first: the handle may read it as soon as ownership changes.
         Volatile.Write(ref _grad, grad);
         if (Interlocked.CompareExchange(ref _ownership, HandleOwns, NodeOwns) != NodeOwns)
@@ -107,11 +110,6 @@ internal sealed class ValueSlot
         if (pressure > 0) GC.AddMemoryPressure(pressure);
         return true;
     }
-
-    // The memory pressure added for the value handed over (0: none), removed when the handle lets go of it.
-    private long _pressure;
-
-    private const int PressureThreshold = 1 << 16;
 
     /// <summary>
     /// The handle is gone: true when the node still lives and must be told. When the node had already
