@@ -75,10 +75,7 @@ internal sealed class ChainAdder : ReceiveActor
             _runs[m.JobId] = run = new Run(new ChainRun(m.Round, m.RunFirst, m.RunLast, m.Next, m.Owners), m.Step, m.Parameters, m.Coordinator);
             if (_early.Remove(m.JobId, out var early)) Offer(m.JobId, early); // the previous run's sum came first
         }
-        if (StepTimeline.Enabled) StepTimeline.Record(m.JobId, $"chain: s{m.Shard} arrived");
-        var added = Adding(m.JobId, run, () => run.Chain.Add(m.Shard, m.Gradients));
-        if (StepTimeline.Enabled) StepTimeline.Record(m.JobId, $"chain: s{m.Shard} taken");
-        if (added) Forward(m.JobId, run);
+        if (Adding(m.JobId, run, () => run.Chain.Add(m.Shard, m.Gradients))) Forward(m.JobId, run);
     }
 
     /// <summary>The previous run's sum: taken by this round's run, kept when its round has not reached this member yet, else dropped.</summary>
@@ -92,9 +89,7 @@ internal sealed class ChainAdder : ReceiveActor
         }
         if (sum.Round < run.Chain.Round || sum.UpTo != run.Chain.First - 1 || run.Step != sum.Step) return;
         if (StepTimeline.Enabled) StepTimeline.Record(jobId, $"chain: ChainSum to s{sum.UpTo} taken");
-        var added = Adding(jobId, run, () => run.Chain.Before([.. sum.Values.Select(ReceivedTensors.Own)]));
-        if (StepTimeline.Enabled) StepTimeline.Record(jobId, $"chain: ChainSum to s{sum.UpTo} added");
-        if (added) Forward(jobId, run);
+        if (Adding(jobId, run, () => run.Chain.Before([.. sum.Values.Select(ReceivedTensors.Own)]))) Forward(jobId, run);
     }
 
     /// <summary>Adds a piece to the run's sum; a piece that does not fit it (a bad sum from the wire) fails the job, not this actor.</summary>
@@ -102,8 +97,7 @@ internal sealed class ChainAdder : ReceiveActor
     {
         try
         {
-            // Memory-bound adds beside a pass that has the cores: on this thread alone, never waiting for a helper.
-            using (ComputeThreads.Limit(1)) add();
+            add();
             return true;
         }
         catch (InvalidOperationException e)
