@@ -52,8 +52,14 @@ internal sealed class ChainRun : IDisposable
             Release(gradients); // a second run of a shard adds the same bits: counted once
             return;
         }
-        _waiting[shard - First] = gradients;
-        AddWaiting();
+        if (shard == _next && (_sum is not null || First == 0))
+        {
+            if (_sum is null) _sum = gradients; // shard 0 starts the sum with its own values
+            else AddInto(_sum, gradients, $"shard {shard}");
+            _next++;
+            AddWaiting();
+        }
+        else _waiting[shard - First] = gradients;
     }
 
     /// <summary>The sum of shards 0..First-1 (spec order of parameters), taken over by this run (disposed if not needed).</summary>
@@ -91,47 +97,33 @@ internal sealed class ChainRun : IDisposable
         }
     }
 
-    /// <summary>
-    /// Adds every piece whose turn has come (shard 0's become the sum; none before the sum of the runs before is in): all
-    /// of them in one pass over the sum when several are ready at once (the previous run's sum came after this run's
-    /// shards), with the bits of adding them one after another.
-    /// </summary>
     private void AddWaiting()
     {
-        if (_sum is null && _next != 0) return; // the sum of the runs before is not in yet
-        var ready = new List<Tensor[]>();
         while (_next <= Last && _waiting[_next - First] is { } kept)
         {
             _waiting[_next - First] = null;
-            if (_sum is null) _sum = kept; // shard 0 starts the sum with its own values
-            else ready.Add(kept);
+            if (_sum is null) _sum = kept;
+            else AddInto(_sum, kept, $"shard {_next}");
             _next++;
         }
-        if (ready.Count > 0) AddInto(_sum!, ready, _next - ready.Count);
     }
 
-    /// <summary>Adds the <paramref name="pieces"/> (shards from <paramref name="firstShard"/> on) into <paramref name="sum"/>, in order, and disposes them (also when one does not fit).</summary>
-    private static void AddInto(Tensor[] sum, List<Tensor[]> pieces, int firstShard)
+    /// <summary>Adds <paramref name="piece"/> into <paramref name="sum"/> and disposes the piece (also when it does not fit).</summary>
+    private static void AddInto(Tensor[] sum, Tensor[] piece, string what)
     {
         try
         {
-            for (var k = 0; k < pieces.Count; k++)
-            {
-                var piece = pieces[k];
-                if (piece.Length != sum.Length)
-                    throw new InvalidOperationException($"The gradients of shard {firstShard + k} are {piece.Length} tensors; the sum before them has {sum.Length}.");
-                for (var i = 0; i < sum.Length; i++)
-                    if (!sum[i].Shape.AsSpan().SequenceEqual(piece[i].Shape))
-                        throw new InvalidOperationException(
-                            $"Parameter {i}'s gradient of shard {firstShard + k} has shape {Shapes.Format(piece[i].Shape)}; the sum before it has {Shapes.Format(sum[i].Shape)}.");
-            }
+            if (piece.Length != sum.Length)
+                throw new InvalidOperationException($"The gradients of {what} are {piece.Length} tensors; the sum before them has {sum.Length}.");
             for (var i = 0; i < sum.Length; i++)
-                if (pieces.Count == 1) TensorOps.AddInPlace(sum[i], pieces[0][i]);
-                else TensorOps.AddAllInPlace(sum[i], [.. pieces.Select(p => p[i])]);
+                if (!sum[i].Shape.AsSpan().SequenceEqual(piece[i].Shape))
+                    throw new InvalidOperationException(
+                        $"Parameter {i}'s gradient of {what} has shape {Shapes.Format(piece[i].Shape)}; the sum before it has {Shapes.Format(sum[i].Shape)}.");
+            for (var i = 0; i < sum.Length; i++) TensorOps.AddInPlace(sum[i], piece[i]);
         }
         finally
         {
-            foreach (var piece in pieces) Release(piece);
+            Release(piece);
         }
     }
 

@@ -11,8 +11,8 @@ namespace ActorGrad.Cluster.Gradients;
 /// /user/gradients on every worker member: the address coordinators talk to. It takes a job's step once
 /// (<see cref="PrepareJob"/>: spec, parameter values, batch size), decodes the parameters once for this member's
 /// <see cref="ShardWorker"/> and for the parameter owners that coordinators place here (children that start from
-/// those values, stopped when their job ends or their coordinator is gone), and hands shards to the worker
-/// and chain sums to the <see cref="ChainAdder"/>. Owners exist in training steps only. Placement is the coordinator's own (owner i on worker
+/// those values, stopped when their job ends or their coordinator is gone), and hands shards and chain sums to the
+/// worker. Owners exist in training steps only. Placement is the coordinator's own (owner i on worker
 /// i mod n, re-created on another worker when its member is lost) rather than Cluster.Sharding: an owner lives for
 /// one step of one job, its identity is (job, step, parameter), and the coordinator must know exactly where each one
 /// is to re-create it "from the step's parameter version" — sharding's rebalancing and remembered entities would
@@ -28,7 +28,6 @@ internal sealed class GradientService : ReceiveActor
     private readonly ITensorMessageSender _sender;
     private readonly string _member;
     private readonly IActorRef _worker;
-    private readonly IActorRef _chain;
     private readonly Dictionary<string, HashSet<IActorRef>> _ownersByJob = new(StringComparer.Ordinal);
     private readonly Dictionary<IActorRef, string> _jobOfOwner = [];
     private readonly Dictionary<string, PreparedJob> _jobs = new(StringComparer.Ordinal);
@@ -37,16 +36,14 @@ internal sealed class GradientService : ReceiveActor
     {
         _sender = sender;
         _member = AkkaCluster.Get(Context.System).SelfAddress.ToString();
-        _chain = Context.ActorOf(ChainAdder.Props(sender, _member), ChainAdder.Name);
-        _worker = Context.ActorOf(ShardWorker.Props(_chain, _member, computeThreads), WorkerName);
+        _worker = Context.ActorOf(ShardWorker.Props(sender, _member, computeThreads), WorkerName);
         Receive<CreateStepOwner>(m => CreateOwner(m.JobId, m.Step, m.Parameter, (parameters, value) => ParameterOwner.Props(m, parameters, value, Sender, _sender, _member)));
-        Receive<ChainSum>(m => _chain.Forward(m));
+        Receive<ChainSum>(m => _worker.Forward(m));
         Receive<PrepareJob>(Prepare);
         Receive<RunShard>(m => _worker.Forward(m));
         Receive<EndJob>(m =>
         {
             _worker.Forward(m);
-            _chain.Forward(m);
             Forget(m.JobId);
             if (!_ownersByJob.Remove(m.JobId, out var owners)) return;
             foreach (var owner in owners)

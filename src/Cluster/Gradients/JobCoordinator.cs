@@ -297,7 +297,7 @@ internal sealed class JobCoordinator : ReceiveActor, IWithTimers
             // The runs as even as can be, the longer ones last: an earlier run finishes sooner, so its sum is on its
             // way to the next run while that one still computes (the chain's hops overlap the compute).
             var last = first + _shards.Length / runs + (k >= runs - _shards.Length % runs ? 1 : 0) - 1;
-            var next = k + 1 < runs ? (new RootActorPath(_chain[k + 1]) / "user" / GradientService.Name / ChainAdder.Name).ToString() : "";
+            var next = k + 1 < runs ? (new RootActorPath(_chain[k + 1]) / "user" / GradientService.Name / GradientService.WorkerName).ToString() : "";
             plan[k] = (first, last, next);
             _used.Add(_chain[k]);
             first = last + 1;

@@ -11,9 +11,11 @@ namespace ActorGrad.Cluster.Gradients;
 
 /// <summary>
 /// Runs shards on this member, one at a time on a thread of its own: the spec's nodes become local node actors of a
-/// <see cref="Session"/> (<see cref="SpecRunner"/>); the shard's loss share goes back to the coordinator at once, its
-/// gradients to this member's <see cref="ChainAdder"/>, which adds them into the step's chain of sums while this thread
-/// runs the next shard. A job arrives once per member (<see cref="PrepareJob"/>: spec, parameters, batch size; the
+/// <see cref="Session"/> (<see cref="SpecRunner"/>); the shard's loss share goes back to the coordinator at once. In each
+/// round of a step this member holds one contiguous run of shards (<see cref="ChainRun"/>): it adds its shards'
+/// gradients, in shard order, to the sum of the shards before them that the previous run's worker sends
+/// (<see cref="ChainSum"/>), and sends the result on, once: to the next run's worker, or from the last run to each
+/// parameter's owner (in a training step) or to the coordinator (in a gradient job). A job arrives once per member (<see cref="PrepareJob"/>: spec, parameters, batch size; the
 /// service decodes the parameters), is checked there by <see cref="SpecValidator"/> and kept until <see cref="EndJob"/>
 /// or until its coordinator is gone. A spec or data that cannot run is a <see cref="GradientWorkFailed"/> for the
 /// coordinator, naming this member; the worker goes on serving other jobs.
@@ -26,20 +28,29 @@ internal sealed class ShardWorker : ReceiveActor
     /// <summary>A job this worker accepted; it holds a lease on the step's parameters until the job is forgotten.</summary>
     private sealed record CheckedJob(long Step, GraphSpec Spec, SharedParameters Lease, Dictionary<string, Tensor> Parameters, int FullBatchSize, IActorRef Coordinator);
 
+    private readonly ITensorMessageSender _sender;
     private readonly string _member;
     private readonly int? _computeThreads;
     private readonly Dictionary<string, CheckedJob> _jobs = new(StringComparer.Ordinal);
-    private readonly IActorRef _chain;
-    private readonly Dictionary<string, int> _rounds = new(StringComparer.Ordinal); // the newest round of each job's shards
+    private readonly Dictionary<string, ChainRun> _chains = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ChainSum> _early = new(StringComparer.Ordinal);
+    // Jobs ended lately: a sum that arrives after its job's end is dropped, not kept for a round that never comes.
+    private readonly Queue<string> _ended = new();
+    private const int EndedKept = 64;
     private Session? _session;
 
-    public ShardWorker(IActorRef chain, string member, int? computeThreads)
+    public ShardWorker(ITensorMessageSender sender, string member, int? computeThreads)
     {
-        _chain = chain;
+        _sender = sender;
         _member = member;
         _computeThreads = computeThreads;
         Receive<PreparedJob>(Prepare);
         Receive<RunShard>(Run);
+        Receive<ChainSum>(m =>
+        {
+            if (StepTimeline.Enabled) StepTimeline.Record(m.JobId, $"worker: ChainSum to s{m.UpTo} arrived");
+            Offer(m.JobId, m);
+        });
         Receive<EndJob>(m => Forget(m.JobId));
         Receive<Terminated>(t =>
         {
@@ -48,8 +59,8 @@ internal sealed class ShardWorker : ReceiveActor
         });
     }
 
-    public static Props Props(IActorRef chain, string member, int? computeThreads) =>
-        Akka.Actor.Props.Create(() => new ShardWorker(chain, member, computeThreads)).WithDispatcher(DispatcherId);
+    public static Props Props(ITensorMessageSender sender, string member, int? computeThreads) =>
+        Akka.Actor.Props.Create(() => new ShardWorker(sender, member, computeThreads)).WithDispatcher(DispatcherId);
 
     private void Prepare(PreparedJob prepared)
     {
@@ -84,8 +95,7 @@ internal sealed class ShardWorker : ReceiveActor
                 new InvalidOperationException($"Shard {m.Shard} of job {m.JobId} step {m.Step} arrived, but this member holds no such job (it failed its check, or ended).")));
             return;
         }
-        if (_rounds.TryGetValue(m.JobId, out var round) && m.Round < round) return; // its round was replaced by a newer one
-        _rounds[m.JobId] = m.Round;
+        if (_chains.TryGetValue(m.JobId, out var chain) && m.Round < chain.Round) return; // its round was replaced by a newer one
         SpecResult result;
         var data = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         var decoded = new List<Tensor>(m.Data.Length);
@@ -123,25 +133,112 @@ internal sealed class ShardWorker : ReceiveActor
             foreach (var t in decoded) t.Dispose();
         }
 
+        if (chain is null || m.Round > chain.Round)
+        {
+            chain?.Dispose(); // an older round's run: what it held is no longer needed
+            _chains[m.JobId] = chain = new ChainRun(m.Round, m.RunFirst, m.RunLast, m.Next, m.Owners);
+            if (_early.Remove(m.JobId, out var early)) Offer(m.JobId, early); // the previous run's sum came first
+        }
         Sender.Tell(new ShardDone(m.JobId, m.Step, m.Shard, m.Attempt, result.Loss));
-        // The result owns its gradients (SpecRunner handed the leaves' over): the chain adder takes them over (no copy),
-        // and adds them while this thread runs the next shard.
-        _chain.Tell(new ShardGradients(m.JobId, m.Step, m.Round, m.Shard, m.RunFirst, m.RunLast, m.Next, m.Owners,
-            [.. result.Gradients], job.Spec.Parameters.Length, job.Coordinator));
+        // The result owns its gradients (SpecRunner handed the leaves' over): the run takes them over (no copy).
+        if (Adding(m.JobId, job, chain, () => chain.Add(m.Shard, [.. result.Gradients]))) Forward(m.JobId, job, chain);
+    }
+
+    /// <summary>The previous run's sum: taken by this round's run, kept when its round has not reached this member yet, else dropped.</summary>
+    private void Offer(string jobId, ChainSum sum)
+    {
+        if (!_chains.TryGetValue(jobId, out var chain) || sum.Round > chain.Round)
+        {
+            if (_ended.Contains(jobId)) return; // a late sum of a job that is over
+            if (!_early.TryGetValue(jobId, out var kept) || kept.Round < sum.Round) _early[jobId] = sum;
+            return;
+        }
+        if (sum.Round < chain.Round || sum.UpTo != chain.First - 1 || !_jobs.TryGetValue(jobId, out var job) || job.Step != sum.Step) return;
+        if (StepTimeline.Enabled) StepTimeline.Record(jobId, $"worker: ChainSum to s{sum.UpTo} taken");
+        if (Adding(jobId, job, chain, () => chain.Before([.. sum.Values.Select(ReceivedTensors.Own)]))) Forward(jobId, job, chain);
+    }
+
+    /// <summary>Adds a piece to the run's sum; a piece that does not fit it (a bad sum from the wire) fails the job, not this worker.</summary>
+    private bool Adding(string jobId, CheckedJob job, ChainRun chain, Action add)
+    {
+        try
+        {
+            add();
+            return true;
+        }
+        catch (InvalidOperationException e)
+        {
+            job.Coordinator.Tell(new GradientWorkFailed(jobId, _member, $"adding shards {chain.First}..{chain.Last}", e));
+            return false;
+        }
+    }
+
+    /// <summary>Once the run's sum is complete: on to the next run's worker, or, from the last run, to each parameter's owner.</summary>
+    private void Forward(string jobId, CheckedJob job, ChainRun chain)
+    {
+        if (chain.TryFold() is not { } sum) return;
+        if (StepTimeline.Enabled) StepTimeline.Record(jobId, $"worker: sum to s{chain.Last} complete");
+        if (sum.Length != job.Spec.Parameters.Length)
+        {
+            foreach (var t in sum) t.Dispose();
+            job.Coordinator.Tell(new GradientWorkFailed(jobId, _member, $"adding shards {chain.First}..{chain.Last}",
+                new InvalidOperationException($"The sum of the shards before carries {sum.Length} tensors; the spec has {job.Spec.Parameters.Length} parameters.")));
+            return;
+        }
+        var provider = ((ExtendedActorSystem)Context.System).Provider;
+        var target = chain.Next;
+        try
+        {
+            // The sum is this worker's: once a send has serialized it, its storage goes back to the pool for the next
+            // step; a message that travels as an object (a local recipient) takes it along, and the GC has it after.
+            if (target.Length > 0)
+            {
+                if (_sender.Send(provider.ResolveActorRef(target), new ChainSum(jobId, job.Step, chain.Round, chain.Last, [.. sum]), Self))
+                    foreach (var t in sum) t.Dispose();
+                return;
+            }
+            for (var i = 0; i < sum.Length; i++)
+            {
+                if (chain.Owners.IsEmpty)
+                {
+                    // A gradient job has no owners: the sums go to its coordinator.
+                    target = job.Coordinator.Path.ToString();
+                    if (_sender.Send(job.Coordinator, new ParameterGradient(jobId, job.Step, i, sum[i]), Self)) sum[i].Dispose();
+                    continue;
+                }
+                if (chain.Owners[i].Length == 0)
+                {
+                    sum[i].Dispose(); // the coordinator has this parameter's sum already
+                    continue;
+                }
+                target = chain.Owners[i];
+                if (_sender.Send(provider.ResolveActorRef(target), new BatchGradient(jobId, job.Step, i, sum[i]), Self)) sum[i].Dispose();
+            }
+        }
+        catch (Exception e)
+        {
+            job.Coordinator.Tell(new GradientWorkFailed(jobId, _member, $"adding shards {chain.First}..{chain.Last}",
+                new InvalidOperationException($"The sum could not be sent to '{target}': {e.Message}", e)));
+        }
     }
 
     private void Forget(string jobId)
     {
-        _rounds.Remove(jobId);
+        if (_chains.Remove(jobId, out var chain)) chain.Dispose();
+        _early.Remove(jobId);
         if (!_jobs.Remove(jobId, out var job)) return;
         job.Lease.Release();
+        _ended.Enqueue(jobId);
+        if (_ended.Count > EndedKept) _ended.Dequeue();
         if (_jobs.Values.All(j => !j.Coordinator.Equals(job.Coordinator))) Context.Unwatch(job.Coordinator);
     }
 
     protected override void PostStop()
     {
         DisposeSession();
+        foreach (var chain in _chains.Values) chain.Dispose();
         foreach (var job in _jobs.Values) job.Lease.Release();
+        _chains.Clear();
         _jobs.Clear();
     }
 

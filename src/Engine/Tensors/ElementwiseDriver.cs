@@ -103,33 +103,6 @@ internal static class ElementwiseDriver
             TOp.Invoke(a.AsSpan(start, count), b.AsSpan(start, count), d.AsSpan(start, count));
         });
 
-    /// <summary>Floats of target added to by every source in turn before the next block: the block and a source's stay in L1.</summary>
-    private const int AddAllBlock = 2048;
-
-    /// <summary>target[i] = ((target[i] + sources[0][i]) + sources[1][i]) + ..., block by block (see TensorOps.AddAllInPlace).</summary>
-    internal static void AddAllInto(float[] target, float[][] sources, int length)
-    {
-        if (length < ParallelThreshold)
-        {
-            AddAllRange(target, sources, 0, length);
-            return;
-        }
-        ComputeThreads.For(Chunks(length), c =>
-        {
-            var (start, count) = Chunk(c, length);
-            AddAllRange(target, sources, start, count);
-        });
-    }
-
-    private static void AddAllRange(float[] target, float[][] sources, int start, int count)
-    {
-        for (int at = start, end = start + count; at < end; at += AddAllBlock)
-        {
-            var block = target.AsSpan(at, Math.Min(AddAllBlock, end - at));
-            foreach (var source in sources) AddOp.Invoke(block, source.AsSpan(at, block.Length), block);
-        }
-    }
-
     private static void ScalarRight<TOp>(float[] a, float b, float[] d, int length) where TOp : IBinaryOperator<TOp>
     {
         if (length < ParallelThreshold)

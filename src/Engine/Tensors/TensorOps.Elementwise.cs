@@ -67,20 +67,6 @@ public static partial class TensorOps
         ElementwiseDriver.BinaryInto<AddOp>(target, source, target);
     }
 
-    /// <summary>
-    /// target += sources[0], then += sources[1], and so on (every source of target's shape): each element gets the same
-    /// additions in the same order as <see cref="AddInPlace"/> called once per source, so the same bits, in one pass over
-    /// target (a block of it is added to by every source while it is in cache) instead of one pass per source.
-    /// </summary>
-    public static void AddAllInPlace(Tensor target, IReadOnlyList<Tensor> sources)
-    {
-        ThrowIfReadOnly(target, nameof(AddAllInPlace));
-        foreach (var source in sources)
-            if (!source.Shape.AsSpan().SequenceEqual(target.Shape))
-                throw new ArgumentException($"{nameof(AddAllInPlace)}: shape {Shapes.Format(source.Shape)} is not the target's {Shapes.Format(target.Shape)}.");
-        ElementwiseDriver.AddAllInto(target.Data, [.. sources.Select(s => s.Data)], target.Length);
-    }
-
     // target = op(target, source) where source broadcasts to target's shape: a backward step writes its result
     // into a gradient nobody reads again instead of a fresh array (one 4 MiB destination less to pull into the cache).
     public static void MulInPlace(Tensor target, Tensor source) => InPlace<MulOp>(target, source, nameof(MulInPlace));
