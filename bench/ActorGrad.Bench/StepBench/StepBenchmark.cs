@@ -3,6 +3,7 @@ using System.Globalization;
 using ActorGrad.Cluster;
 using ActorGrad.Cluster.Gradients;
 using ActorGrad.Cluster.Lanes;
+using ActorGrad.Cluster.Metrics;
 using ActorGrad.Cluster.Training;
 using ActorGrad.Protocol.Gradients;
 using ActorGrad.Engine.Tensors;
@@ -45,6 +46,8 @@ internal static class StepBenchmark
                 default: throw new ArgumentException($"steps: unknown argument '{args[i]}' (steps [--steps N] [--warmup N] [--members N] [--min-members N] [--member-env NAME=VALUE]...).");
             }
         ArgumentOutOfRangeException.ThrowIfLessThan(steps, 1);
+        // The timeline needs every process's marks: the members get the setting of the bench's own process.
+        if (StepTimeline.Enabled) StepMemberProcess.Environment["ACTORGRAD_STEP_TIMELINE"] = "1";
         ArgumentOutOfRangeException.ThrowIfLessThan(maxMembers, 1);
         return RunAsync(steps, warmup, maxMembers, minMembers).GetAwaiter().GetResult();
     }
@@ -116,6 +119,7 @@ internal static class StepBenchmark
                 long clientRingBefore = 0, clientSentBefore = 0;
                 if (TensorPoolMisses.Enabled) TensorPoolMisses.Take(0);
                 var times = new double[steps];
+                var jobIds = new List<string>(steps);
                 var firstShard = new double[steps];
                 var lastShard = new double[steps];
                 var beside = new double[steps];
@@ -135,6 +139,11 @@ internal static class StepBenchmark
                         (clientCost, besideCost) = (default, default);
                         Array.Clear(memberCost);
                         Array.Clear(memberBeside);
+                        if (StepTimeline.Enabled)
+                        {
+                            StepTimeline.Take(); // the warm-up's marks
+                            foreach (var m in members) m.Timeline();
+                        }
                     }
                     var measured = i >= 0;
                     // The in-process step just before each cluster step: both see the same load on this shared machine.
@@ -160,6 +169,7 @@ internal static class StepBenchmark
                         if (double.IsNaN(first)) first = last;
                     });
                     var time = clock.Elapsed.TotalSeconds;
+                    if (StepTimeline.Enabled) StepTimeline.Record(result.JobId, "bench: woke");
                     clientCost += ProcessCounters.Now() - clientBefore;
                     if (measured) await Task.Delay(Settle); // what the members do right after the step (its end, their clean-up) is the step's
                     var membersAfter = Traffic(lane, members).Members;
@@ -175,10 +185,16 @@ internal static class StepBenchmark
                     }
                     (times[i], beside[i], firstShard[i], lastShard[i]) = (time, besideTime, first, last);
                     loss = result.Loss;
+                    jobIds.Add(result.JobId);
                     Release(result);
                     if (result.Members != n) Console.Error.WriteLine($"warning: the step ran on {result.Members} member(s), not {n}");
                 }
                 var after = Traffic(lane, members);
+                if (StepTimeline.Enabled)
+                {
+                    breakdown.Add($"  {n} member(s), the step's timeline (median from the client's submit over the {steps} steps; runN = the member holding the N-th run of shards):");
+                    breakdown.AddRange(TimelineReport.Lines(jobIds, StepTimeline.Take(), [.. members.Select(m => (m.Address, m.Timeline()))]));
+                }
                 if (TensorPoolMisses.Enabled) breakdown.Add($"  client, over the {steps} steps and the in-process steps beside them: {TensorPoolMisses.Take(12)}");
                 breakdown.Add(string.Create(CultureInfo.InvariantCulture,
                     $"{n} member(s): first shard done at {MedianOf(firstShard) * 1e3:0.0} ms, last at {MedianOf(lastShard) * 1e3:0.0} ms, step ends at {MedianOf(times) * 1e3:0.0} ms (medians); " +

@@ -2,6 +2,7 @@ using System.Globalization;
 using ActorGrad.Cluster;
 using ActorGrad.Cluster.Gradients;
 using ActorGrad.Cluster.Lanes;
+using ActorGrad.Cluster.Metrics;
 using ActorGrad.Protocol.Tensors;
 using Akka.Actor;
 using Akka.Hosting;
@@ -29,6 +30,7 @@ internal static class StepMember
 {
     public const string ReadyPrefix = "READY ";
     public const string StatsPrefix = "STATS ";
+    public const string TimelinePrefix = "TIMELINE ";
 
     public static int Run(string[] args)
     {
@@ -73,6 +75,11 @@ internal static class StepMember
                     if (TensorPoolMisses.Enabled) Console.Error.WriteLine($"since the last stats: {TensorPoolMisses.Take(12)}");
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"{StatsPrefix}{lane.BytesSent} {lane.MessagesSent} {lane.BytesReceived} {lane.MessagesReceived} {ProcessCounters.Now().ToWire()}"));
+                    Console.Out.Flush();
+                }
+                else if (line == "timeline")
+                {
+                    Console.WriteLine(TimelinePrefix + TimelineReport.ToWire(StepTimeline.Take()));
                     Console.Out.Flush();
                 }
             return 0;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using ActorGrad.Bench.ClusterBench;
+using ActorGrad.Cluster.Metrics;
 
 namespace ActorGrad.Bench.StepBench;
 
@@ -65,6 +66,14 @@ internal sealed class StepMemberProcess : IDisposable
         _process.StandardInput.Flush();
         var fields = ReadUntil(_process, StepMember.StatsPrefix, TimeSpan.FromSeconds(30)).Split(' ');
         return ([.. fields[..4].Select(s => long.Parse(s, CultureInfo.InvariantCulture))], ProcessCounters.FromWire(fields[4..]));
+    }
+
+    /// <summary>The step timeline's marks this member recorded since the last call (<see cref="StepTimeline"/>).</summary>
+    public List<StepTimeline.Mark> Timeline()
+    {
+        _process.StandardInput.WriteLine("timeline");
+        _process.StandardInput.Flush();
+        return TimelineReport.FromWire(ReadUntil(_process, StepMember.TimelinePrefix, TimeSpan.FromSeconds(30)));
     }
 
     private static string ReadUntil(Process process, string prefix, TimeSpan timeout)

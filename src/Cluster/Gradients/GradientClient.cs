@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using ActorGrad.Cluster.Metrics;
 using ActorGrad.Nodes.Specs;
 using ActorGrad.Protocol.Gradients;
 using ActorGrad.Protocol.Serialization;
@@ -66,6 +67,7 @@ public sealed class GradientClient : IAsyncDisposable
     /// </summary>
     public Task<GradientResult> ComputeAsync(GradientJob job, Action<ShardProgress>? progress = null)
     {
+        var submitted = global::System.Diagnostics.Stopwatch.GetTimestamp();
         ArgumentNullException.ThrowIfNull(job);
         var spec = job.Spec ?? throw new ArgumentException("The job has no spec.", nameof(job));
         if (job.Timeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(job), $"The job's timeout must be positive, not {job.Timeout}.");
@@ -87,8 +89,10 @@ public sealed class GradientClient : IAsyncDisposable
         var jobId = Guid.NewGuid().ToString("N");
         CheckFrameSize(new PrepareJob(jobId, job.Step, spec, parameters, fullBatchSize), "the spec and the parameters");
         CheckFrameSize(new RunShard(jobId, job.Step, 0, 0, 0, 0, 0, shards[0], new string('x', 120), [.. parameters.Select(_ => new string('x', 120))]), "a shard of its data");
+        if (StepTimeline.Enabled) StepTimeline.Record(jobId, "client: submit", submitted);
         var completion = new TaskCompletionSource<GradientResult>(TaskCreationOptions.RunContinuationsAsynchronously);
         System.ActorOf(JobCoordinator.Props(jobId, job, parameters, shards, fullBatchSize, completion, progress, _sender), $"gradient-job-{jobId}");
+        if (StepTimeline.Enabled) StepTimeline.Record(jobId, "client: coordinator created");
         return completion.Task;
     }
 

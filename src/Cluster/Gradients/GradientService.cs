@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using ActorGrad.Engine.Tensors;
 using ActorGrad.Protocol.Gradients;
+using ActorGrad.Cluster.Metrics;
 using Akka.Actor;
 using AkkaCluster = Akka.Cluster.Cluster;
 
@@ -82,7 +83,9 @@ internal sealed class GradientService : ReceiveActor
     /// </summary>
     private void Prepare(PrepareJob m)
     {
+        if (StepTimeline.Enabled) StepTimeline.Record(m.JobId, "service: PrepareJob");
         var parameters = new SharedParameters(m.Parameters);
+        if (StepTimeline.Enabled) StepTimeline.Record(m.JobId, "service: parameters taken");
         if (_jobs.Values.All(j => !j.Coordinator.Equals(Sender))) Context.Watch(Sender);
         if (_jobs.Remove(m.JobId, out var earlier)) earlier.Parameters.Release(); // prepared again (a member back from unreachable)
         _jobs[m.JobId] = new PreparedJob(m, parameters, Sender);

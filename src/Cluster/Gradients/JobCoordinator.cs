@@ -80,6 +80,7 @@ internal sealed class JobCoordinator : ReceiveActor, IWithTimers
             .Select(i => job.OptimizerState.IsDefaultOrEmpty ? [] : job.OptimizerState[i].Select(t => (ITensorPayload)t).ToImmutableArray())
             .ToArray();
         _losses = new float?[shards.Length];
+        if (StepTimeline.Enabled) StepTimeline.Record(jobId, "coordinator: constructed");
         Starting();
     }
 
@@ -93,6 +94,7 @@ internal sealed class JobCoordinator : ReceiveActor, IWithTimers
     {
         _cluster.Subscribe(Self, SubscriptionInitialStateMode.InitialStateAsSnapshot, typeof(IMemberEvent), typeof(IReachabilityEvent));
         Timers.StartSingleTimer(nameof(DeadlinePassed), DeadlinePassed.Instance, _job.Timeout);
+        if (StepTimeline.Enabled) StepTimeline.Record(_jobId, "coordinator: subscribed");
     }
 
     protected override void PostStop()
@@ -107,6 +109,7 @@ internal sealed class JobCoordinator : ReceiveActor, IWithTimers
     {
         Receive<CurrentClusterState>(state =>
         {
+            if (StepTimeline.Enabled) StepTimeline.Record(_jobId, "coordinator: cluster state");
             foreach (var m in state.Unreachable) _unreachable.Add(m.UniqueAddress);
             var workers = state.Members
                 .Where(m => m.Status == MemberStatus.Up && m.HasRole(GradientRoles.Worker) && !state.Unreachable.Contains(m))
@@ -146,6 +149,7 @@ internal sealed class JobCoordinator : ReceiveActor, IWithTimers
         {
             if (m.JobId != _jobId || m.Shard < 0 || m.Shard >= _losses.Length) return;
             _losses[m.Shard] ??= m.Loss; // every run of a shard gives the same loss bits
+            if (StepTimeline.Enabled) StepTimeline.Record(_jobId, $"coordinator: ShardDone s{m.Shard}");
             _progress?.Invoke(new ShardProgress(m.Shard, MemberOf(Sender).ToString(), m.Attempt));
             TryComplete();
         });
@@ -153,6 +157,7 @@ internal sealed class JobCoordinator : ReceiveActor, IWithTimers
         {
             if (m.JobId != _jobId || m.Parameter < 0 || m.Parameter >= _gradients.Length) return;
             _gradients[m.Parameter] ??= Tensor.From(m.Value); // every round adds the same bits
+            if (StepTimeline.Enabled) StepTimeline.Record(_jobId, $"coordinator: ParameterGradient p{m.Parameter}");
             TryComplete();
         });
         Receive<ParameterStepped>(m =>
@@ -303,6 +308,7 @@ internal sealed class JobCoordinator : ReceiveActor, IWithTimers
         for (var k = 0; k < runs; k++) SendShard(k, plan[k].First, plan[k], owners);
         for (var k = 0; k < runs; k++)
             for (var s = plan[k].First + 1; s <= plan[k].Last; s++) SendShard(k, s, plan[k], owners);
+        if (StepTimeline.Enabled) StepTimeline.Record(_jobId, "coordinator: dispatched");
     }
 
     private void SendShard(int run, int shard, (int First, int Last, string Next) plan, ImmutableArray<string> owners) =>
@@ -319,6 +325,7 @@ internal sealed class JobCoordinator : ReceiveActor, IWithTimers
             result = result with { Parameters = [.. _stepped.Select(s => s!.Value.Value)], OptimizerState = [.. _stepped.Select(s => s!.Value.State)] };
         ClusterMetrics.Steps.Add(1);
         ClusterMetrics.StepDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(_started).TotalSeconds);
+        if (StepTimeline.Enabled) StepTimeline.Record(_jobId, "coordinator: result set");
         _completion.TrySetResult(result);
         Context.Stop(Self);
     }

@@ -46,7 +46,11 @@ internal sealed class ShardWorker : ReceiveActor
         _computeThreads = computeThreads;
         Receive<PreparedJob>(Prepare);
         Receive<RunShard>(Run);
-        Receive<ChainSum>(m => Offer(m.JobId, m));
+        Receive<ChainSum>(m =>
+        {
+            if (StepTimeline.Enabled) StepTimeline.Record(m.JobId, $"worker: ChainSum to s{m.UpTo} arrived");
+            Offer(m.JobId, m);
+        });
         Receive<EndJob>(m => Forget(m.JobId));
         Receive<Terminated>(t =>
         {
@@ -61,6 +65,7 @@ internal sealed class ShardWorker : ReceiveActor
     private void Prepare(PreparedJob prepared)
     {
         var m = prepared.Job;
+        if (StepTimeline.Enabled) StepTimeline.Record(m.JobId, "worker: PrepareJob");
         try
         {
             SpecValidator.Check(m.Spec);
@@ -83,6 +88,7 @@ internal sealed class ShardWorker : ReceiveActor
 
     private void Run(RunShard m)
     {
+        if (StepTimeline.Enabled) StepTimeline.Record(m.JobId, $"worker: RunShard s{m.Shard}");
         if (!_jobs.TryGetValue(m.JobId, out var job) || job.Step != m.Step)
         {
             Sender.Tell(new GradientWorkFailed(m.JobId, _member, $"running shard {m.Shard}",
@@ -107,9 +113,11 @@ internal sealed class ShardWorker : ReceiveActor
             }
             _session ??= new Session();
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            if (StepTimeline.Enabled) StepTimeline.Record(m.JobId, $"worker: pass s{m.Shard} start", started);
             using (_computeThreads is { } threads ? ComputeThreads.Limit(threads) : null)
                 result = SpecRunner.Run(_session, job.Spec, job.Parameters, data, job.FullBatchSize);
             ClusterMetrics.PassDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
+            if (StepTimeline.Enabled) StepTimeline.Record(m.JobId, $"worker: pass s{m.Shard} end");
             ClusterMetrics.ShardsRun.Add(1);
         }
         catch (Exception e)
@@ -146,6 +154,7 @@ internal sealed class ShardWorker : ReceiveActor
             return;
         }
         if (sum.Round < chain.Round || sum.UpTo != chain.First - 1 || !_jobs.TryGetValue(jobId, out var job) || job.Step != sum.Step) return;
+        if (StepTimeline.Enabled) StepTimeline.Record(jobId, $"worker: ChainSum to s{sum.UpTo} taken");
         if (Adding(jobId, job, chain, () => chain.Before([.. sum.Values.Select(ReceivedTensors.Own)]))) Forward(jobId, job, chain);
     }
 
@@ -168,6 +177,7 @@ internal sealed class ShardWorker : ReceiveActor
     private void Forward(string jobId, CheckedJob job, ChainRun chain)
     {
         if (chain.TryFold() is not { } sum) return;
+        if (StepTimeline.Enabled) StepTimeline.Record(jobId, $"worker: sum to s{chain.Last} complete");
         if (sum.Length != job.Spec.Parameters.Length)
         {
             foreach (var t in sum) t.Dispose();

@@ -41,6 +41,7 @@ internal sealed class LaneDelivery
     /// <summary>Delivers a frame whose payload is an array (read from the socket, or copied out of the ring).</summary>
     public void Deliver(LaneFrame frame, string peer)
     {
+        var read = System.Diagnostics.Stopwatch.GetTimestamp();
         object message;
         try
         {
@@ -51,7 +52,7 @@ internal sealed class LaneDelivery
             DecodeFailed(e, peer, frame.Recipient, frame.SerializerId, frame.Manifest, frame.PayloadLength);
             return;
         }
-        Tell(message, frame.Recipient, frame.Sender, peer);
+        Tell(message, frame.Recipient, frame.Sender, peer, read);
     }
 
     /// <summary>
@@ -60,6 +61,7 @@ internal sealed class LaneDelivery
     /// </summary>
     public void Deliver(string recipient, string sender, int serializerId, string manifest, ReadOnlyMemory<byte> payload, string peer)
     {
+        var read = System.Diagnostics.Stopwatch.GetTimestamp();
         object message;
         try
         {
@@ -70,15 +72,20 @@ internal sealed class LaneDelivery
             DecodeFailed(e, peer, recipient, serializerId, manifest, payload.Length);
             return;
         }
-        Tell(message, recipient, sender, peer);
+        Tell(message, recipient, sender, peer, read);
     }
 
     private void DecodeFailed(Exception e, string peer, string recipient, int serializerId, string manifest, int bytes) =>
         _log.Error(e, "Tensor lane: a message from {0} for {1} did not deserialize (serializer {2}, manifest '{3}', {4} bytes); dropped.",
             peer, recipient, serializerId, manifest, bytes);
 
-    private void Tell(object message, string recipientPath, string senderPath, string peer)
+    private void Tell(object message, string recipientPath, string senderPath, string peer, long read)
     {
+        if (Metrics.StepTimeline.Enabled)
+        {
+            Metrics.StepTimeline.RecordMessage(message, "read", timestamp: read);
+            Metrics.StepTimeline.RecordMessage(message, "decoded");
+        }
         var sender = senderPath.Length == 0 ? ActorRefs.NoSender : Resolve(senderPath);
         var recipient = Resolve(recipientPath);
         if (recipient is not IActorRefScope { IsLocal: true })

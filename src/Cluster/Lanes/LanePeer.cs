@@ -77,6 +77,7 @@ internal sealed class LanePeer : IAsyncDisposable
                             try
                             {
                                 await WriteAsync(connection, wakes, inFlight.Frame, broken.Token).ConfigureAwait(false);
+                                if (Metrics.StepTimeline.Enabled) Metrics.StepTimeline.RecordMessage(inFlight.Message, "written", Address);
                             }
                             finally
                             {
