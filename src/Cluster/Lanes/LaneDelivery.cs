@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using ActorGrad.Cluster.Metrics;
 using ActorGrad.Protocol.Serialization;
 using Akka.Actor;
 using Akka.Event;
@@ -81,10 +82,10 @@ internal sealed class LaneDelivery
 
     private void Tell(object message, string recipientPath, string senderPath, string peer, long read)
     {
-        if (Metrics.StepTimeline.Enabled)
+        if (StepTimeline.Enabled)
         {
-            Metrics.StepTimeline.RecordMessage(message, "read", timestamp: read);
-            Metrics.StepTimeline.RecordMessage(message, "decoded");
+            StepTimeline.RecordMessage(message, "read", timestamp: read);
+            StepTimeline.RecordMessage(message, "decoded");
         }
         var sender = senderPath.Length == 0 ? ActorRefs.NoSender : Resolve(senderPath);
         var recipient = Resolve(recipientPath);

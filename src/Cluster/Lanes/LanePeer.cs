@@ -1,3 +1,4 @@
+using ActorGrad.Cluster.Metrics;
 using Akka.Actor;
 using Akka.Event;
 
@@ -77,7 +78,7 @@ internal sealed class LanePeer : IAsyncDisposable
                             try
                             {
                                 await WriteAsync(connection, wakes, inFlight.Frame, broken.Token).ConfigureAwait(false);
-                                if (Metrics.StepTimeline.Enabled) Metrics.StepTimeline.RecordMessage(inFlight.Message, "written", Address);
+                                if (StepTimeline.Enabled) StepTimeline.RecordMessage(inFlight.Message, "written", Address);
                             }
                             finally
                             {

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using ActorGrad.Cluster.Metrics;
 using ActorGrad.Protocol.Serialization;
 using Akka.Actor;
 using Akka.Configuration;
@@ -188,7 +189,7 @@ public sealed class TensorLane : IExtension
                 System.Buffers.ArrayPool<byte>.Shared.Return(rented);
                 throw;
             }
-            if (ActorGrad.Cluster.Metrics.StepTimeline.Enabled) ActorGrad.Cluster.Metrics.StepTimeline.RecordMessage(message, "encoded");
+            if (StepTimeline.Enabled) StepTimeline.RecordMessage(message, "encoded");
             return new SerializedPayload(serializer.Identifier, manifest, rented, size, new RentedPayload(rented, holders, System.Buffers.ArrayPool<byte>.Shared));
         }
         var bytes = Akka.Serialization.Serialization.WithTransport(_system, () => serializer.ToBinary(message));
