@@ -259,7 +259,7 @@ internal static class StepBenchmark
         foreach (var g in result.Gradients) g.Dispose();
     }
 
-    private static double MedianOf(double[] values)
+    internal static double MedianOf(double[] values)
     {
         var sorted = values.ToArray();
         Array.Sort(sorted);

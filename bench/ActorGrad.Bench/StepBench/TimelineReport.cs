@@ -54,15 +54,8 @@ internal static class TimelineReport
             for (var k = 0; k < members.Count; k++)
                 foreach (var m in memberByJob[k][job]) Add($"run{run[k]} " + Named(m.Stage), m.Timestamp);
         }
-        return times.Select(t => (Label: t.Key, Median: Median(t.Value), Count: t.Value.Count))
+        return times.Select(t => (Label: t.Key, Median: StepBenchmark.MedianOf([.. t.Value]), Count: t.Value.Count))
             .OrderBy(t => t.Median)
             .Select(t => string.Create(CultureInfo.InvariantCulture, $"  {t.Median,7:0.00} ms  {t.Label} ({t.Count} steps)"));
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.ToArray();
-        Array.Sort(sorted);
-        return sorted[sorted.Length / 2];
     }
 }
